@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the demo need, then configures and
+# builds. Idempotent: when everything is installed and built it returns in seconds.
+#
+#   scripts/setup.sh                 # RelWithDebInfo build in ./build
+#   BUILD_DIR=build-asan CMAKE_ARGS=-DALCOR_SANITIZE=ON scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+CMAKE_ARGS=${CMAKE_ARGS:-}
+
+PACKAGES=(
+  # toolchain
+  build-essential g++ cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
+  # libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler nlohmann-json3-dev
+  libnl-3-dev libnl-route-3-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # data plane and the tools tests use as oracles
+  openvswitch-switch openvswitch-common iproute2 ethtool tcpdump iputils-ping iputils-arping
+  busybox-static dnsmasq-base isc-dhcp-client procps psmisc
+  # a real CNI runtime for the podman tests, and the reference plugins
+  podman containernetworking-plugins runc
+  # benchmarks and plots; manifest validation
+  gnuplot-nox python3 jq
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${PACKAGES[@]}" >/dev/null
+fi
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  # shellcheck disable=SC2086
+  cmake -S . -B "$BUILD_DIR" -G Ninja $CMAKE_ARGS
+fi
+cmake --build "$BUILD_DIR"
