@@ -1,0 +1,22 @@
+#include "node-agent/dataplane/dataplane.h"
+
+namespace alcor::agent {
+
+bool ChangeSet::empty() const {
+  return vpcs.empty() && subnets.empty() && ports.empty() && neighbors.empty() && dhcp.empty() &&
+         routers.empty() && gateways.empty() && security_groups.empty() && interfaces.empty();
+}
+
+void ChangeSet::merge(const ChangeSet& o) {
+  vpcs.insert(o.vpcs.begin(), o.vpcs.end());
+  subnets.insert(o.subnets.begin(), o.subnets.end());
+  ports.insert(o.ports.begin(), o.ports.end());
+  neighbors.insert(o.neighbors.begin(), o.neighbors.end());
+  dhcp.insert(o.dhcp.begin(), o.dhcp.end());
+  routers.insert(o.routers.begin(), o.routers.end());
+  gateways.insert(o.gateways.begin(), o.gateways.end());
+  security_groups.insert(o.security_groups.begin(), o.security_groups.end());
+  interfaces.insert(o.interfaces.begin(), o.interfaces.end());
+}
+
+}  // namespace alcor::agent
