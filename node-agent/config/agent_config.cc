@@ -1,0 +1,92 @@
+#include "node-agent/config/agent_config.h"
+
+#include <unistd.h>
+
+#include "lib/base/net_types.h"
+
+namespace alcor::agent {
+
+void registerAgentFlags(FlagSet& f, AgentConfig& c) {
+  f.addString("node-name", &c.node_name, "Node name; ports bind to it (binding:host_id)");
+  f.addString("node-id", &c.node_id, "Node id registered with the controller (default: node name)");
+  f.addString("node-ip", &c.node_ip, "Underlay IPv4 address of this node (required)");
+  f.addString("node-mac", &c.node_mac, "Underlay MAC reported to the controller");
+  f.addString("controller-url", &c.controller_url, "Alcor REST API base URL");
+  f.addString("controller-grpc", &c.controller_grpc,
+              "host:port of the controller's RequestGoalStates service (on-demand)");
+  f.addString("default-project", &c.default_project, "Project when the CNI config names none");
+  f.addString("default-vpc", &c.default_vpc, "VPC id when the CNI config names none");
+  f.addString("default-subnet", &c.default_subnet, "Subnet id when the CNI config names none");
+  f.addString("cni-socket", &c.cni_socket, "Unix socket alcor-cni calls");
+  f.addString("grpc-listen", &c.grpc_listen,
+              "Address of the GoalStateProvisioner server (default <node-ip>:<grpc-port>)");
+  f.addInt("grpc-port", &c.grpc_port, "GoalStateProvisioner port (Alcor's default 50001)");
+  f.addString("ovs-rundir", &c.ovs_rundir, "OVS run directory (db.sock, <bridge>.mgmt)");
+  f.addString("ovsdb", &c.ovsdb, "OVSDB target (default unix:<ovs-rundir>/db.sock)");
+  f.addString("datapath-type", &c.datapath_type, "OVS datapath: system or netdev");
+  f.addString("integration-bridge", &c.integration_bridge, "Bridge pods attach to");
+  f.addString("tunnel-port", &c.tunnel_port, "Name of the flow-based VXLAN port");
+  f.addInt("vxlan-udp-port", &c.vxlan_udp_port, "VXLAN destination UDP port");
+  f.addString("underlay-bridge", &c.underlay_bridge,
+              "netdev datapath: bridge that holds the node IP (e.g. br-phy)");
+  f.addString("underlay-interface", &c.underlay_interface,
+              "netdev datapath: underlay NIC attached to the underlay bridge");
+  f.addInt("underlay-prefix-length", &c.underlay_prefix_length,
+           "Prefix length of the node IP on the underlay bridge");
+  f.addInt("underlay-mtu", &c.underlay_mtu, "MTU of the underlay network");
+  f.addInt("pod-mtu", &c.pod_mtu, "Pod MTU (0: underlay MTU - 50)");
+  f.addString("state-dir", &c.state_dir, "Directory for the agent's small state files");
+  f.addDouble("ready-timeout", &c.ready_timeout_s,
+              "Seconds ADD waits for the agent to become ready before code 11");
+  f.addDouble("port-ready-timeout", &c.port_ready_timeout_s,
+              "Seconds ADD waits for the port's GoalState and flows");
+  f.addDouble("goalstate-port-wait", &c.goalstate_port_wait_s,
+              "Seconds a port GoalState waits for its interface before replying PENDING");
+  f.addString("log-level", &c.log_level, "Log level spec, e.g. info or debug,ovsdb=trace");
+}
+
+Status finalizeAgentConfig(AgentConfig& c) {
+  if (c.node_name.empty()) {
+    char host[256] = {0};
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+      return invalidArgumentError("--node-name is not set and the host name is unknown");
+    }
+    c.node_name = host;
+  }
+  if (c.node_id.empty()) c.node_id = c.node_name;
+  if (c.node_ip.empty()) return invalidArgumentError("--node-ip is required");
+  if (!Ipv4Address::parse(c.node_ip).ok()) {
+    return invalidArgumentError("--node-ip " + c.node_ip + " is not an IPv4 address");
+  }
+  if (!c.node_mac.empty() && !MacAddress::parse(c.node_mac).ok()) {
+    return invalidArgumentError("--node-mac " + c.node_mac + " is not a MAC address");
+  }
+  if (c.datapath_type != "system" && c.datapath_type != "netdev") {
+    return invalidArgumentError("--datapath-type must be system or netdev, not " + c.datapath_type);
+  }
+  if (c.grpc_port < 1 || c.grpc_port > 65535) return invalidArgumentError("--grpc-port is invalid");
+  if (c.grpc_listen.empty()) c.grpc_listen = c.node_ip + ":" + std::to_string(c.grpc_port);
+  if (c.ovsdb.empty()) c.ovsdb = "unix:" + c.ovs_rundir + "/db.sock";
+  if (c.underlay_mtu < 1280 || c.underlay_mtu > 65535) {
+    return invalidArgumentError("--underlay-mtu must be between 1280 and 65535");
+  }
+  if (c.podMtu() < 576 || c.podMtu() > c.underlay_mtu) {
+    return invalidArgumentError("pod MTU " + std::to_string(c.podMtu()) +
+                                " must be between 576 and the underlay MTU");
+  }
+  if (!c.underlay_interface.empty() && c.underlay_bridge.empty()) {
+    return invalidArgumentError("--underlay-interface needs --underlay-bridge");
+  }
+  if (c.underlay_prefix_length < 1 || c.underlay_prefix_length > 32) {
+    return invalidArgumentError("--underlay-prefix-length must be between 1 and 32");
+  }
+  if (c.cni_socket.empty() || c.cni_socket[0] != '/') {
+    return invalidArgumentError("--cni-socket must be an absolute path");
+  }
+  if (c.ready_timeout_s <= 0 || c.port_ready_timeout_s <= 0 || c.goalstate_port_wait_s < 0) {
+    return invalidArgumentError("timeouts must be positive");
+  }
+  return okStatus();
+}
+
+}  // namespace alcor::agent

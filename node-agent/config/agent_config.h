@@ -1,0 +1,63 @@
+#pragma once
+
+// alcor-agent's configuration: flags, or the same keys in a JSON file given with --config.
+// Every key is documented in docs/configuration.md.
+
+#include <cstdint>
+#include <string>
+
+#include "lib/base/flags.h"
+#include "lib/base/status.h"
+
+namespace alcor::agent {
+
+struct AgentConfig {
+  // Identity
+  std::string node_name;  // default: the host name; ports bind to it (binding:host_id)
+  std::string node_id;    // default: node_name
+  std::string node_ip;    // underlay IP: GoalState host key and VXLAN source
+  std::string node_mac;   // underlay MAC reported to the controller (optional)
+
+  // Controller
+  std::string controller_url = "http://127.0.0.1:9009";
+  std::string controller_grpc;  // host:port of RequestGoalStates (on-demand); empty = off
+  std::string default_project = "default";
+  std::string default_vpc;
+  std::string default_subnet;
+
+  // Servers
+  std::string cni_socket = "/var/run/alcor/cni.sock";
+  std::string grpc_listen;  // default: <node_ip>:50001
+  int64_t grpc_port = 50001;
+
+  // OVS
+  std::string ovs_rundir = "/var/run/openvswitch";
+  std::string ovsdb;                     // default: unix:<ovs_rundir>/db.sock
+  std::string datapath_type = "system";  // "netdev" for the userspace datapath
+  std::string integration_bridge = "br-int";
+  std::string tunnel_port = "vxlan0";
+  int64_t vxlan_udp_port = 4789;
+  // Userspace datapath only: the bridge that holds the node IP, and the NIC it owns.
+  std::string underlay_bridge;
+  std::string underlay_interface;
+  int64_t underlay_prefix_length = 24;
+
+  // Pods
+  int64_t underlay_mtu = 1500;
+  int64_t pod_mtu = 0;  // 0: underlay_mtu - 50 (VXLAN overhead)
+
+  // Behaviour
+  std::string state_dir = "/var/lib/alcor";
+  double ready_timeout_s = 30;       // ADD waits this long for the agent to become ready
+  double port_ready_timeout_s = 30;  // ADD waits this long for the port's GoalState and flows
+  double goalstate_port_wait_s = 10;
+  std::string log_level = "info";
+
+  int64_t podMtu() const { return pod_mtu > 0 ? pod_mtu : underlay_mtu - 50; }
+};
+
+void registerAgentFlags(FlagSet& flags, AgentConfig& config);
+// Fills defaults that depend on other keys and checks the result.
+Status finalizeAgentConfig(AgentConfig& config);
+
+}  // namespace alcor::agent

@@ -1,0 +1,43 @@
+#include "node-agent/config/agent_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace alcor::agent {
+namespace {
+
+using ::testing::HasSubstr;
+
+Status parse(AgentConfig& c, std::vector<std::string> args) {
+  FlagSet f("alcor-agent", "test");
+  registerAgentFlags(f, c);
+  RETURN_IF_ERROR(f.parse(args));
+  return finalizeAgentConfig(c);
+}
+
+TEST(AgentConfigTest, DerivesDefaults) {
+  AgentConfig c;
+  ASSERT_TRUE(parse(c, {"--node-name=n1", "--node-ip=10.200.0.11", "--ovs-rundir=/tmp/ovs"}).ok());
+  EXPECT_EQ(c.node_id, "n1");
+  EXPECT_EQ(c.grpc_listen, "10.200.0.11:50001");
+  EXPECT_EQ(c.ovsdb, "unix:/tmp/ovs/db.sock");
+  EXPECT_EQ(c.podMtu(), 1450);
+}
+
+TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
+  AgentConfig a;
+  EXPECT_THAT(parse(a, {"--node-name=n"}).message(), HasSubstr("--node-ip"));
+  AgentConfig b;
+  EXPECT_THAT(parse(b, {"--node-ip=10.0.0.300"}).message(), HasSubstr("IPv4"));
+  AgentConfig c;
+  EXPECT_THAT(parse(c, {"--node-ip=10.0.0.1", "--datapath-type=dpdk"}).message(),
+              HasSubstr("system or netdev"));
+  AgentConfig d;
+  EXPECT_THAT(parse(d, {"--node-ip=10.0.0.1", "--pod-mtu=9000"}).message(), HasSubstr("MTU"));
+  AgentConfig e;
+  EXPECT_THAT(parse(e, {"--node-ip=10.0.0.1", "--underlay-interface=eth1"}).message(),
+              HasSubstr("--underlay-bridge"));
+}
+
+}  // namespace
+}  // namespace alcor::agent
