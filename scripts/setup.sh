@@ -19,7 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # data plane and the tools tests use as oracles
   openvswitch-switch openvswitch-common iproute2 ethtool tcpdump iputils-ping iputils-arping
-  busybox-static dnsmasq-base isc-dhcp-client procps psmisc
+  busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl
   # a real CNI runtime for the podman tests, and the reference plugins
   podman containernetworking-plugins runc
   # benchmarks and plots; manifest validation

@@ -1,0 +1,229 @@
+#include "tests/harness/cluster.h"
+
+#include <filesystem>
+
+#include "lib/base/strings.h"
+
+namespace alcor::testing {
+namespace {
+
+constexpr const char* kInfraIp = "10.200.0.1";
+constexpr int kRestPort = 9009;
+constexpr int kGrpcPort = 9090;
+
+std::string nodeIp(int i) { return "10.200.0." + std::to_string(11 + i); }
+
+}  // namespace
+
+std::string Pod::ip() const {
+  if (!result.contains("ips") || result["ips"].empty()) return "";
+  std::string cidr = result["ips"][0].value("address", "");
+  return cidr.substr(0, cidr.find('/'));
+}
+
+std::string Cluster::binary(const std::string& name) {
+  static const std::map<std::string, std::string> kPaths = {
+      {"alcor-cni", "/cni-plugin/alcor-cni"},
+      {"alcor-agent", "/node-agent/exe/alcor-agent"},
+      {"alcor-controller", "/controller/alcor-controller"},
+  };
+  return std::string(ALCOR_BINARY_DIR) + kPaths.at(name);
+}
+
+StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
+  std::unique_ptr<Cluster> c(new Cluster(std::move(options)));
+  ASSIGN_OR_RETURN(c->infra_, Netns::create("infra"));
+  auto r = c->infra_->shell(std::string("ip link add ulbr type bridge && ip link set ulbr up && "
+                                        "ip addr add ") +
+                            kInfraIp + "/24 dev ulbr");
+  if (!r.ok()) return internalError("underlay bridge: " + r.describe());
+  RETURN_IF_ERROR(c->startController());
+  for (int i = 0; i < c->options_.nodes; ++i) RETURN_IF_ERROR(c->addNode(i));
+  if (c->options_.start_agents) {
+    for (int i = 0; i < c->options_.nodes; ++i) {
+      RETURN_IF_ERROR(c->startAgent(i));
+    }
+    for (int i = 0; i < c->options_.nodes; ++i) RETURN_IF_ERROR(c->waitAgentReady(i));
+  }
+  return c;
+}
+
+Cluster::~Cluster() {
+  for (auto& n : nodes_) n->agent.stop();
+  controller_.stop();
+  for (auto& n : nodes_) {
+    if (n->ovs) (void)n->ovs->stop();
+    n->ovs.reset();
+    n->ns.reset();
+  }
+  nodes_.clear();
+  infra_.reset();
+}
+
+Status Cluster::startController() {
+  RunOptions o;
+  o.netns = infra_->name();
+  std::vector<std::string> argv = {
+      binary("alcor-controller"),
+      "--listen=" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
+      "--grpc-listen=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort), "--db=:memory:"};
+  argv.insert(argv.end(), options_.extra_controller_flags.begin(),
+              options_.extra_controller_flags.end());
+  ASSIGN_OR_RETURN(controller_, Daemon::start(argv, controllerLog(), o));
+  if (!waitFor([&] { return rest("GET", "/healthz").status == 200; }, std::chrono::seconds(10))) {
+    return internalError("alcor-controller did not become healthy; log: " + controllerLog());
+  }
+  return okStatus();
+}
+
+Status Cluster::addNode(int i) {
+  auto node = std::make_unique<ClusterNode>();
+  node->name = "node-" + std::to_string(i + 1);
+  node->ip = nodeIp(i);
+  ASSIGN_OR_RETURN(node->ns, Netns::create("n" + std::to_string(i + 1)));
+  node->dir = dir_.path() + "/" + node->name;
+  std::filesystem::create_directories(node->dir);
+  std::string infra_if = "u" + std::to_string(i + 1);
+  RETURN_IF_ERROR(addVethPair(infra_->name(), infra_if, node->ns->name(), "ul0"));
+  // The infra end feeds the userspace datapath of the node: complete checksums there too.
+  auto r = infra_->shell("ip link set " + infra_if + " master ulbr && ethtool -K " + infra_if +
+                         " tx off >/dev/null");
+  if (!r.ok()) return internalError("attach " + infra_if + ": " + r.describe());
+  ASSIGN_OR_RETURN(node->ovs, OvsSandbox::start(node->ns->name()));
+  nodes_.push_back(std::move(node));
+  return okStatus();
+}
+
+Status Cluster::startAgent(int i) {
+  ClusterNode& n = node(i);
+  RunOptions o;
+  o.netns = n.ns->name();
+  std::vector<std::string> argv = {
+      binary("alcor-agent"),
+      "--node-name=" + n.name,
+      "--node-ip=" + n.ip,
+      "--controller-url=http://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
+      "--controller-grpc=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort),
+      "--cni-socket=" + n.cniSocket(),
+      "--ovs-rundir=" + n.ovs->runDir(),
+      "--datapath-type=netdev",
+      "--underlay-bridge=br-phy",
+      "--underlay-interface=ul0",
+      "--state-dir=" + n.dir,
+      "--default-project=" + options_.project,
+      "--log-level=debug"};
+  argv.insert(argv.end(), options_.extra_agent_flags.begin(), options_.extra_agent_flags.end());
+  ASSIGN_OR_RETURN(n.agent, Daemon::start(argv, n.agentLog(), o));
+  return okStatus();
+}
+
+void Cluster::stopAgent(int i) { node(i).agent.stop(); }
+void Cluster::killAgent(int i) { node(i).agent.kill(); }
+
+Status Cluster::waitAgentReady(int i) {
+  nlohmann::json config = cniConfig(i, "", "", "1.1.0");
+  bool ready = waitFor(
+      [&] {
+        if (!node(i).agent.running()) return true;  // reported below
+        return cni(i, "STATUS", config, "", "").ok();
+      },
+      std::chrono::seconds(30));
+  if (!node(i).agent.running()) {
+    return internalError(node(i).name + ": alcor-agent exited; log: " + node(i).agentLog());
+  }
+  if (!ready) return internalError(node(i).name + ": agent not ready; log: " + node(i).agentLog());
+  return okStatus();
+}
+
+HttpReply Cluster::rest(const std::string& method, const std::string& path,
+                        const nlohmann::json& body) {
+  std::vector<std::string> argv = {"curl",       "-s",
+                                   "-X",         method,
+                                   "-w",         "\n%{http_code}",
+                                   "-H",         "Content-Type: application/json",
+                                   "--max-time", "20"};
+  if (!body.is_null()) {
+    argv.push_back("--data-binary");
+    argv.push_back(body.dump());
+  }
+  argv.push_back("http://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort) + path);
+  RunOptions o;
+  o.netns = infra_->name();
+  auto r = run(argv, o);
+  HttpReply reply;
+  auto nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return reply;
+  reply.status = parseInt<int>(r.out.substr(nl + 1)).value_or(0);
+  reply.raw = r.out.substr(0, nl);
+  reply.body = nlohmann::json::parse(reply.raw, nullptr, false);
+  return reply;
+}
+
+StatusOr<std::pair<std::string, std::string>> Cluster::createVpcAndSubnet(
+    const std::string& vpc_cidr, const std::string& subnet_cidr) {
+  auto vpc = rest("POST", "/project/" + project() + "/vpcs",
+                  {{"network", {{"name", "vpc-" + vpc_cidr}, {"cidr", vpc_cidr}}}});
+  if (vpc.status != 201 && vpc.status != 200) {
+    return internalError("create VPC: HTTP " + std::to_string(vpc.status) + " " + vpc.raw);
+  }
+  std::string vpc_id = vpc.body["network"]["id"];
+  auto subnet = rest("POST", "/project/" + project() + "/subnets",
+                     {{"subnet",
+                       {{"name", "subnet-" + subnet_cidr},
+                        {"network_id", vpc_id},
+                        {"cidr", subnet_cidr},
+                        {"ip_version", 4}}}});
+  if (subnet.status != 201 && subnet.status != 200) {
+    return internalError("create subnet: HTTP " + std::to_string(subnet.status) + " " + subnet.raw);
+  }
+  return std::make_pair(vpc_id, subnet.body["subnet"]["id"].get<std::string>());
+}
+
+nlohmann::json Cluster::cniConfig(int i, const std::string& vpc, const std::string& subnet,
+                                  const std::string& cni_version) const {
+  nlohmann::json c = {{"cniVersion", cni_version},
+                      {"name", "alcor"},
+                      {"type", "alcor-cni"},
+                      {"agentSocket", nodes_.at(static_cast<size_t>(i))->cniSocket()},
+                      {"project", options_.project}};
+  if (!vpc.empty()) c["vpc"] = vpc;
+  if (!subnet.empty()) c["subnet"] = subnet;
+  return c;
+}
+
+CommandResult Cluster::cni(int i, const std::string& command, const nlohmann::json& config,
+                           const std::string& container_id, const std::string& netns_path,
+                           const std::string& ifname, const std::string& cni_args) {
+  RunOptions o;
+  o.netns = node(i).ns->name();
+  o.env = {{"CNI_COMMAND", command},  {"CNI_CONTAINERID", container_id},
+           {"CNI_NETNS", netns_path}, {"CNI_IFNAME", ifname},
+           {"CNI_ARGS", cni_args},    {"CNI_PATH", "/usr/lib/cni"}};
+  o.stdin_data = config.dump();
+  o.timeout = std::chrono::seconds(120);
+  return run({binary("alcor-cni")}, o);
+}
+
+StatusOr<Pod> Cluster::addPod(int i, const std::string& vpc, const std::string& subnet,
+                              const std::string& pod_name) {
+  Pod pod;
+  pod.node = i;
+  ASSIGN_OR_RETURN(pod.ns, Netns::create("pod"));
+  std::string name = pod_name.empty() ? "pod-" + std::to_string(++pod_counter_) : pod_name;
+  pod.container_id = "c" + pod.ns->name();
+  auto r = cni(i, "ADD", cniConfig(i, vpc, subnet), pod.container_id, pod.ns->path(), pod.ifname,
+               "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + name +
+                   ";K8S_POD_UID=uid-" + pod.ns->name());
+  if (!r.ok()) return internalError("CNI ADD " + name + ": " + r.describe());
+  pod.result = nlohmann::json::parse(r.out, nullptr, false);
+  if (pod.result.is_discarded()) return internalError("CNI ADD " + name + ": bad JSON " + r.out);
+  return pod;
+}
+
+CommandResult Cluster::delPod(Pod& pod, const std::string& vpc, const std::string& subnet) {
+  nlohmann::json config = cniConfig(pod.node, vpc, subnet);
+  config["prevResult"] = pod.result;
+  return cni(pod.node, "DEL", config, pod.container_id, pod.ns ? pod.ns->path() : "", pod.ifname);
+}
+
+}  // namespace alcor::testing
