@@ -73,9 +73,10 @@ class Message {
 
 }  // namespace alcor::log
 
-#define ALOG(level, component)                                                                  \
-  if (!::alcor::log::enabled(::alcor::log::Level::k##level,                                     \
-                             ::alcor::log::Component::k##component)) {                          \
-  } else                                                                                        \
-    ::alcor::log::Message(::alcor::log::Level::k##level, ::alcor::log::Component::k##component) \
-        .stream()
+// A for-statement rather than if/else, so `if (x) ALOG(...) << y;` has no dangling else.
+#define ALOG(level, component)                                                                \
+  for (bool alcor_log_on_ = ::alcor::log::enabled(::alcor::log::Level::k##level,              \
+                                                  ::alcor::log::Component::k##component);     \
+       alcor_log_on_; alcor_log_on_ = false)                                                  \
+  ::alcor::log::Message(::alcor::log::Level::k##level, ::alcor::log::Component::k##component) \
+      .stream()

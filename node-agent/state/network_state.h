@@ -177,6 +177,7 @@ struct LocalInterface {
   std::string netns;
   std::string pod_namespace;
   std::string pod_name;
+  std::string project;  // controller project of the port (for its release)
   bool operator==(const LocalInterface&) const = default;
 };
 
