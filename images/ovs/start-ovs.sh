@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Starts ovsdb-server and ovs-vswitchd in the foreground-supervised way a container needs, keeps
+# the database on the host (so flows and ports survive container restarts), and stops both
+# cleanly on SIGTERM.
+set -euo pipefail
+RUN=${OVS_RUNDIR:-/var/run/openvswitch}
+DB_DIR=${OVS_DBDIR:-/var/lib/openvswitch}
+DATAPATH=${OVS_DATAPATH:-system}
+mkdir -p "$RUN" "$DB_DIR"
+export OVS_RUNDIR=$RUN OVS_DBDIR=$DB_DIR
+
+if [ "$DATAPATH" = system ]; then
+  modprobe openvswitch || echo "start-ovs: cannot load the openvswitch module" >&2
+fi
+[ -f "$DB_DIR/conf.db" ] || ovsdb-tool create "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+ovsdb-tool needs-conversion "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema | grep -q yes && \
+  ovsdb-tool convert "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+
+ovsdb-server "$DB_DIR/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
+  --unixctl="$RUN/ovsdb-server.ctl" --detach -vconsole:info
+ovs-vsctl --no-wait init
+# Keep datapath flows until the agent has replayed its own (it clears the flag).
+ovs-vsctl --no-wait set Open_vSwitch . other_config:flow-restore-wait=true
+extra=()
+[ "$DATAPATH" = netdev ] && extra+=(--disable-system)
+ovs-vswitchd unix:"$RUN/db.sock" --pidfile="$RUN/ovs-vswitchd.pid" --unixctl="$RUN/ovs-vswitchd.ctl" \
+  --detach -vconsole:info "${extra[@]}"
+
+stop() {
+  ovs-appctl -t "$RUN/ovs-vswitchd.ctl" exit || true
+  ovs-appctl -t "$RUN/ovsdb-server.ctl" exit || true
+  exit 0
+}
+trap stop TERM INT
+while ovs-appctl -t "$RUN/ovs-vswitchd.ctl" version >/dev/null 2>&1 &&
+      ovs-appctl -t "$RUN/ovsdb-server.ctl" version >/dev/null 2>&1; do
+  sleep 5 & wait $!
+done
+echo "start-ovs: an OVS daemon exited" >&2
+exit 1
