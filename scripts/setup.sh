@@ -16,7 +16,7 @@ PACKAGES=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev openssl
   # data plane and the tools tests use as oracles
   openvswitch-switch openvswitch-common iproute2 ethtool tcpdump iputils-ping iputils-arping
   busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl

@@ -51,13 +51,14 @@ std::string ovsPortNameFor(const std::string& port_id) {
 
 PodManager::PodManager(PodManagerOptions options, ControllerClient& controller,
                        InterfacePlumber& plumber, Dataplane& dataplane, Readiness& readiness,
-                       PendingReleases& pending)
+                       PendingReleases& pending, KubernetesClient* kube)
     : options_(std::move(options)),
       controller_(controller),
       plumber_(plumber),
       dataplane_(dataplane),
       readiness_(readiness),
-      pending_(pending) {}
+      pending_(pending),
+      kube_(kube) {}
 
 CniResponse PodManager::handle(const CniRequest& r) {
   auto config = cni::parseNetworkConfig(r.config);
@@ -90,7 +91,7 @@ CniResponse PodManager::handle(const CniRequest& r) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   if (response.ok()) {
     if (r.command != Command::kStatus) {
-      ALOG(Info, CniServer) << logContext(r) << "done in " << ms << " ms";
+      ALOG(Debug, CniServer) << logContext(r) << "done in " << ms << " ms";
     }
   } else {
     ALOG(Warn, CniServer) << logContext(r) << "failed in " << ms << " ms with code "
@@ -127,37 +128,22 @@ CniResponse PodManager::add(const CniRequest& r, const cni::NetworkConfig& confi
     return failure(ErrorCode::kInvalidEnvironment, "CNI_NETNS " + r.env.netns + " does not exist");
   }
 
-  PortRequest req;
-  req.project = config.project.empty() ? options_.default_project : config.project;
-  req.network_id = config.vpc.empty() ? options_.default_vpc : config.vpc;
-  req.subnet_id = config.subnet.empty() ? options_.default_subnet : config.subnet;
-  if (req.network_id.empty()) {
-    return failure(
-        ErrorCode::kInvalidNetworkConfig,
-        "no VPC: set \"vpc\" in the network configuration or --default-vpc on the agent");
-  }
+  auto choice = choosePodNetwork(
+      config, *args.value,
+      {options_.default_project, options_.default_vpc, options_.default_subnet}, kube_);
+  if (!choice.ok()) return failure(choice.error.code, choice.error.message, choice.error.details);
   const cni::PodArgs& pod = *args.value;
+  PortRequest req;
+  req.project = choice.value->project;
+  req.network_id = choice.value->vpc;
+  req.subnet_id = choice.value->subnet;
+  req.security_groups = choice.value->security_groups;
+  req.ip_address = choice.value->ip;
+  req.mac_address = choice.value->mac;
   req.name = pod.pod_name.empty() ? r.env.container_id.substr(0, 12)
                                   : pod.pod_namespace + "/" + pod.pod_name;
   req.device_id = pod.pod_uid.empty() ? r.env.container_id : pod.pod_uid;
   req.host_id = options_.node_name;
-  req.security_groups = config.security_groups;
-  if (!config.runtime_ips.empty()) {
-    std::string ip = config.runtime_ips.front();
-    req.ip_address = ip.substr(0, ip.find('/'));
-    if (!Ipv4Address::parse(req.ip_address).ok()) {
-      return failure(ErrorCode::kInvalidNetworkConfig,
-                     "runtimeConfig.ips[0] \"" + ip + "\" is not an IPv4 address");
-    }
-  }
-  if (!config.runtime_mac.empty()) {
-    auto mac = MacAddress::parse(config.runtime_mac);
-    if (!mac.ok() || mac->isMulticast()) {
-      return failure(ErrorCode::kInvalidNetworkConfig,
-                     "runtimeConfig.mac \"" + config.runtime_mac + "\" is not a unicast MAC");
-    }
-    req.mac_address = mac->toString();
-  }
 
   auto port = controller_.createPort(req);
   if (!port.ok()) {

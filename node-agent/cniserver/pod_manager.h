@@ -14,6 +14,7 @@
 #include "node-agent/cniserver/container_lock.h"
 #include "node-agent/cniserver/interface_plumber.h"
 #include "node-agent/cniserver/pending_releases.h"
+#include "node-agent/cniserver/pod_network_choice.h"
 #include "node-agent/cniserver/readiness.h"
 #include "node-agent/controller_client/controller_client.h"
 #include "node-agent/dataplane/dataplane.h"
@@ -45,7 +46,8 @@ struct CniResponse {
 class PodManager {
  public:
   PodManager(PodManagerOptions options, ControllerClient& controller, InterfacePlumber& plumber,
-             Dataplane& dataplane, Readiness& readiness, PendingReleases& pending);
+             Dataplane& dataplane, Readiness& readiness, PendingReleases& pending,
+             KubernetesClient* kube = nullptr);
 
   CniResponse handle(const CniRequest& request);
 
@@ -74,6 +76,7 @@ class PodManager {
   Dataplane& dataplane_;
   Readiness& readiness_;
   PendingReleases& pending_;
+  KubernetesClient* kube_;  // may be null
   ContainerLockArbiter locks_;
 };
 

@@ -1,0 +1,111 @@
+#include "node-agent/cniserver/pod_network_choice.h"
+
+#include "lib/base/logging.h"
+#include "lib/base/net_types.h"
+#include "lib/base/strings.h"
+
+namespace alcor::agent {
+namespace {
+
+using cni::CniResultOr;
+using cni::ErrorCode;
+
+struct Level {
+  std::string project, vpc, subnet;
+  std::vector<std::string> sgs;
+};
+
+Level fromAnnotations(const Annotations& a) {
+  Level l;
+  auto get = [&](const char* key) {
+    auto it = a.find(key);
+    return it == a.end() ? std::string() : std::string(trimSpace(it->second));
+  };
+  l.project = get(kAnnotationProject);
+  l.vpc = get(kAnnotationVpc);
+  l.subnet = get(kAnnotationSubnet);
+  for (auto sg : splitString(get(kAnnotationSecurityGroups), ',')) {
+    if (auto t = trimSpace(sg); !t.empty()) l.sgs.emplace_back(t);
+  }
+  return l;
+}
+
+CniResultOr<PodNetworkChoice> apiError(const Status& st, const std::string& what) {
+  ErrorCode code = st.code() == StatusCode::kUnavailable ? ErrorCode::kTryAgainLater
+                                                         : ErrorCode::kInvalidNetworkConfig;
+  return CniResultOr<PodNetworkChoice>::fail(
+      code, "cannot read " + what + " from the Kubernetes API", st.message());
+}
+
+}  // namespace
+
+CniResultOr<PodNetworkChoice> choosePodNetwork(const cni::NetworkConfig& config,
+                                               const cni::PodArgs& pod,
+                                               const PodNetworkDefaults& defaults,
+                                               KubernetesClient* kube) {
+  Annotations pod_ann, ns_ann;
+  if (kube && !pod.pod_namespace.empty()) {
+    auto ns = kube->namespaceAnnotations(pod.pod_namespace);
+    if (!ns.ok() && ns.status().code() != StatusCode::kNotFound) {
+      return apiError(ns.status(), "namespace " + pod.pod_namespace);
+    }
+    if (ns.ok()) ns_ann = *ns;
+    if (!pod.pod_name.empty()) {
+      auto p = kube->podAnnotations(pod.pod_namespace, pod.pod_name);
+      if (!p.ok() && p.status().code() != StatusCode::kNotFound) {
+        return apiError(p.status(), "pod " + pod.pod_namespace + "/" + pod.pod_name);
+      }
+      if (p.ok()) pod_ann = *p;
+    }
+  }
+  // Highest precedence first.
+  std::vector<Level> levels = {fromAnnotations(pod_ann),
+                               fromAnnotations(ns_ann),
+                               {config.project, config.vpc, config.subnet, config.security_groups},
+                               {defaults.project, defaults.vpc, defaults.subnet, {}}};
+  PodNetworkChoice c;
+  for (const auto& l : levels) {
+    if (c.project.empty()) c.project = l.project;
+    if (c.security_groups.empty()) c.security_groups = l.sgs;
+  }
+  for (const auto& l : levels) {
+    if (c.subnet.empty()) c.subnet = l.subnet;
+    if (!l.vpc.empty()) {
+      c.vpc = l.vpc;
+      break;
+    }
+  }
+  if (c.vpc.empty()) {
+    return CniResultOr<PodNetworkChoice>::fail(
+        ErrorCode::kInvalidNetworkConfig,
+        "no VPC: annotate the pod or namespace with alcor.io/vpc, set \"vpc\" in the network "
+        "configuration, or start the agent with --default-vpc");
+  }
+
+  auto pod_value = [&](const char* key) {
+    auto it = pod_ann.find(key);
+    return it == pod_ann.end() ? std::string() : std::string(trimSpace(it->second));
+  };
+  std::string ip =
+      !config.runtime_ips.empty() ? config.runtime_ips.front() : pod_value(kAnnotationIp);
+  if (!ip.empty()) {
+    ip = ip.substr(0, ip.find('/'));
+    if (!Ipv4Address::parse(ip).ok()) {
+      return CniResultOr<PodNetworkChoice>::fail(ErrorCode::kInvalidNetworkConfig,
+                                                 "requested pod IP \"" + ip + "\" is not IPv4");
+    }
+    c.ip = ip;
+  }
+  std::string mac = !config.runtime_mac.empty() ? config.runtime_mac : pod_value(kAnnotationMac);
+  if (!mac.empty()) {
+    auto m = MacAddress::parse(mac);
+    if (!m.ok() || m->isMulticast() || m->isZero()) {
+      return CniResultOr<PodNetworkChoice>::fail(
+          ErrorCode::kInvalidNetworkConfig, "requested pod MAC \"" + mac + "\" is not unicast");
+    }
+    c.mac = m->toString();
+  }
+  return CniResultOr<PodNetworkChoice>::of(std::move(c));
+}
+
+}  // namespace alcor::agent

@@ -1,0 +1,47 @@
+#pragma once
+
+// Which VPC, subnet, security groups and addresses a pod gets. Highest precedence first:
+//   pod annotations > namespace annotations > CNI network configuration > agent defaults;
+// runtimeConfig "ips"/"mac" (the runtime's capabilities) beat the address annotations.
+// A subnet is taken only from the level that chose the VPC or a higher one, so a namespace
+// that picks its own VPC never inherits the default subnet of another VPC.
+// Annotations (docs/configuration.md): alcor.io/project, alcor.io/vpc, alcor.io/subnet,
+// alcor.io/security-groups (comma-separated ids), alcor.io/ip-address, alcor.io/mac-address.
+
+#include <string>
+#include <vector>
+
+#include "lib/cni/types.h"
+#include "node-agent/kubernetes/kubernetes_client.h"
+
+namespace alcor::agent {
+
+struct PodNetworkDefaults {
+  std::string project;
+  std::string vpc;
+  std::string subnet;
+};
+
+struct PodNetworkChoice {
+  std::string project;
+  std::string vpc;
+  std::string subnet;
+  std::vector<std::string> security_groups;
+  std::string ip;   // plain address or empty
+  std::string mac;  // or empty
+};
+
+inline constexpr const char* kAnnotationProject = "alcor.io/project";
+inline constexpr const char* kAnnotationVpc = "alcor.io/vpc";
+inline constexpr const char* kAnnotationSubnet = "alcor.io/subnet";
+inline constexpr const char* kAnnotationSecurityGroups = "alcor.io/security-groups";
+inline constexpr const char* kAnnotationIp = "alcor.io/ip-address";
+inline constexpr const char* kAnnotationMac = "alcor.io/mac-address";
+
+// `kube` may be null (no Kubernetes API configured). API unreachable -> TRY_AGAIN_LATER.
+cni::CniResultOr<PodNetworkChoice> choosePodNetwork(const cni::NetworkConfig& config,
+                                                    const cni::PodArgs& pod,
+                                                    const PodNetworkDefaults& defaults,
+                                                    KubernetesClient* kube);
+
+}  // namespace alcor::agent
