@@ -1,0 +1,109 @@
+#pragma once
+
+// Links, addresses and routes of network namespaces, via rtnetlink (libnl-route-3). Every call
+// takes the namespace it acts on ("" = the caller's own, else a path or a name under
+// /var/run/netns); the work runs on a thread entered into that namespace (see netns.h).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/base/net_types.h"
+#include "lib/base/status.h"
+#include "lib/netlink/ip_address.h"
+
+namespace alcor::netlink {
+
+struct VethSpec {
+  std::string host_name;   // stays in the caller's namespace
+  std::string pod_netns;   // path or name
+  std::string pod_ifname;  // e.g. "eth0"
+  std::optional<MacAddress> pod_mac;
+  int mtu = 1500;
+  // The userspace OVS datapath forwards CHECKSUM_PARTIAL packets unfixed, so pod ends need TX
+  // checksum offload off for TCP/UDP to work.
+  bool tx_checksum_offload_off = true;
+};
+
+struct VethPair {
+  int host_ifindex = 0;
+  MacAddress host_mac;
+  int pod_ifindex = 0;
+  MacAddress pod_mac;
+};
+
+struct RouteSpec {
+  IpPrefix destination;  // 0.0.0.0/0 = default
+  std::optional<IpAddress> gateway;
+  bool operator==(const RouteSpec&) const = default;
+};
+
+struct LinkConfig {
+  std::string ifname;
+  std::optional<MacAddress> mac;
+  std::optional<int> mtu;
+  std::vector<IpPrefix> addresses;
+  std::vector<RouteSpec> routes;
+  bool up = true;
+};
+
+struct LinkInfo {
+  std::string name;
+  int ifindex = 0;
+  MacAddress mac;
+  int mtu = 0;
+  bool up = false;                  // administratively up (IFF_UP)
+  std::vector<IpPrefix> addresses;  // global and link scope, both families
+  std::vector<RouteSpec> routes;    // main table routes through this link (unicast)
+  std::string kind;                 // "veth", "bridge", ... ("" for plain devices such as lo)
+};
+
+class LinkManager {
+ public:
+  virtual ~LinkManager() = default;
+
+  // Creates the pair in the caller's namespace with a temporary peer name, moves the peer into
+  // pod_netns, renames it to pod_ifname, sets MAC/MTU, TX checksum offload off on both ends when
+  // asked, brings both up. On any failure deletes what it created.
+  virtual StatusOr<VethPair> createVeth(const VethSpec& spec) = 0;
+  // Idempotent: a missing link or a missing namespace is OK.
+  virtual Status deleteLink(const std::string& netns, const std::string& name) = 0;
+  // nullopt when there is no such link.
+  virtual StatusOr<std::optional<LinkInfo>> getLink(const std::string& netns,
+                                                    const std::string& name) = 0;
+  // Sets MAC/MTU when given, adds missing addresses (idempotent), replaces/adds routes, sets
+  // the link up (or down).
+  virtual Status configureLink(const std::string& netns, const LinkConfig& config) = 0;
+  // Missing address is OK.
+  virtual Status removeAddress(const std::string& netns, const std::string& ifname,
+                               const IpPrefix& prefix) = 0;
+  virtual Status setTxChecksumOffload(const std::string& netns, const std::string& name,
+                                      bool on) = 0;
+  // Gratuitous ARP (IPv4) for ip out of ifname, through a packet socket in that namespace.
+  virtual Status announceAddress(const std::string& netns, const std::string& ifname,
+                                 const IpAddress& ip) = 0;
+  virtual StatusOr<std::vector<LinkInfo>> listLinks(const std::string& netns) = 0;
+};
+
+class LinkManagerImpl : public LinkManager {
+ public:
+  LinkManagerImpl() = default;
+
+  StatusOr<VethPair> createVeth(const VethSpec& spec) override;
+  Status deleteLink(const std::string& netns, const std::string& name) override;
+  StatusOr<std::optional<LinkInfo>> getLink(const std::string& netns,
+                                            const std::string& name) override;
+  Status configureLink(const std::string& netns, const LinkConfig& config) override;
+  Status removeAddress(const std::string& netns, const std::string& ifname,
+                       const IpPrefix& prefix) override;
+  Status setTxChecksumOffload(const std::string& netns, const std::string& name,
+                              bool on) override;
+  Status announceAddress(const std::string& netns, const std::string& ifname,
+                         const IpAddress& ip) override;
+  StatusOr<std::vector<LinkInfo>> listLinks(const std::string& netns) override;
+};
+
+// Reads the TX checksum offload setting (ETHTOOL_GTXCSUM) of a link.
+StatusOr<bool> getTxChecksumOffload(const std::string& netns, const std::string& name);
+
+}  // namespace alcor::netlink
