@@ -46,8 +46,9 @@ struct ParsedPacket {
   bool isDhcp() const;  // UDP to or from ports 67/68
 };
 
-// Parses as deep as it understands. Unknown EtherTypes/protocols and non-first IPv4 fragments
-// stop the walk (OK); a layer that is announced but truncated or malformed is an error.
+// Parses as deep as it understands. Unknown EtherTypes/protocols and IPv4 fragments (whose
+// transport header cannot be checked alone) stop the walk (OK); a layer that is announced but
+// truncated or malformed is an error.
 StatusOr<ParsedPacket> parsePacket(ByteView frame);
 
 }  // namespace alcor::packet
