@@ -398,7 +398,28 @@ struct OvsdbClientImpl::State {
       installConnection(std::move(stream).value());
       backoff.reset();
     }
+    closeGracefully();
     dropConnection("client shut down");
+  }
+
+  // Half-closes and reads until the server closes too: closing with unread bytes (a late update)
+  // would reset the connection, which ovsdb-server logs as a warning.
+  void closeGracefully() {
+    int sock;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (!connected) return;
+      sock = fd.get();
+    }
+    ::shutdown(sock, SHUT_WR);
+    auto until = Clock::now() + std::chrono::milliseconds(500);
+    char buf[4096];
+    while (Clock::now() < until) {
+      pollfd p = {sock, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(sock, buf, sizeof(buf), 0);
+      if (n == 0 || (n < 0 && errno != EINTR)) return;
+    }
   }
 };
 
