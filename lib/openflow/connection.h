@@ -93,6 +93,8 @@ class ConnectionImpl : public Connection {
   std::shared_ptr<Pending> expect(uint32_t xid);
   Status await(const std::shared_ptr<Pending>& pending);
   Status roundTrip(const std::vector<uint8_t>& bytes, uint32_t reply_xid);
+  // Sends request (its xid is assigned here) plus a barrier; returns OVS's error, if any.
+  Status requestWithBarrier(const Message& request);
   void enqueueCallback(std::function<void()> fn, bool is_packet_in);
 
   const std::string path_;
