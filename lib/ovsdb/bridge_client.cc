@@ -141,6 +141,14 @@ Status BridgeClientImpl::ensureBridge(const BridgeSpec& spec) {
   Json ops = row.uuid.empty() ? bridge_ops::createBridgeOps(spec)
                               : bridge_ops::updateBridgeOps(row.uuid, spec);
   auto result = client_->transact(kDatabase, ops);
+  if (!result.ok() && row.uuid.empty() &&
+      result.status().code() == StatusCode::kFailedPrecondition) {
+    // Someone created it between our read and write (the name index refused ours): update it.
+    ASSIGN_OR_RETURN(row, readBridge(*client_, spec.name));
+    if (!row.uuid.empty()) {
+      result = client_->transact(kDatabase, bridge_ops::updateBridgeOps(row.uuid, spec));
+    }
+  }
   return result.ok() ? okStatus() : result.status().withContext("ensureBridge " + spec.name);
 }
 

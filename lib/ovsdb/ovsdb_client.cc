@@ -150,9 +150,12 @@ struct OvsdbClientImpl::State {
     return pending.erase(id) == 1;
   }
 
+  // Without reconnection a lost connection is final, so there is nothing to wait for.
   bool waitConnected(Clock::time_point deadline) {
     std::unique_lock<std::mutex> l(mu);
-    return cv.wait_until(l, deadline, [&] { return connected || stopping; }) && connected;
+    return cv.wait_until(l, deadline,
+                         [&] { return connected || stopping || !can_reconnect; }) &&
+           connected;
   }
 
   // A blocking call: waits for the connection, then for the reply, until the deadline.
@@ -175,6 +178,7 @@ struct OvsdbClientImpl::State {
 
   Status startMonitor(const std::string& db, const std::string& id, const std::string& method,
                       const Json& requests, MonitorCallback callback) {
+    if (!callback) return invalidArgumentError("ovsdb: monitor " + id + " needs a callback");
     auto deadline = Clock::now() + options.request_timeout;
     if (!waitConnected(deadline)) return unavailableError("ovsdb: not connected to " + target);
     auto promise = std::make_shared<std::promise<Status>>();
@@ -428,17 +432,21 @@ OvsdbClientImpl::OvsdbClientImpl(std::unique_ptr<State> state) : state_(std::mov
 StatusOr<std::unique_ptr<OvsdbClientImpl>> OvsdbClientImpl::connect(const std::string& target,
                                                                     OvsdbClientOptions options) {
   ASSIGN_OR_RETURN(UniqueFd fd, connectStream(target));
-  auto client = adoptFd(fd.release(), options);
-  client->state_->target = target;
-  client->state_->can_reconnect = options.reconnect;
   ALOG(Info, Ovsdb) << "connected to " << target;
-  return client;
+  return start(fd.release(), target, options, options.reconnect);
 }
 
 std::unique_ptr<OvsdbClientImpl> OvsdbClientImpl::adoptFd(int fd, OvsdbClientOptions options) {
+  return start(fd, "fd:" + std::to_string(fd), options, /*can_reconnect=*/false);
+}
+
+std::unique_ptr<OvsdbClientImpl> OvsdbClientImpl::start(int fd, const std::string& target,
+                                                        const OvsdbClientOptions& options,
+                                                        bool can_reconnect) {
   auto state = std::make_unique<State>();
-  state->target = "fd:" + std::to_string(fd);
+  state->target = target;
   state->options = options;
+  state->can_reconnect = can_reconnect;
   state->wake.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   State* s = state.get();
   std::unique_ptr<OvsdbClientImpl> client(new OvsdbClientImpl(std::move(state)));

@@ -90,6 +90,9 @@ class OvsdbClientImpl : public OvsdbClient {
  private:
   struct State;
   explicit OvsdbClientImpl(std::unique_ptr<State> state);
+  static std::unique_ptr<OvsdbClientImpl> start(int fd, const std::string& target,
+                                                const OvsdbClientOptions& options,
+                                                bool can_reconnect);
   std::unique_ptr<State> state_;
 };
 

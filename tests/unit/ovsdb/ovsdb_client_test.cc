@@ -247,6 +247,10 @@ TEST(OvsdbClientTest, PendingCallFailsWhenConnectionCloses) {
   closer.join();
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_FALSE(p.client->connected());
+  // Without reconnection the loss is final: later calls fail at once rather than wait.
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(p.client->transact("db", commentOp("y")).status().code(), StatusCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 TEST(OvsdbClientTest, GarbageFromServerDropsConnection) {
@@ -298,8 +302,10 @@ TEST(OvsdbClientTest, MonitorDeliversInitialThenUpdatesInOrder) {
   json req = p.server->waitFor(ScriptedServer::method("monitor"));
   EXPECT_EQ(req["params"], json::parse(R"(["Open_vSwitch","mon1",{"Interface":{"columns":["name"]}}])"));
   l.unlock();
-  EXPECT_EQ(p.client->monitor("Open_vSwitch", "mon1", json::object(), nullptr).code(),
+  EXPECT_EQ(p.client->monitor("Open_vSwitch", "mon1", json::object(), [](auto&) {}).code(),
             StatusCode::kAlreadyExists);
+  EXPECT_EQ(p.client->monitor("Open_vSwitch", "mon2", json::object(), nullptr).code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(OvsdbClientTest, MonitorCondUsesUpdate2) {
