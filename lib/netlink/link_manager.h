@@ -53,8 +53,11 @@ struct LinkInfo {
   MacAddress mac;
   int mtu = 0;
   bool up = false;                  // administratively up (IFF_UP)
-  std::vector<IpPrefix> addresses;  // global and link scope, both families
-  std::vector<RouteSpec> routes;    // main table routes through this link (unicast)
+  // Both families, without the IPv6 link-local (fe80::/10) addresses the kernel assigns itself.
+  std::vector<IpPrefix> addresses;
+  // Unicast main-table routes out of this link, without those the kernel adds itself (proto
+  // kernel: connected subnets, IPv6 link-local).
+  std::vector<RouteSpec> routes;
   std::string kind;                 // "veth", "bridge", ... ("" for plain devices such as lo)
 };
 
@@ -62,17 +65,20 @@ class LinkManager {
  public:
   virtual ~LinkManager() = default;
 
-  // Creates the pair in the caller's namespace with a temporary peer name, moves the peer into
-  // pod_netns, renames it to pod_ifname, sets MAC/MTU, TX checksum offload off on both ends when
-  // asked, brings both up. On any failure deletes what it created.
+  // Creates the pair with the host end in the caller's namespace and the peer created directly in
+  // pod_netns under a temporary name, renames the peer to pod_ifname, sets MAC/MTU, TX checksum
+  // offload off on both ends when asked, brings both up. On any failure deletes what it created.
+  // Errors: ALREADY_EXISTS (host_name or pod_ifname taken), NOT_FOUND (no such namespace),
+  // INVALID_ARGUMENT (bad names or MTU).
   virtual StatusOr<VethPair> createVeth(const VethSpec& spec) = 0;
   // Idempotent: a missing link or a missing namespace is OK.
   virtual Status deleteLink(const std::string& netns, const std::string& name) = 0;
   // nullopt when there is no such link.
   virtual StatusOr<std::optional<LinkInfo>> getLink(const std::string& netns,
                                                     const std::string& name) = 0;
-  // Sets MAC/MTU when given, adds missing addresses (idempotent), replaces/adds routes, sets
-  // the link up (or down).
+  // Sets MAC/MTU when given, sets the link up (or down), adds missing addresses (idempotent; IPv6
+  // without duplicate address detection), then replaces/adds routes. A gateway outside every
+  // given IPv4 address's subnet (e.g. 169.254.1.1) gets an on-link route. Missing link: NOT_FOUND.
   virtual Status configureLink(const std::string& netns, const LinkConfig& config) = 0;
   // Missing address is OK.
   virtual Status removeAddress(const std::string& netns, const std::string& ifname,
