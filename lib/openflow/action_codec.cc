@@ -367,8 +367,8 @@ StatusOr<std::vector<Action>> decodeActionList(wire::Reader r, std::optional<Nat
       case kOfpatGroup: out.push_back(Group{body.u32()}); break;
       case kOfpatDecNwTtl: out.push_back(DecTtl{}); break;
       case kOfpatSetField: {
-        ASSIGN_OR_RETURN(FieldValue fv, decodeOxm(body));
-        out.push_back(SetField{fv.field, fv.value, fv.mask});
+        ASSIGN_OR_RETURN(std::vector<FieldValue> fields, decodeOxmFields(body));
+        for (const auto& fv : fields) out.push_back(SetField{fv.field, fv.value, fv.mask});
         break;
       }
       case kOfpatCopyField: {

@@ -28,6 +28,9 @@ Status setMatchField(Match& match, const FieldValue& fv);
 void encodeOxm(wire::Writer& w, Field field, uint64_t value, std::optional<uint64_t> mask);
 // Reads one OXM TLV; unknown fields are an error.
 StatusOr<FieldValue> decodeOxm(wire::Reader& r);
+// Like decodeOxm, but also accepts OVS's 64-bit packet registers (xregN), which carry two
+// 32-bit regs at once.
+StatusOr<std::vector<FieldValue>> decodeOxmFields(wire::Reader& r);
 uint32_t oxmHeader(Field field, bool has_mask = false);
 std::optional<Field> fieldFromHeader(uint32_t header);
 

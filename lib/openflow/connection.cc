@@ -299,22 +299,29 @@ Status ConnectionImpl::bundle(const std::vector<FlowMod>& mods) {
     forget();
     return s;
   }
-  Status add_status;
-  {
+  auto addStatus = [&] {
     std::lock_guard<std::mutex> lock(pending_mu_);
-    add_status = adds->status;
-  }
-  forget();
-  if (!add_status.ok()) {
+    return adds->status;
+  };
+  if (Status add_status = addStatus(); !add_status.ok()) {
+    forget();
     uint32_t xid = nextXid();
     (void)roundTrip(
         encode(Message{xid, BundleControl{bundle_id, BundleControl::kDiscardRequest, flags}}), xid);
     return add_status;
   }
+  // Some checks (e.g. that an output group exists) only run at commit; OVS then reports the
+  // offending add's xid before failing the commit, so the adds entry stays registered.
   uint32_t commit_xid = nextXid();
-  return roundTrip(
+  s = roundTrip(
       encode(Message{commit_xid, BundleControl{bundle_id, BundleControl::kCommitRequest, flags}}),
       commit_xid);
+  Status add_status = addStatus();
+  forget();
+  if (!s.ok() && !add_status.ok()) {
+    return Status(s.code(), s.message() + "; " + add_status.message());
+  }
+  return s;
 }
 
 StatusOr<std::vector<Flow>> ConnectionImpl::dumpFlows(uint8_t table, uint64_t cookie,
@@ -412,16 +419,16 @@ void ConnectionImpl::handleMessage(Message&& msg) {
     return;
   }
   std::lock_guard<std::mutex> lock(pending_mu_);
-  // Exact xid first, else the range entry (bundle adds, batched flow mods) holding it.
-  std::shared_ptr<Pending> p;
-  auto it = pending_.upper_bound(msg.xid);
-  if (it != pending_.begin()) {
-    --it;
-    if (it->second->lo <= msg.xid && msg.xid <= it->second->hi) p = it->second;
-  }
+  std::shared_ptr<Pending> p = findPending(msg.xid);
   if (!p) return;  // late reply for an abandoned request
   if (auto* err = std::get_if<Error>(&msg.body)) {
-    if (p->status.ok()) p->status = errorStatus(*err);
+    // Keep every error text: a failed bundle commit says OFPBFC_MSG_FAILED while the error
+    // for the offending flow_mod says why.
+    if (p->status.ok()) {
+      p->status = errorStatus(*err);
+    } else {
+      p->status = Status(p->status.code(), p->status.message() + "; " + errorText(*err));
+    }
     if (p->lo == p->hi || msg.xid == p->hi) p->done = true;
   } else if (auto* reply = std::get_if<FlowStatsReply>(&msg.body)) {
     for (auto& f : reply->flows) p->flows.push_back(std::move(f));
@@ -430,6 +437,23 @@ void ConnectionImpl::handleMessage(Message&& msg) {
     p->done = true;
   }
   if (p->done) p->cv.notify_all();
+}
+
+std::shared_ptr<ConnectionImpl::Pending> ConnectionImpl::findPending(uint32_t xid) {
+  // Exact xid first, else the range entry (bundle adds, batched flow mods) holding it.
+  auto it = pending_.upper_bound(xid);
+  if (it == pending_.begin()) return nullptr;
+  --it;
+  return (it->second->lo <= xid && xid <= it->second->hi) ? it->second : nullptr;
+}
+
+void ConnectionImpl::failPending(uint32_t xid, const Status& status) {
+  std::lock_guard<std::mutex> lock(pending_mu_);
+  auto p = findPending(xid);
+  if (!p) return;
+  if (p->status.ok()) p->status = status;
+  p->done = true;
+  p->cv.notify_all();
 }
 
 void ConnectionImpl::connectionLost(const Status& why) {
@@ -481,7 +505,13 @@ void ConnectionImpl::readerLoop() {
         if (!raw->has_value()) break;
         auto msg = decode(**raw);
         if (!msg.ok()) {
-          ALOG(Debug, Openflow) << "ignoring undecodable message: " << msg.status();
+          // A reply we cannot decode must still end the wait of its request.
+          const auto& b = **raw;
+          uint32_t xid = (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) |
+                         (uint32_t{b[6]} << 8) | b[7];
+          ALOG(Warn, Openflow) << "undecodable message from OVS (type " << int(b[1])
+                               << ", xid " << xid << "): " << msg.status();
+          failPending(xid, msg.status().withContext("undecodable reply from OVS"));
           continue;
         }
         handleMessage(std::move(*msg));

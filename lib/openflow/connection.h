@@ -87,6 +87,8 @@ class ConnectionImpl : public Connection {
   void deliveryLoop();
   void handleMessage(Message&& message);
   void connectionLost(const Status& why);
+  std::shared_ptr<Pending> findPending(uint32_t xid);  // pending_mu_ held
+  void failPending(uint32_t xid, const Status& status);
   Status writeAll(const std::vector<uint8_t>& bytes);
   uint32_t nextXid(uint32_t count = 1);
   // Registers a request whose reply (or error) carries xid; then waits for it.

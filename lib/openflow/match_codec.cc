@@ -151,6 +151,36 @@ void encodeOxm(wire::Writer& w, Field field, uint64_t value, std::optional<uint6
   if (mask) w.uint(*mask, width);
 }
 
+StatusOr<std::vector<FieldValue>> decodeOxmFields(wire::Reader& r) {
+  constexpr uint16_t kPacketRegs = 0x8001;  // OXM_OF_PKT_REG: xregN = reg(2N) << 32 | reg(2N+1)
+  wire::Reader peek = r;
+  uint32_t header = peek.u32();
+  if (!peek.ok()) return wire::truncated("OXM header");
+  if ((header >> 16) != kPacketRegs) {
+    ASSIGN_OR_RETURN(FieldValue fv, decodeOxm(r));
+    return std::vector<FieldValue>{fv};
+  }
+  r.u32();
+  const bool has_mask = header & 0x100;
+  const int xreg = (header >> 9) & 0x7f;
+  if ((header & 0xff) != (has_mask ? 16u : 8u) || xreg >= 8) {
+    return invalidArgumentError("bad packet register OXM field");
+  }
+  uint64_t value = r.u64();
+  uint64_t mask = has_mask ? r.u64() : ~uint64_t{0};
+  if (!r.ok()) return wire::truncated("OXM field");
+  std::vector<FieldValue> out;
+  for (int half = 0; half < 2; ++half) {
+    int shift = half == 0 ? 32 : 0;
+    uint32_t m = static_cast<uint32_t>(mask >> shift);
+    if (m == 0) continue;
+    FieldValue fv{regField(2 * xreg + half), static_cast<uint32_t>(value >> shift), std::nullopt};
+    if (m != 0xffffffffu) fv.mask = m;
+    out.push_back(fv);
+  }
+  return out;
+}
+
 StatusOr<FieldValue> decodeOxm(wire::Reader& r) {
   uint32_t header = r.u32();
   if (!r.ok()) return wire::truncated("OXM header");
@@ -180,8 +210,8 @@ void encodeMatch(wire::Writer& w, const Match& match) {
 
 Status decodeOxmList(wire::Reader r, Match& match) {
   while (r.remaining() > 0) {
-    ASSIGN_OR_RETURN(FieldValue fv, decodeOxm(r));
-    RETURN_IF_ERROR(setMatchField(match, fv));
+    ASSIGN_OR_RETURN(std::vector<FieldValue> fields, decodeOxmFields(r));
+    for (const auto& fv : fields) RETURN_IF_ERROR(setMatchField(match, fv));
   }
   return r.ok() ? okStatus() : wire::truncated("OXM list");
 }
