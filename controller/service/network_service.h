@@ -150,6 +150,22 @@ class NetworkService : public Topology {
   template <typename T>
   const T* scoped(const std::map<std::string, T>& m, const std::string& project,
                   const std::string& id) const;
+  // Get and list of a project's resources (callers hold the lock).
+  template <typename T>
+  StatusOr<T> getScoped(const std::map<std::string, T>& m, const std::string& project,
+                        const std::string& id, const char* what) const {
+    const T* v = scoped(m, project, id);
+    if (!v) return notFoundError(std::string(what) + " " + id + " not found");
+    return *v;
+  }
+  template <typename T>
+  std::vector<T> listScoped(const std::map<std::string, T>& m, const std::string& project) const {
+    std::vector<T> out;
+    for (const auto& [id, v] : m) {
+      if (v.project_id == project) out.push_back(v);
+    }
+    return out;
+  }
 
   Store& store_;
   PushScheduler& scheduler_;

@@ -1,0 +1,147 @@
+#include "controller/controller_app.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "controller/grpc/grpc_pusher.h"
+#include "controller/store/sqlite_store.h"
+#include "lib/base/logging.h"
+#include "lib/base/strings.h"
+
+namespace alcor::controller {
+
+void addControllerFlags(FlagSet& f, ControllerConfig* c) {
+  f.addString("listen", &c->listen, "REST API address ADDR:PORT (port 0: any free port)");
+  f.addString("grpc-listen", &c->grpc_listen,
+              "on-demand RequestGoalStates gRPC address ADDR:PORT (empty: off)");
+  f.addString("db", &c->db, "SQLite database file (\":memory:\" for a throw-away one)");
+  f.addInt("agent-port", &c->agent_port,
+           "agents' GoalState gRPC port, for nodes registered without server_port");
+  f.addInt("goalstate-version", &c->goalstate_version,
+           "2: GoalStateV2 over PushGoalStatesStream; 1: GoalState over PushNetworkResourceStates");
+  f.addInt("push-workers", &c->push_workers, "threads pushing GoalStates to hosts");
+  f.addInt("push-timeout-ms", &c->push_timeout_ms, "deadline of one push to an agent");
+  f.addInt("max-neighbors-per-message", &c->max_neighbors_per_message,
+           "split neighbor sets into GoalState messages of at most this many");
+  f.addString("tls-cert", &c->tls_cert, "PEM certificate (gRPC server, client cert to agents)");
+  f.addString("tls-key", &c->tls_key, "PEM private key for --tls-cert");
+  f.addString("tls-ca", &c->tls_ca, "PEM CA bundle to verify agents; enables TLS to agents");
+  f.addString("bootstrap-project", &c->bootstrap_project, "project of the bootstrap VPC/subnet");
+  f.addString("bootstrap-vpc", &c->bootstrap_vpc, "create this VPC at start if absent: ID:CIDR");
+  f.addString("bootstrap-subnet", &c->bootstrap_subnet,
+              "create this subnet of the bootstrap VPC at start if absent: ID:CIDR");
+  f.addString("log-level", &c->log_level, "log level, e.g. info or debug,dpm=trace");
+  f.enableConfigFile();
+}
+
+StatusOr<std::pair<std::string, int>> splitHostPort(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return invalidArgumentError("\"" + text + "\" is not ADDR:PORT");
+  auto port = parseInt<int>(text.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) {
+    return invalidArgumentError("\"" + text + "\" has no valid port");
+  }
+  return std::pair{text.substr(0, colon), *port};
+}
+
+namespace {
+StatusOr<std::string> readFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return notFoundError("cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerConfig& c,
+                                                              GoalStatePusherPtr pusher) {
+  if (c.goalstate_version != 1 && c.goalstate_version != 2) {
+    return invalidArgumentError("--goalstate-version must be 1 or 2");
+  }
+  if (c.agent_port <= 0 || c.agent_port > 65535) {
+    return invalidArgumentError("--agent-port must be a TCP port");
+  }
+  std::string cert, key, ca;
+  if (!c.tls_cert.empty()) {
+    ASSIGN_OR_RETURN(cert, readFile(c.tls_cert));
+  }
+  if (!c.tls_key.empty()) {
+    ASSIGN_OR_RETURN(key, readFile(c.tls_key));
+  }
+  if (!c.tls_ca.empty()) {
+    ASSIGN_OR_RETURN(ca, readFile(c.tls_ca));
+  }
+  if (cert.empty() != key.empty()) {
+    return invalidArgumentError("--tls-cert and --tls-key go together");
+  }
+
+  std::unique_ptr<ControllerApp> app(new ControllerApp());
+  ASSIGN_OR_RETURN(app->store_, SqliteStore::open(c.db));
+  if (pusher) {
+    app->pusher_ = std::move(pusher);
+  } else {
+    GrpcPusherOptions o;
+    o.goalstate_version = static_cast<int>(c.goalstate_version);
+    o.timeout = std::chrono::milliseconds(c.push_timeout_ms);
+    if (!ca.empty()) {
+      o.credentials = grpc::SslCredentials({ca, key, cert});
+    }
+    app->pusher_ = std::make_unique<GrpcGoalStatePusher>(o);
+  }
+  PushSchedulerOptions so;
+  so.workers = static_cast<int>(c.push_workers);
+  so.max_neighbors_per_message = static_cast<size_t>(c.max_neighbors_per_message);
+  app->scheduler_ = std::make_unique<PushScheduler>(*app->pusher_, so);
+  ServiceOptions svc;
+  svc.agent_port = static_cast<int>(c.agent_port);
+  ASSIGN_OR_RETURN(app->service_, NetworkService::create(*app->store_, *app->scheduler_, svc));
+  NetworkService* service = app->service_.get();
+  app->scheduler_->setAckCallback(
+      [service](const std::string& host, const std::vector<std::string>& ports) {
+        service->markPortsActive(host, ports);
+      });
+  app->scheduler_->setFullStateProvider(
+      [service](const std::string& host) { return service->fullState(host); });
+  RETURN_IF_ERROR(service->bootstrap(c.bootstrap_project, c.bootstrap_vpc, c.bootstrap_subnet));
+  app->scheduler_->start();
+
+  ASSIGN_OR_RETURN(auto rest_addr, splitHostPort(c.listen));
+  app->rest_ = std::make_unique<RestServer>(*service, *app->scheduler_);
+  RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
+
+  if (!c.grpc_listen.empty()) {
+    app->ondemand_ = std::make_unique<OnDemandService>(*service, *app->pusher_);
+    grpc::ServerBuilder builder;
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (!cert.empty()) {
+      grpc::SslServerCredentialsOptions ssl(
+          ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                     : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      ssl.pem_root_certs = ca;
+      ssl.pem_key_cert_pairs.push_back({key, cert});
+      creds = grpc::SslServerCredentials(ssl);
+    }
+    builder.AddListeningPort(c.grpc_listen, creds, &app->grpc_port_);
+    builder.SetMaxReceiveMessageSize(-1);
+    builder.RegisterService(app->ondemand_.get());
+    app->grpc_server_ = builder.BuildAndStart();
+    if (!app->grpc_server_ || app->grpc_port_ == 0) {
+      return unavailableError("gRPC: cannot listen on " + c.grpc_listen);
+    }
+    ALOG(Info, Grpc) << "RequestGoalStates on " << c.grpc_listen << " (port " << app->grpc_port_
+                     << ")";
+  }
+  return app;
+}
+
+ControllerApp::~ControllerApp() { stop(); }
+
+void ControllerApp::stop() {
+  if (rest_) rest_->stop();
+  if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(1));
+  if (scheduler_) scheduler_->stop();
+}
+
+}  // namespace alcor::controller

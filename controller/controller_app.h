@@ -1,0 +1,69 @@
+#pragma once
+
+// Wires the controller together: store -> NetworkService (+DPM) -> PushScheduler -> pusher,
+// REST server and the on-demand gRPC server. Used by main.cc and by in-process tests/benchmarks.
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "controller/dpm/push_scheduler.h"
+#include "controller/grpc/ondemand_service.h"
+#include "controller/rest/rest_server.h"
+#include "controller/service/network_service.h"
+#include "controller/store/store.h"
+#include "lib/base/flags.h"
+
+namespace alcor::controller {
+
+struct ControllerConfig {
+  std::string listen = "127.0.0.1:9009";  // REST
+  std::string grpc_listen = "127.0.0.1:9090";  // RequestGoalStates; empty = off
+  std::string db = "/var/lib/alcor/controller.db";
+  int64_t agent_port = 50001;
+  int64_t goalstate_version = 2;
+  int64_t push_workers = 4;
+  int64_t push_timeout_ms = 30000;
+  int64_t max_neighbors_per_message = 1000;
+  std::string tls_cert;  // PEM; with tls_key: TLS for the gRPC server and client cert to agents
+  std::string tls_key;
+  std::string tls_ca;  // PEM CA to verify agents (and clients of the gRPC server)
+  std::string bootstrap_project = "default";
+  std::string bootstrap_vpc;     // ID:CIDR
+  std::string bootstrap_subnet;  // ID:CIDR
+  std::string log_level = "info";
+};
+
+void addControllerFlags(FlagSet& flags, ControllerConfig* config);
+
+class ControllerApp {
+ public:
+  // `pusher` null: the gRPC pusher configured by `config`.
+  static StatusOr<std::unique_ptr<ControllerApp>> start(const ControllerConfig& config,
+                                                        GoalStatePusherPtr pusher = nullptr);
+  ~ControllerApp();
+  void stop();
+
+  int restPort() const { return rest_ ? rest_->port() : 0; }
+  int grpcPort() const { return grpc_port_; }
+  NetworkService& service() { return *service_; }
+  PushScheduler& scheduler() { return *scheduler_; }
+
+ private:
+  ControllerApp() = default;
+
+  StorePtr store_;
+  GoalStatePusherPtr pusher_;
+  std::unique_ptr<PushScheduler> scheduler_;
+  std::unique_ptr<NetworkService> service_;
+  std::unique_ptr<RestServer> rest_;
+  std::unique_ptr<OnDemandService> ondemand_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int grpc_port_ = 0;
+};
+
+// "10.0.0.1:9009" -> ("10.0.0.1", 9009).
+StatusOr<std::pair<std::string, int>> splitHostPort(const std::string& text);
+
+}  // namespace alcor::controller

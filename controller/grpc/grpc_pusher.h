@@ -1,0 +1,46 @@
+#pragma once
+
+// GoalStatePusher over gRPC to the agents' GoalStateProvisioner: v2 opens a PushGoalStatesStream
+// per push (as Alcor's NCM does), writes one GoalStateV2, half-closes and reads the one reply;
+// v1 calls PushNetworkResourceStates with the same states as lists. One channel per agent
+// address, unlimited message size, fast reconnects (the scheduler does the backoff).
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+
+#include "alcor/goalstateprovisioner.grpc.pb.h"
+#include "controller/dpm/goalstate_pusher.h"
+
+namespace alcor::controller {
+
+struct GrpcPusherOptions {
+  int goalstate_version = 2;  // 2: PushGoalStatesStream; 1: PushNetworkResourceStates
+  // The agent may hold a reply until the CNI ADD plugs the interface (up to ~10 s).
+  std::chrono::milliseconds timeout{30000};
+  std::shared_ptr<grpc::ChannelCredentials> credentials;  // null: plaintext
+};
+
+class GrpcGoalStatePusher : public GoalStatePusher {
+ public:
+  explicit GrpcGoalStatePusher(GrpcPusherOptions options);
+  StatusOr<schema::GoalStateOperationReply> push(const std::string& address,
+                                                 const schema::GoalStateV2& goal_state) override;
+
+ private:
+  schema::GoalStateProvisioner::Stub& stub(const std::string& address);
+
+  GrpcPusherOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<schema::GoalStateProvisioner::Stub>> stubs_;
+};
+
+// Maps a gRPC failure to the project's Status.
+Status fromGrpcStatus(const grpc::Status& status, const std::string& context);
+
+// Channel arguments shared by the controller's clients.
+grpc::ChannelArguments agentChannelArguments();
+
+}  // namespace alcor::controller

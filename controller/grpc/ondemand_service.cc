@@ -1,0 +1,78 @@
+#include "controller/grpc/ondemand_service.h"
+
+#include "controller/dpm/goalstate_builder.h"
+#include "lib/base/logging.h"
+
+namespace alcor::controller {
+
+std::string peerIpv4(const std::string& peer) {
+  std::string rest;
+  if (peer.rfind("ipv4:", 0) == 0) {
+    rest = peer.substr(5);
+  } else if (peer.rfind("ipv6:[::ffff:", 0) == 0) {
+    rest = peer.substr(13);
+    auto bracket = rest.find(']');
+    if (bracket == std::string::npos) return "";
+    rest = rest.substr(0, bracket) + ":";
+  } else {
+    return "";
+  }
+  auto colon = rest.rfind(':');
+  std::string ip = colon == std::string::npos ? rest : rest.substr(0, colon);
+  return Ipv4Address::parse(ip).ok() ? ip : "";
+}
+
+grpc::Status OnDemandService::RequestGoalStates(grpc::ServerContext* context,
+                                                const schema::HostRequest* request,
+                                                schema::HostRequestReply* reply) {
+  auto start = std::chrono::steady_clock::now();
+  std::string host = peerIpv4(context->peer());
+  reply->set_format_version(request->format_version());
+  schema::GoalStateV2 needed;
+  std::vector<std::pair<std::string, bool>> routable;
+  for (const auto& r : request->state_requests()) {
+    auto gs = host.empty() ? std::nullopt
+                           : service_.onDemandState(host, r.tunnel_id(), r.destination_ip());
+    if (gs) needed.MergeFrom(*gs);
+    routable.push_back({r.request_id(), gs.has_value()});
+  }
+  bool pushed = true;
+  if (resourceCount(needed) > 0) {
+    std::string address = service_.agentAddress(host);
+    fillHostResources(needed, host);
+    needed.set_format_version(2);
+    auto result = address.empty() ? StatusOr<schema::GoalStateOperationReply>(
+                                        notFoundError("host " + host + " is not registered"))
+                                  : pusher_.push(address, needed);
+    if (!result.ok()) {
+      ALOG(Warn, Grpc) << "on-demand push to " << host << " failed: " << result.status();
+      pushed = false;
+    }
+  }
+  for (const auto& [id, ok] : routable) {
+    auto* st = reply->add_operation_statuses();
+    st->set_request_id(id);
+    st->set_operation_status(ok && pushed ? schema::SUCCESS : schema::FAILURE);
+  }
+  reply->set_total_operation_time(static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            start)
+          .count()));
+  ALOG(Debug, Grpc) << "on-demand from " << context->peer() << ": "
+                    << request->state_requests_size() << " request(s)";
+  return grpc::Status::OK;
+}
+
+grpc::Status OnDemandService::PushNetworkResourceStates(grpc::ServerContext*,
+                                                        const schema::GoalState*,
+                                                        schema::GoalStateOperationReply*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "the controller does not take GoalStates");
+}
+
+grpc::Status OnDemandService::PushGoalStatesStream(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<schema::GoalStateOperationReply, schema::GoalStateV2>*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "the controller does not take GoalStates");
+}
+
+}  // namespace alcor::controller

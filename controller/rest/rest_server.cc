@@ -1,0 +1,127 @@
+#include "controller/rest/rest_server.h"
+
+#include "controller/model/json_codec.h"
+#include "controller/rest/http_util.h"
+#include "lib/base/logging.h"
+
+namespace alcor::controller {
+
+namespace rest {
+
+int httpCode(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void replyJson(httplib::Response& res, int code, const json& body) {
+  res.status = code;
+  res.set_content(body.dump(), "application/json");
+}
+
+void replyError(httplib::Response& res, const Status& status) {
+  int code = httpCode(status);
+  if (code >= 500) {
+    ALOG(Error, Rest) << status;
+  } else {
+    ALOG(Debug, Rest) << "rejected: " << status;
+  }
+  replyJson(res, code, json{{"message", status.message()}, {"code", code},
+                            {"error", statusCodeName(status.code())}});
+}
+
+StatusOr<json> bodyObject(const httplib::Request& req, const char* key) {
+  ASSIGN_OR_RETURN(json doc, parseJson(req.body, "request body"));
+  if (!doc.is_object() || !doc.contains(key) || !doc[key].is_object()) {
+    return invalidArgumentError(std::string("request body needs a \"") + key + "\" object");
+  }
+  return doc[key];
+}
+
+StatusOr<json> bodyArray(const httplib::Request& req, const char* key) {
+  ASSIGN_OR_RETURN(json doc, parseJson(req.body, "request body"));
+  if (!doc.is_object() || !doc.contains(key) || !doc[key].is_array()) {
+    return invalidArgumentError(std::string("request body needs a \"") + key + "\" array");
+  }
+  return doc[key];
+}
+
+std::string route(const std::string& pattern) { return "(?:/v4)?" + pattern; }
+
+}  // namespace rest
+
+RestServer::RestServer(NetworkService& service, PushScheduler& scheduler)
+    : service_(service), scheduler_(scheduler), server_(std::make_unique<httplib::Server>()) {}
+
+RestServer::~RestServer() { stop(); }
+
+namespace {
+thread_local std::chrono::steady_clock::time_point request_start;
+}
+
+Status RestServer::start(const std::string& host, int port) {
+  httplib::Server& s = *server_;
+  s.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  s.set_keep_alive_max_count(100000);
+  s.set_payload_max_length(256 << 20);
+  s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
+    metrics_.observe(req.method, routeLabel(req.path), res.status, seconds);
+    ALOG(Debug, Rest) << req.method << " " << req.path << " -> " << res.status;
+  });
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    rest::replyJson(res, 200, {{"status", "ok"}});
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(scheduler_.stats(), service_.counts()),
+                     "text/plain; version=0.0.4");
+  });
+  rest::registerNetworkHandlers(s, service_);
+  rest::registerPortHandlers(s, service_);
+  rest::registerPolicyHandlers(s, service_);
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) {
+      rest::replyJson(res, 404, {{"message", "no such path: " + req.method + " " + req.path},
+                                 {"code", 404}});
+    }
+  });
+
+  if (port == 0) {
+    port_ = s.bind_to_any_port(host);
+  } else {
+    port_ = s.bind_to_port(host, port) ? port : -1;
+  }
+  if (port_ <= 0) {
+    return unavailableError("REST: cannot listen on " + host + ":" + std::to_string(port));
+  }
+  thread_ = std::thread([&s] { s.listen_after_bind(); });
+  ALOG(Info, Rest) << "REST API on " << host << ":" << port_;
+  return okStatus();
+}
+
+void RestServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace alcor::controller

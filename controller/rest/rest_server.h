@@ -1,0 +1,42 @@
+#pragma once
+
+// The REST API (cpp-httplib): Alcor's paths and JSON (docs/controller.md), plus /healthz and
+// /metrics. Handlers only translate HTTP <-> NetworkService calls; nothing here waits on agents.
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "controller/dpm/push_scheduler.h"
+#include "controller/metrics/metrics.h"
+#include "controller/service/network_service.h"
+#include "lib/base/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace alcor::controller {
+
+class RestServer {
+ public:
+  RestServer(NetworkService& service, PushScheduler& scheduler);
+  ~RestServer();
+  RestServer(const RestServer&) = delete;
+  RestServer& operator=(const RestServer&) = delete;
+
+  // Binds (port 0 = ephemeral) and serves on a background thread.
+  Status start(const std::string& host, int port);
+  void stop();
+  int port() const { return port_; }
+
+ private:
+  NetworkService& service_;
+  PushScheduler& scheduler_;
+  RestMetrics metrics_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace alcor::controller
