@@ -36,11 +36,17 @@ function(alcor_executable name)
 endfunction()
 
 # Adds every direct subdirectory that has a CMakeLists.txt, so modules can be added without
-# editing their parent.
+# editing their parent. ALCOR_SKIP_DIRS (paths relative to the source root) leaves some out,
+# for partial builds while a module is being written.
+set(ALCOR_SKIP_DIRS "" CACHE STRING "Source directories to leave out of the build")
 function(alcor_add_subdirectories)
   file(GLOB children LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/*)
   list(SORT children)
   foreach(child IN LISTS children)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${child})
+    if(rel IN_LIST ALCOR_SKIP_DIRS)
+      continue()
+    endif()
     if(IS_DIRECTORY ${child} AND EXISTS ${child}/CMakeLists.txt)
       add_subdirectory(${child})
     endif()

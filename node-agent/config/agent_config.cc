@@ -40,6 +40,8 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
               "Seconds ADD waits for the agent to become ready before code 11");
   f.addDouble("port-ready-timeout", &c.port_ready_timeout_s,
               "Seconds ADD waits for the port's GoalState and flows");
+  f.addDouble("restore-grace", &c.restore_grace_s,
+              "Seconds after registration before flows of unknown objects are removed");
   f.addDouble("goalstate-port-wait", &c.goalstate_port_wait_s,
               "Seconds a port GoalState waits for its interface before replying PENDING");
   f.addString("log-level", &c.log_level, "Log level spec, e.g. info or debug,ovsdb=trace");

@@ -51,6 +51,9 @@ struct AgentConfig {
   double ready_timeout_s = 30;       // ADD waits this long for the agent to become ready
   double port_ready_timeout_s = 30;  // ADD waits this long for the port's GoalState and flows
   double goalstate_port_wait_s = 10;
+  // After a restart, flows of objects not yet relearned are kept this long after registration
+  // (the controller re-pushes the node's state when it registers).
+  double restore_grace_s = 10;
   std::string log_level = "info";
 
   int64_t podMtu() const { return pod_mtu > 0 ? pod_mtu : underlay_mtu - 50; }

@@ -24,6 +24,7 @@ inline constexpr Table kLocalServices{25, "LocalServices"};        // DHCP to th
 inline constexpr Table kEgressConntrack{30, "EgressConntrack"};    // SG: track pod egress
 inline constexpr Table kEgressRules{31, "EgressRules"};            // SG: egress allow rules
 inline constexpr Table kL3Forwarding{40, "L3Forwarding"};          // gateway ICMP, DVR routing
+inline constexpr Table kL3Routes{41, "L3Routes"};                  // routed: next-hop MACs
 inline constexpr Table kDvrRestore{45, "DvrRestore"};              // routed frames from the overlay
 inline constexpr Table kL2Forwarding{50, "L2Forwarding"};          // MAC -> local port / tunnel
 inline constexpr Table kIngressConntrack{60, "IngressConntrack"};  // SG: track pod ingress
@@ -32,7 +33,7 @@ inline constexpr Table kOutput{70, "Output"};                      // output to 
 
 inline constexpr std::array kTables = {
     kClassifier,   kSpoofGuard, kArpResponder, kLocalServices,    kEgressConntrack, kEgressRules,
-    kL3Forwarding, kDvrRestore, kL2Forwarding, kIngressConntrack, kIngressRules,    kOutput};
+    kL3Forwarding, kL3Routes, kDvrRestore, kL2Forwarding, kIngressConntrack, kIngressRules,    kOutput};
 
 std::string_view tableName(uint8_t id);
 

@@ -1,0 +1,143 @@
+#include "node-agent/dataplane/dataplane_impl.h"
+
+#include "lib/base/logging.h"
+#include "node-agent/pipeline/cookie.h"
+
+namespace alcor::agent {
+
+using openflow::Flow;
+using openflow::FlowMod;
+
+std::string flowKey(const Flow& flow) {
+  return std::to_string(flow.table) + "/" + std::to_string(flow.priority) + "/" +
+         openflow::formatMatch(flow.match);
+}
+
+bool isAgentCookie(uint64_t cookie) {
+  const uint64_t category = cookie >> 56;
+  return category >= static_cast<uint64_t>(pipeline::CookieCategory::kStatic) &&
+         category <= static_cast<uint64_t>(pipeline::CookieCategory::kOnDemand);
+}
+
+DataplaneImpl::DataplaneImpl(openflow::Connection& openflow, DataplaneOptions options)
+    : openflow_(openflow), options_(std::move(options)), segments_(options_.segments_path) {}
+
+Status DataplaneImpl::start() {
+  std::lock_guard lock(mu_);
+  if (Status s = segments_.load(); !s.ok()) {
+    // A corrupt file must not stop the agent: segments are reassigned (flows change once).
+    ALOG(Warn, Pipeline) << "ignoring segment file: " << s.message();
+  }
+  RETURN_IF_ERROR(readInstalledLocked());
+  ALOG(Info, Pipeline) << "found " << installed_.size() << " installed flow(s) of the agent";
+  return programLocked();
+}
+
+void DataplaneImpl::finishRestore() {
+  std::lock_guard lock(mu_);
+  if (!restoring_) return;
+  restoring_ = false;
+  Status s = programLocked();
+  ALOG(Info, Pipeline) << "restore finished; stale flows removed"
+                       << (s.ok() ? "" : ": " + s.message());
+}
+
+Status DataplaneImpl::resync() {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(readInstalledLocked());
+  return programLocked();
+}
+
+Status DataplaneImpl::readInstalledLocked() {
+  ASSIGN_OR_RETURN(auto flows, openflow_.dumpFlows());
+  installed_.clear();
+  for (auto& f : flows) {
+    if (!isAgentCookie(f.cookie)) continue;
+    // Counters and timeouts are not part of the desired state.
+    f.idle_timeout = f.hard_timeout = 0;
+    installed_[flowKey(f)] = std::move(f);
+  }
+  return okStatus();
+}
+
+Status DataplaneImpl::update(const Mutation& mutation) {
+  std::lock_guard lock(mu_);
+  ChangeSet changes;
+  mutation(state_, changes);
+  return programLocked();
+}
+
+Status DataplaneImpl::programLocked() {
+  if (Status s = segments_.sync(state_.localVnis()); !s.ok()) {
+    ALOG(Error, Pipeline) << "segments: " << s.message();
+  }
+  pipeline::DesiredFlows desired = pipeline::buildFlows(state_, segments_, options_.pipeline);
+  std::map<std::string, Flow> wanted;
+  for (auto& f : desired.flows) wanted.emplace(flowKey(f), std::move(f));
+
+  std::vector<FlowMod> mods;
+  for (const auto& [key, flow] : wanted) {
+    auto it = installed_.find(key);
+    if (it == installed_.end() || !(it->second == flow)) mods.push_back(FlowMod::add(flow));
+  }
+  std::vector<std::string> removed;
+  if (!restoring_) {
+    for (const auto& [key, flow] : installed_) {
+      if (!wanted.count(key)) {
+        mods.push_back(FlowMod::deleteStrict(flow));
+        removed.push_back(key);
+      }
+    }
+  }
+  if (!mods.empty()) {
+    Status s = openflow_.bundle(mods);
+    if (!s.ok()) {
+      ++stats_.failures;
+      dirty_ = true;
+      ALOG(Error, Pipeline) << "bundle of " << mods.size() << " flow mod(s) failed: "
+                            << s.message();
+      return s;
+    }
+    ++stats_.bundles;
+    stats_.flow_mods += mods.size();
+    ALOG(Debug, Pipeline) << "installed bundle of " << mods.size() << " flow mod(s)";
+  }
+  for (const auto& key : removed) installed_.erase(key);
+  for (auto& [key, flow] : wanted) installed_[key] = std::move(flow);
+  stats_.installed_flows = installed_.size();
+  programmed_ports_ = std::move(desired.programmed_ports);
+  dirty_ = false;
+  programmed_cv_.notify_all();
+  return okStatus();
+}
+
+void DataplaneImpl::read(const std::function<void(const NetworkState&)>& reader) const {
+  std::lock_guard lock(mu_);
+  reader(state_);
+}
+
+std::set<std::string> DataplaneImpl::waitForPorts(
+    const std::set<std::string>& port_ids, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  auto ready = [&] {
+    std::set<std::string> out;
+    for (const auto& id : port_ids) {
+      if (programmed_ports_.count(id)) out.insert(id);
+    }
+    return out;
+  };
+  programmed_cv_.wait_until(lock, deadline, [&] { return ready().size() == port_ids.size(); });
+  return ready();
+}
+
+DataplaneStats DataplaneImpl::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+bool DataplaneImpl::needsResync() const {
+  std::lock_guard lock(mu_);
+  return dirty_;
+}
+
+}  // namespace alcor::agent

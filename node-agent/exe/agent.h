@@ -1,0 +1,43 @@
+#pragma once
+
+// alcor-agent's composition root: builds every component from the configuration, brings the
+// node up (OVS bridges, flows restored, attachments reconciled), serves the CNI socket and the
+// GoalState gRPC service, registers the node and keeps the dataplane in sync until stopped.
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "lib/base/status.h"
+#include "node-agent/config/agent_config.h"
+
+namespace alcor::agent {
+
+class Agent {
+ public:
+  explicit Agent(AgentConfig config);
+  ~Agent();
+
+  // Sets the node up and starts the servers; returns once the CNI socket accepts calls.
+  Status start();
+  // Blocks until stop() is called (from a signal thread), then shuts down.
+  void run();
+  void stop();
+
+ private:
+  struct Parts;
+  void registrationLoop();
+  void maintenanceLoop();
+
+  AgentConfig config_;
+  std::unique_ptr<Parts> parts_;
+  std::atomic<bool> stopping_{false};
+  std::thread registration_;
+  std::thread maintenance_;
+};
+
+// --probe=live|ready for Kubernetes exec probes: live = the CNI socket answers; ready = the
+// agent reports STATUS success. Returns the process exit code.
+int runProbe(const std::string& which, const std::string& cni_socket);
+
+}  // namespace alcor::agent

@@ -1,0 +1,38 @@
+#pragma once
+
+// Computes the complete desired flow table of br-int from the agent's NetworkState (see
+// docs/design/ovs-pipeline.md). Pure: no I/O; the dataplane diffs its output against what is
+// installed and sends only the difference.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/openflow/flow.h"
+#include "node-agent/pipeline/segment_allocator.h"
+#include "node-agent/state/network_state.h"
+
+namespace alcor::agent::pipeline {
+
+struct PipelineConfig {
+  uint32_t tunnel_ofport = 0;  // ofport of the flow-based VXLAN port; 0: no overlay
+};
+
+// Userdata of the pipeline's controller actions (which handler a packet-in is for).
+inline constexpr uint8_t kPuntDhcp = 0x01;
+inline constexpr uint8_t kPuntArpMiss = 0x02;
+
+struct DesiredFlows {
+  std::vector<openflow::Flow> flows;
+  // Ports whose forwarding flows are part of `flows` (plugged, with a segment).
+  std::set<std::string> programmed_ports;
+};
+
+DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segments,
+                        const PipelineConfig& config);
+
+// The VNI a neighbor belongs to (its first subnet's, else its VPC's); 0 if unknown.
+uint32_t vniOfNeighbor(const NetworkState& state, const Neighbor& neighbor);
+
+}  // namespace alcor::agent::pipeline

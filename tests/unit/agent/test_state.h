@@ -1,0 +1,59 @@
+#pragma once
+
+// Small NetworkState fixtures shared by the pipeline, dataplane and DHCP tests.
+
+#include "node-agent/state/network_state.h"
+
+namespace alcor::agent::testing {
+
+inline Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+inline MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+
+// VPC "vpc-a" (VNI 1001) with subnet "sub-a" 10.1.0.0/24, gateway 10.1.0.1, DHCP on.
+inline void addVpc(NetworkState& s, const std::string& vpc = "vpc-a", uint32_t vni = 1001,
+                   const char* cidr = "10.1.0.0/24", const char* gw = "10.1.0.1") {
+  s.vpcs[vpc] = Vpc{vpc, "proj", vpc, vni};
+  Subnet sub;
+  sub.id = "sub-" + vpc;
+  sub.vpc_id = vpc;
+  sub.cidr = *Ipv4Prefix::parse(cidr);
+  sub.vni = vni;
+  sub.gateway_ip = ip(gw);
+  sub.gateway_mac = mac("aa:bb:cc:00:00:01");
+  sub.dhcp_enabled = true;
+  sub.dns_servers = {ip("10.1.0.2")};
+  s.subnets[sub.id] = sub;
+}
+
+inline void addPort(NetworkState& s, const std::string& id, const std::string& vpc,
+                    const char* port_ip, const char* port_mac, uint32_t ofport) {
+  Port p;
+  p.id = id;
+  p.vpc_id = vpc;
+  p.mac = mac(port_mac);
+  p.fixed_ips = {PortIp{"sub-" + vpc, ip(port_ip)}};
+  p.host_ip = ip("192.168.0.10");
+  s.ports[id] = p;
+  if (ofport != 0) {
+    LocalInterface iface;
+    iface.port_id = id;
+    iface.ovs_port = "tap" + id;
+    iface.ofport = ofport;
+    s.interfaces[id] = iface;
+  }
+  s.dhcp[id] = DhcpEntry{id, "sub-" + vpc, p.mac, p.fixed_ips[0].ip, "host-" + id};
+}
+
+inline void addNeighbor(NetworkState& s, const std::string& id, const std::string& vpc,
+                        const char* n_ip, const char* n_mac, const char* host) {
+  Neighbor n;
+  n.key = "L2/" + id;
+  n.id = id;
+  n.vpc_id = vpc;
+  n.mac = mac(n_mac);
+  n.host_ip = ip(host);
+  n.ips = {NeighborIp{NeighborKind::kL2, "sub-" + vpc, ip(n_ip)}};
+  s.neighbors[n.key] = n;
+}
+
+}  // namespace alcor::agent::testing
