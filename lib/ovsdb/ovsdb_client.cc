@@ -254,6 +254,7 @@ struct OvsdbClientImpl::State {
 
   void dropConnection(const std::string& why) {
     std::map<int64_t, ReplyHandler> failed;
+    bool shutting_down;
     {
       std::lock_guard<std::mutex> wl(write_mu);
       std::lock_guard<std::mutex> l(mu);
@@ -261,8 +262,10 @@ struct OvsdbClientImpl::State {
       fd.reset();
       connected = false;
       failed.swap(pending);
+      shutting_down = stopping;
     }
-    if (!stopping) ALOG(Warn, Ovsdb) << "connection to " << target << " lost: " << why;
+    cv.notify_all();  // callers waiting for a connection that will not come back
+    if (!shutting_down) ALOG(Warn, Ovsdb) << "connection to " << target << " lost: " << why;
     for (auto& [id, handler] : failed) {
       handler(unavailableError("ovsdb: connection to " + target + " lost: " + why));
     }
