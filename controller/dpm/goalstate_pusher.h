@@ -18,6 +18,8 @@ class GoalStatePusher {
   // `address` is "ip:port". kUnavailable / kDeadlineExceeded when the agent is unreachable.
   virtual StatusOr<schema::GoalStateOperationReply> push(const std::string& address,
                                                          const schema::GoalStateV2& goal_state) = 0;
+  // Shutdown: aborts pushes in flight and fails later ones at once.
+  virtual void cancelAll() {}
 };
 
 using GoalStatePusherPtr = std::unique_ptr<GoalStatePusher>;

@@ -26,6 +26,12 @@ GrpcGoalStatePusher::GrpcGoalStatePusher(GrpcPusherOptions options)
   if (!options_.credentials) options_.credentials = grpc::InsecureChannelCredentials();
 }
 
+void GrpcGoalStatePusher::cancelAll() {
+  std::lock_guard lock(mu_);
+  cancelled_ = true;
+  for (auto* ctx : in_flight_) ctx->TryCancel();
+}
+
 schema::GoalStateProvisioner::Stub& GrpcGoalStatePusher::stub(const std::string& address) {
   std::lock_guard lock(mu_);
   auto& s = stubs_[address];
@@ -41,6 +47,19 @@ StatusOr<schema::GoalStateOperationReply> GrpcGoalStatePusher::push(
   auto& s = stub(address);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_) return cancelledError("push to " + address + ": shutting down");
+    in_flight_.insert(&ctx);
+  }
+  struct Done {
+    GrpcGoalStatePusher* self;
+    grpc::ClientContext* ctx;
+    ~Done() {
+      std::lock_guard lock(self->mu_);
+      self->in_flight_.erase(ctx);
+    }
+  } done{this, &ctx};
   schema::GoalStateOperationReply reply;
   if (options_.goalstate_version == 1) {
     schema::GoalState v1 = toGoalStateV1(goal_state);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include <grpcpp/grpcpp.h>
 
@@ -28,6 +29,7 @@ class GrpcGoalStatePusher : public GoalStatePusher {
   explicit GrpcGoalStatePusher(GrpcPusherOptions options);
   StatusOr<schema::GoalStateOperationReply> push(const std::string& address,
                                                  const schema::GoalStateV2& goal_state) override;
+  void cancelAll() override;
 
  private:
   schema::GoalStateProvisioner::Stub& stub(const std::string& address);
@@ -35,6 +37,8 @@ class GrpcGoalStatePusher : public GoalStatePusher {
   GrpcPusherOptions options_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<schema::GoalStateProvisioner::Stub>> stubs_;
+  std::set<grpc::ClientContext*> in_flight_;
+  bool cancelled_ = false;
 };
 
 // Maps a gRPC failure to the project's Status.

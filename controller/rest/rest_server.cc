@@ -78,6 +78,8 @@ Status RestServer::start(const std::string& host, int port) {
   httplib::Server& s = *server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(16); };
   s.set_keep_alive_max_count(100000);
+  // Idle keep-alive connections hold stop() for this long.
+  s.set_keep_alive_timeout(2);
   s.set_payload_max_length(256 << 20);
   s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     request_start = std::chrono::steady_clock::now();
