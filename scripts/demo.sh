@@ -143,10 +143,12 @@ VPC2=$(rest POST /project/demo/vpcs '{"network":{"name":"red","cidr":"10.0.0.0/1
 SUBNET2=$(rest POST /project/demo/subnets \
   "{\"subnet\":{\"name\":\"red-1\",\"network_id\":\"$VPC2\",\"cidr\":\"10.0.1.0/24\"}}" | jq -r .subnet.id)
 add_pod pod-x 1 "$VPC2" "$SUBNET2"
-if ip netns exec "$TAG-pod-x" ping -c 2 -W 1 "${POD_IP[pod-a]}" >/dev/null 2>&1; then
-  echo "ERROR: pod-x (red) reached pod-a (blue)"; exit 1
+# pod-x got the same first address as pod-a (each VPC has its own address space), so it tries
+# pod-b's address: in the red VPC nobody has it.
+if ip netns exec "$TAG-pod-x" ping -c 2 -W 1 "${POD_IP[pod-b]}" >/dev/null 2>&1; then
+  echo "ERROR: pod-x (red) reached pod-b (blue)"; exit 1
 fi
-echo "pod-x (red VPC) cannot reach pod-a (blue VPC): isolated"
+echo "pod-x (red VPC) cannot reach pod-b (blue VPC) at ${POD_IP[pod-b]}: isolated"
 
 say "controller view of the ports"
 rest GET /project/demo/ports | jq -r '.ports[] | "\(.name)\t\(.fixed_ips[0].ip_address)\t\(.status)\t\(."binding:host_id")"'
