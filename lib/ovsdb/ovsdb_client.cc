@@ -158,8 +158,16 @@ struct OvsdbClientImpl::State {
            connected;
   }
 
+  // A blocking call from the reader thread (a monitor callback) could never see its reply.
+  Status checkNotReaderThread(const std::string& method) const {
+    if (std::this_thread::get_id() != reader.get_id()) return okStatus();
+    return failedPreconditionError("ovsdb: " + method +
+                                   " called from a monitor callback would deadlock");
+  }
+
   // A blocking call: waits for the connection, then for the reply, until the deadline.
   StatusOr<Json> callSync(const std::string& method, const Json& params) {
+    RETURN_IF_ERROR(checkNotReaderThread(method));
     auto deadline = Clock::now() + options.request_timeout;
     if (!waitConnected(deadline)) {
       return unavailableError("ovsdb: not connected to " + target + " (" + method + ")");
@@ -179,6 +187,7 @@ struct OvsdbClientImpl::State {
   Status startMonitor(const std::string& db, const std::string& id, const std::string& method,
                       const Json& requests, MonitorCallback callback) {
     if (!callback) return invalidArgumentError("ovsdb: monitor " + id + " needs a callback");
+    RETURN_IF_ERROR(checkNotReaderThread(method));
     auto deadline = Clock::now() + options.request_timeout;
     if (!waitConnected(deadline)) return unavailableError("ovsdb: not connected to " + target);
     auto promise = std::make_shared<std::promise<Status>>();

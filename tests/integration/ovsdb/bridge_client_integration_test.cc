@@ -33,7 +33,9 @@ class BridgeClientTest : public alcor::testing::OvsNamespaceTest {
   void TearDown() override {
     // Let vswitchd finish the last change: exiting with unread database updates makes
     // ovsdb-server log a reset connection, which the fixture counts as a failure.
-    if (client_) EXPECT_TRUE(client_->waitApplied(in(10s)).ok());
+    if (client_) {
+      EXPECT_TRUE(client_->waitApplied(in(10s)).ok());
+    }
     client_.reset();
     OvsNamespaceTest::TearDown();
   }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -327,6 +328,23 @@ TEST(OvsdbClientTest, MonitorCondUsesUpdate2) {
   EXPECT_TRUE(p.client->cancelMonitor("m2").ok());
   EXPECT_EQ(p.client->cancelMonitor("m2").code(), StatusCode::kNotFound);
 
+}
+
+TEST(OvsdbClientTest, CallFromMonitorCallbackFailsInsteadOfDeadlocking) {
+  auto p = makePair(echoCommentServer);
+  std::promise<Status> nested;
+  ASSERT_TRUE(p.client
+                  ->monitor("db", "m", json::object(),
+                            [&](const MonitorEvent& e) {
+                              if (!e.initial) {
+                                nested.set_value(p.client->transact("db", commentOp("x")).status());
+                              }
+                            })
+                  .ok());
+  p.server->send(makeJsonRpcNotification("update", json::array({"m", json::object()})));
+  auto f = nested.get_future();
+  ASSERT_EQ(f.wait_for(3s), std::future_status::ready);
+  EXPECT_EQ(f.get().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(OvsdbClientTest, ConnectRejectsBadTargets) {
