@@ -29,6 +29,7 @@ Status DataplaneImpl::start() {
     ALOG(Warn, Pipeline) << "ignoring segment file: " << s.message();
   }
   RETURN_IF_ERROR(readInstalledLocked());
+  for (const auto& [key, flow] : installed_) unclaimed_.insert(key);
   ALOG(Info, Pipeline) << "found " << installed_.size() << " installed flow(s) of the agent";
   return programLocked();
 }
@@ -37,6 +38,11 @@ void DataplaneImpl::finishRestore() {
   std::lock_guard lock(mu_);
   if (!restoring_) return;
   restoring_ = false;
+  if (!unclaimed_.empty()) {
+    ALOG(Info, Pipeline) << unclaimed_.size() << " flow(s) from before the restart were not "
+                         << "relearned; removing them";
+  }
+  unclaimed_.clear();
   Status s = programLocked();
   ALOG(Info, Pipeline) << "restore finished; stale flows removed"
                        << (s.ok() ? "" : ": " + s.message());
@@ -81,13 +87,12 @@ Status DataplaneImpl::programLocked() {
     if (it == installed_.end() || !(it->second == flow)) mods.push_back(FlowMod::add(flow));
   }
   std::vector<std::string> removed;
-  if (!restoring_) {
-    for (const auto& [key, flow] : installed_) {
-      if (!wanted.count(key)) {
-        mods.push_back(FlowMod::deleteStrict(flow));
-        removed.push_back(key);
-      }
-    }
+  for (const auto& [key, flow] : installed_) {
+    if (wanted.count(key)) continue;
+    // While restoring, flows from before the restart stay until their object is relearned.
+    if (restoring_ && unclaimed_.count(key)) continue;
+    mods.push_back(FlowMod::deleteStrict(flow));
+    removed.push_back(key);
   }
   if (!mods.empty()) {
     Status s = openflow_.bundle(mods);
@@ -103,6 +108,7 @@ Status DataplaneImpl::programLocked() {
     ALOG(Debug, Pipeline) << "installed bundle of " << mods.size() << " flow mod(s)";
   }
   for (const auto& key : removed) installed_.erase(key);
+  for (const auto& [key, flow] : wanted) unclaimed_.erase(key);
   for (auto& [key, flow] : wanted) installed_[key] = std::move(flow);
   stats_.installed_flows = installed_.size();
   programmed_ports_ = std::move(desired.programmed_ports);

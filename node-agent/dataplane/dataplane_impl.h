@@ -62,6 +62,8 @@ class DataplaneImpl : public Dataplane {
   NetworkState state_;
   pipeline::SegmentAllocator segments_;
   std::map<std::string, openflow::Flow> installed_;  // by flowKey()
+  // Flows found on the switch at start that no object has claimed yet: kept while restoring.
+  std::set<std::string> unclaimed_;
   std::set<std::string> programmed_ports_;
   bool restoring_ = true;
   bool dirty_ = false;  // the last programming failed

@@ -112,6 +112,13 @@ class Builder {
       arp.arp_sha = port.mac;
       add(kSpoofGuard, 200, c, arp).goto_table = kArpResponder.id;
       arpResponse(segment, fixed.ip, port.mac, c);
+      // The port's own gratuitous ARP (a request for its own address) is not answered.
+      Match own = openflow::arpMatch();
+      matchReg(own, kSegmentField, segment);
+      matchReg(own, kInPortField, ofport);
+      own.arp_op = uint16_t{1};
+      own.arp_tpa = fixed.ip;
+      add(kArpResponder, 210, c, own).goto_table = kLocalServices.id;
       Match to_port = openflow::ipv4Match();
       matchReg(to_port, kSegmentField, segment);
       to_port.ipv4_dst = fixed.ip;

@@ -69,7 +69,12 @@ TEST_F(PipelineTest, PlugedPortGetsClassifierSpoofGuardL2AndOutput) {
   EXPECT_EQ(grep(lines, {"table=50", "dl_dst=fa:16:3e:00:00:05"}).size(), 1u);
   EXPECT_EQ(grep(lines, {"table=70", "output:7"}).size(), 1u);
   // ARP answers for the port and for the gateway.
-  EXPECT_EQ(grep(lines, {"table=20", "arp_tpa=10.1.0.5"}).size(), 1u);
+  EXPECT_EQ(grep(lines, {"table=20", "priority=200", "arp_tpa=10.1.0.5"}).size(), 1u);
+  // ...except the port's own gratuitous ARP.
+  auto garp = grep(lines, {"table=20", "priority=210", "arp_tpa=10.1.0.5"});
+  ASSERT_EQ(garp.size(), 1u);
+  EXPECT_THAT(garp[0], HasSubstr("reg4=0x7"));
+  EXPECT_THAT(garp[0], HasSubstr("goto_table:25"));
   EXPECT_EQ(grep(lines, {"table=20", "arp_tpa=10.1.0.1"}).size(), 1u);
   // DHCP is punted to the agent.
   EXPECT_EQ(grep(lines, {"table=25", "in_port=7", "controller"}).size(), 1u);
