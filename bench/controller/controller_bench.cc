@@ -119,6 +119,7 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
       threads.emplace_back([&] {
         httplib::Client c("127.0.0.1", rest_port);
         c.set_keep_alive(true);
+        c.set_tcp_nodelay(true);
         for (size_t i = next++; i < n; i = next++) {
           posted[i] = Clock::now();
           auto r = c.Post("/project/bench/ports", json{{"port", portJson(i)}}.dump(),

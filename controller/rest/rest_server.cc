@@ -77,6 +77,7 @@ thread_local std::chrono::steady_clock::time_point request_start;
 Status RestServer::start(const std::string& host, int port) {
   httplib::Server& s = *server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(100000);
   // Idle keep-alive connections hold stop() for this long.
   s.set_keep_alive_timeout(2);
