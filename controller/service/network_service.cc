@@ -100,14 +100,6 @@ Status NetworkService::loadAll() {
   return okStatus();
 }
 
-template <typename T>
-const T* NetworkService::scoped(const std::map<std::string, T>& m, const std::string& project,
-                                const std::string& id) const {
-  auto it = m.find(id);
-  if (it == m.end() || (!project.empty() && it->second.project_id != project)) return nullptr;
-  return &it->second;
-}
-
 // ---- Topology ----
 
 const Vpc* NetworkService::findVpc(const std::string& id) const { return scoped(vpcs_, "", id); }

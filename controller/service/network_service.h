@@ -147,9 +147,14 @@ class NetworkService : public Topology {
   void nodeChangedLocked(const Node* before, const Node* after);
   std::set<std::string> routerSubnetsLocked(const Router& r) const;
 
+  // The resource when it exists and belongs to `project` (any project when empty).
   template <typename T>
   const T* scoped(const std::map<std::string, T>& m, const std::string& project,
-                  const std::string& id) const;
+                  const std::string& id) const {
+    auto it = m.find(id);
+    if (it == m.end() || (!project.empty() && it->second.project_id != project)) return nullptr;
+    return &it->second;
+  }
   // Get and list of a project's resources (callers hold the lock).
   template <typename T>
   StatusOr<T> getScoped(const std::map<std::string, T>& m, const std::string& project,
