@@ -42,6 +42,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${PACKAGES[@]}" >/dev/null
 fi
 
+# Node tools for the manifest validation (tests/packaging/manifests_test.sh), pinned by
+# tools/package-lock.json into tools/node_modules; reinstalled only when the lock file changes.
+if ! command -v npm >/dev/null; then  # the machine's Node.js normally brings npm
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    nodejs npm >/dev/null
+fi
+if ! cmp -s tools/package-lock.json tools/node_modules/.alcor-installed-lock 2>/dev/null; then
+  echo "setup: installing tools/node_modules"
+  npm ci --prefix tools --no-audit --no-fund --loglevel=error >/dev/null
+  cp tools/package-lock.json tools/node_modules/.alcor-installed-lock
+fi
+
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   # shellcheck disable=SC2086
   cmake -S . -B "$BUILD_DIR" -G Ninja $CMAKE_ARGS

@@ -1,0 +1,146 @@
+// The packaging rules of issue 9, checked on the rendered manifests (k8s_manifests.cjs policy).
+// Each rule says why it matters; a failure names the object and the rule.
+"use strict";
+
+function find(objects, kind, name) {
+  return objects.find((o) => o.kind === kind && o.metadata && o.metadata.name === name);
+}
+
+function containerOf(podSpec, name) {
+  return [...(podSpec.initContainers || []), ...(podSpec.containers || [])].find((c) => c.name === name);
+}
+
+function execProbe(probe) {
+  return probe && probe.exec && probe.exec.command ? probe.exec.command.join(" ") : "";
+}
+
+function checkPolicy(objects) {
+  const errors = [];
+  const need = (cond, msg) => cond || errors.push(msg);
+
+  // One namespace, allowed to run privileged pods.
+  const ns = find(objects, "Namespace", "alcor-system");
+  need(ns, "Namespace alcor-system missing");
+  if (ns) {
+    need((ns.metadata.labels || {})["pod-security.kubernetes.io/enforce"] === "privileged",
+      "Namespace alcor-system must allow privileged pods (pod-security enforce=privileged)");
+  }
+  for (const o of objects) {
+    const cluster = ["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(o.kind);
+    need(cluster || o.metadata.namespace === "alcor-system",
+      `${o.kind}/${o.metadata.name} must be in namespace alcor-system`);
+  }
+
+  // RBAC: the agent only reads pods, namespaces and nodes; nobody writes; no wildcards.
+  for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
+    for (const rule of o.rules || []) {
+      const all = [...(rule.apiGroups || []), ...(rule.resources || []), ...(rule.verbs || [])];
+      need(!all.includes("*"), `${o.kind}/${o.metadata.name}: no wildcards`);
+      for (const v of rule.verbs || []) {
+        need(["get", "list", "watch"].includes(v), `${o.kind}/${o.metadata.name}: verb ${v} is not read-only`);
+      }
+      for (const r of rule.resources || []) {
+        need(["pods", "namespaces", "nodes"].includes(r), `${o.kind}/${o.metadata.name}: resource ${r} not needed`);
+      }
+    }
+  }
+  need(!objects.some((o) => o.kind === "ClusterRoleBinding" &&
+      o.roleRef.name === "cluster-admin"), "nothing may be bound to cluster-admin");
+  const controllerSa = find(objects, "ServiceAccount", "alcor-controller");
+  need(controllerSa && controllerSa.automountServiceAccountToken === false,
+    "the controller does not use the Kubernetes API: its service account mounts no token");
+
+  // Controller: Deployment with probes and a PVC for SQLite, and a Service.
+  const ctl = find(objects, "Deployment", "alcor-controller");
+  need(ctl, "Deployment alcor-controller missing");
+  if (ctl) {
+    const spec = ctl.spec.template.spec;
+    const c = containerOf(spec, "alcor-controller");
+    need(ctl.spec.replicas === 1 && ctl.spec.strategy.type === "Recreate",
+      "controller: one replica replaced by Recreate (SQLite is single-writer)");
+    need(spec.hostNetwork === true, "controller: hostNetwork (it cannot depend on pod networking)");
+    need(c && c.readinessProbe && c.livenessProbe, "controller: readiness and liveness probes");
+    const pvc = (spec.volumes || []).find((v) => v.persistentVolumeClaim);
+    need(pvc && find(objects, "PersistentVolumeClaim", pvc.persistentVolumeClaim.claimName),
+      "controller: its database lives on a PersistentVolumeClaim of the bundle");
+    need(c && c.securityContext && c.securityContext.privileged !== true &&
+      spec.securityContext && spec.securityContext.runAsNonRoot === true,
+    "controller: runs as non-root, unprivileged");
+  }
+  const svc = find(objects, "Service", "alcor-controller");
+  need(svc && svc.spec.ports.some((p) => p.name === "rest") && svc.spec.ports.some((p) => p.name === "grpc"),
+    "Service alcor-controller with ports named rest and grpc (the agent uses their env variables)");
+
+  // Agent DaemonSet.
+  const ds = find(objects, "DaemonSet", "alcor-agent");
+  need(ds, "DaemonSet alcor-agent missing");
+  if (!ds) return errors;
+  const spec = ds.spec.template.spec;
+  need(spec.hostNetwork === true, "agent: hostNetwork");
+  need((spec.tolerations || []).some((t) => t.operator === "Exists" && !t.key && !t.effect),
+    "agent: tolerates every taint (pod networking is needed on all nodes)");
+  const volume = (mount) => (spec.volumes || []).find((v) => v.name === mount.name) || {};
+  const hostPathOf = (container, mountPath) => {
+    const m = (container.volumeMounts || []).find((x) => x.mountPath === mountPath);
+    return m ? { mount: m, host: (volume(m).hostPath || {}).path } : null;
+  };
+  const agent = containerOf(spec, "alcor-agent");
+  const ovs = containerOf(spec, "alcor-ovs");
+  const init = containerOf(spec, "install-cni");
+  need(agent && ovs && init, "agent: containers alcor-agent, alcor-ovs and init container install-cni");
+  if (!agent || !ovs || !init) return errors;
+  need((spec.initContainers || []).includes(init), "install-cni must be an init container");
+
+  need(agent.securityContext.privileged === true, "alcor-agent: privileged (netns, links)");
+  need(ovs.securityContext.privileged === true, "alcor-ovs: privileged (datapath)");
+  need(!(init.securityContext || {}).privileged, "install-cni: unprivileged (it only copies files)");
+
+  const netns = hostPathOf(agent, "/var/run/netns");
+  need(netns && netns.host === "/var/run/netns" && netns.mount.mountPropagation === "Bidirectional",
+    "alcor-agent: host /var/run/netns mounted with Bidirectional propagation");
+  for (const [c, p, host] of [
+    [agent, "/var/run/openvswitch", "/var/run/openvswitch"],
+    [ovs, "/var/run/openvswitch", "/var/run/openvswitch"],
+    [agent, "/var/run/alcor", "/var/run/alcor"],
+    [init, "/host/opt/cni/bin", "/opt/cni/bin"],
+    [init, "/host/etc/cni/net.d", "/etc/cni/net.d"],
+  ]) {
+    const m = hostPathOf(c, p);
+    need(m && m.host === host, `${c.name}: host ${host} mounted at ${p}`);
+  }
+  need(execProbe(agent.readinessProbe).includes("alcor-agent") &&
+    execProbe(agent.readinessProbe).includes("--probe=ready"), "alcor-agent: readiness probe alcor-agent --probe=ready");
+  need(execProbe(agent.livenessProbe).includes("--probe=live"), "alcor-agent: liveness probe alcor-agent --probe=live");
+  need(ovs.livenessProbe && ovs.readinessProbe, "alcor-ovs: liveness and readiness probes");
+
+  // install-cni: conflist from the ConfigMap, alcor-cni first and portmap chained.
+  const cm = find(objects, "ConfigMap", "alcor-config");
+  need(cm, "ConfigMap alcor-config missing");
+  if (cm) {
+    let conflist = null;
+    try {
+      conflist = JSON.parse(cm.data["10-alcor.conflist"]);
+    } catch (e) {
+      need(false, "ConfigMap 10-alcor.conflist is not JSON: " + e.message);
+    }
+    if (conflist) {
+      const types = (conflist.plugins || []).map((p) => p.type);
+      need(types[0] === "alcor-cni", "conflist: alcor-cni first");
+      need(types.includes("portmap"), "conflist: portmap chained");
+      const pm = conflist.plugins.find((p) => p.type === "portmap");
+      need(pm && pm.capabilities && pm.capabilities.portMappings === true,
+        "conflist: portmap declares the portMappings capability");
+    }
+    for (const key of ["agent.json", "controller.json"]) {
+      try {
+        JSON.parse(cm.data[key]);
+      } catch (e) {
+        need(false, `ConfigMap ${key} is not JSON: ${e.message}`);
+      }
+    }
+    need(["system", "netdev"].includes(cm.data.datapath), "ConfigMap datapath is system or netdev");
+  }
+  return errors;
+}
+
+module.exports = { checkPolicy };
