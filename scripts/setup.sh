@@ -24,6 +24,8 @@ PACKAGES=(
   podman containernetworking-plugins runc
   # benchmarks and plots; manifest validation
   gnuplot-nox python3 jq
+  # the agent image bundles alcor-cni's shared libraries (images/agent/bundle-cni.sh)
+  patchelf
 )
 
 as_root() {

@@ -10,6 +10,8 @@
 #   CNI_CONFLIST     conflist to install          (/etc/alcor/10-alcor.conflist, from the ConfigMap)
 #   CNI_CONF_NAME    file name in CNI_CONF_DIR    (10-alcor.conflist)
 #   ALCOR_CNI_BINARY the plugin                   (/opt/alcor/bin/alcor-cni)
+#   ALCOR_CNI_LIBS   its shared libraries, installed as CNI_BIN_DIR/alcor-lib/ (bundle-cni.sh)
+#                    when the directory exists    (/opt/alcor/bin/alcor-lib)
 #   REFERENCE_PLUGINS_DIR  where portmap/loopback come from (/usr/lib/cni)
 #   CHAINED_PLUGINS  reference plugins to install (portmap loopback bandwidth)
 #   SKIP_CNI_BINARIES  space-separated names not to install
@@ -20,6 +22,7 @@ CNI_CONF_DIR=${CNI_CONF_DIR:-/host/etc/cni/net.d}
 CNI_CONFLIST=${CNI_CONFLIST:-/etc/alcor/10-alcor.conflist}
 CNI_CONF_NAME=${CNI_CONF_NAME:-10-alcor.conflist}
 ALCOR_CNI_BINARY=${ALCOR_CNI_BINARY:-/opt/alcor/bin/alcor-cni}
+ALCOR_CNI_LIBS=${ALCOR_CNI_LIBS:-/opt/alcor/bin/alcor-lib}
 REFERENCE_PLUGINS_DIR=${REFERENCE_PLUGINS_DIR:-/usr/lib/cni}
 CHAINED_PLUGINS=${CHAINED_PLUGINS:-portmap loopback bandwidth}
 SKIP_CNI_BINARIES=${SKIP_CNI_BINARIES:-}
@@ -39,10 +42,15 @@ install_file() {
     log "$dest is up to date"
     return 0
   fi
+  # The temporary name does not end in .conflist/.conf/.json, so the runtime never loads it.
   tmp="$dest.tmp.$$"
+  rm -f "$dest".tmp.*  # left by an interrupted run
+  trap 'rm -f "$tmp"' EXIT
   cp "$src" "$tmp"
   chmod "$mode" "$tmp"
+  sync "$tmp" 2>/dev/null || true  # the content is on disk before the name points at it
   mv -f "$tmp" "$dest"
+  trap - EXIT
   log "installed $dest"
 }
 
@@ -56,7 +64,16 @@ if command -v jq >/dev/null 2>&1; then
     { log "$CNI_CONFLIST is not a conflist with alcor-cni first"; exit 1; }
 fi
 
-skipped alcor-cni || install_file "$ALCOR_CNI_BINARY" "$CNI_BIN_DIR/alcor-cni" 0755
+if ! skipped alcor-cni; then
+  # Libraries first: the binary is only found by the runtime once everything it needs is there.
+  if [ -d "$ALCOR_CNI_LIBS" ]; then
+    mkdir -p "$CNI_BIN_DIR/alcor-lib"
+    for lib in "$ALCOR_CNI_LIBS"/*; do
+      [ -f "$lib" ] && install_file "$lib" "$CNI_BIN_DIR/alcor-lib/$(basename "$lib")" 0644
+    done
+  fi
+  install_file "$ALCOR_CNI_BINARY" "$CNI_BIN_DIR/alcor-cni" 0755
+fi
 for p in $CHAINED_PLUGINS; do
   skipped "$p" && continue
   if [ -x "$REFERENCE_PLUGINS_DIR/$p" ]; then

@@ -24,10 +24,10 @@ flag_table() {
       text = substr($0, 7); def = ""
       if (match(text, / \(default: .*\)$/)) {
         def = substr(text, RSTART + 11, RLENGTH - 12); text = substr(text, 1, RSTART - 1)
-        if (def == "\"\"") def = "(empty)"
       }
       if (name == "--help") { name = ""; next }
-      printf "| `%s` | %s | %s |\n", name, (def == "" ? "" : "`" esc(def) "`"), esc(text)
+      shown = def == "\"\"" ? "empty" : def == "" ? "" : "`" esc(def) "`"
+      printf "| `%s` | %s | %s |\n", name, shown, esc(text)
       name = ""
     }'
 }

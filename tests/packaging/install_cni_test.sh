@@ -11,7 +11,6 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mkdir -p "$T/src" "$T/ref" "$T/bin" "$T/conf"
 printf '#!/bin/sh\necho alcor\n' > "$T/src/alcor-cni"; chmod +x "$T/src/alcor-cni"
 for p in portmap loopback; do printf '#!/bin/sh\necho %s\n' "$p" > "$T/ref/$p"; chmod +x "$T/ref/$p"; done
-kubectl kustomize "$ROOT/manifests" >/dev/null 2>&1 || true
 # The conflist of the shipped ConfigMap.
 python3 - "$ROOT/manifests/configmap.yaml" > "$T/src/10-alcor.conflist" <<'PY'
 import sys, re
@@ -51,6 +50,15 @@ printf '#!/bin/sh\necho alcor v2\n' > "$T/src/alcor-cni"
 run 2>/dev/null
 [ "$(stat -c %i "$T/bin/alcor-cni")" != "$before" ] || fail "update did not rename a new file in"
 grep -q v2 "$T/bin/alcor-cni" || fail "update not installed"
+
+# A temporary file left by an interrupted run is removed by the next one.
+touch "$T/bin/alcor-cni.tmp.12345" "$T/conf/10-alcor.conflist.tmp.12345"
+printf '#!/bin/sh\necho alcor v3\n' > "$T/src/alcor-cni"
+echo '{"cniVersion":"1.0.0","name":"alcor","plugins":[{"type":"alcor-cni"}]}' > "$T/src/new.conflist"
+CNI_BIN_DIR=$T/bin CNI_CONF_DIR=$T/conf CNI_CONFLIST=$T/src/new.conflist ALCOR_CNI_BINARY=$T/src/alcor-cni \
+  REFERENCE_PLUGINS_DIR=$T/ref CHAINED_PLUGINS="" "$SCRIPT" 2>/dev/null
+[ -z "$(find "$T/bin" "$T/conf" -name '*.tmp.*')" ] || fail "stale temporary files kept"
+cmp -s "$T/src/new.conflist" "$T/conf/10-alcor.conflist" || fail "changed conflist not installed"
 
 # SKIP_CNI_BINARIES is honoured.
 rm "$T/bin/portmap"

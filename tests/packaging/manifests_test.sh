@@ -169,11 +169,24 @@ sed 's/replicas: 1/replicas: "one"/' "$ROOT/manifests/controller.yaml" > "$T/bro
 expect_fail "a string where an integer belongs" k8s validate "$T/broken/type.yaml"
 sed 's/^  selector:/  selectorr:/' "$ROOT/manifests/agent.yaml" > "$T/broken/required.yaml"
 expect_fail "a DaemonSet without a selector" k8s validate "$T/broken/required.yaml"
-sed 's/verbs: \["get"\]/verbs: ["get", "patch"]/' "$T/base.yaml" > "$T/broken/rbac.yaml"
-k8s validate "$T/broken/rbac.yaml" >/dev/null || fail "schema-valid copy rejected"
+# broken_bundle NAME FILE SED: the manifests with one file edited, rendered to $T/broken/NAME.yaml
+broken_bundle() {
+  cp -r "$ROOT/manifests" "$T/broken/$1"
+  sed -i "$3" "$T/broken/$1/$2"
+  ! cmp -s "$ROOT/manifests/$2" "$T/broken/$1/$2" || fail "edit '$3' changed nothing in $2"
+  k8s render "$T/broken/$1" > "$T/broken/$1.yaml"
+  k8s validate "$T/broken/$1.yaml" >/dev/null || fail "schema-valid copy $1 rejected"
+}
+broken_bundle rbac rbac.yaml 's/verbs: \["get"\]/verbs: ["get", "patch"]/'
 expect_fail "RBAC that writes" k8s policy "$T/broken/rbac.yaml"
-sed 's/mountPropagation: Bidirectional/mountPropagation: HostToContainer/' "$T/base.yaml" > "$T/broken/netns.yaml"
+broken_bundle netns agent.yaml 's/mountPropagation: Bidirectional/mountPropagation: HostToContainer/'
 expect_fail "netns without Bidirectional propagation" k8s policy "$T/broken/netns.yaml"
+broken_bundle tolerations agent.yaml 's/- operator: Exists/- operator: Exists\n          key: foo/'
+expect_fail "an agent that does not tolerate every taint" k8s policy "$T/broken/tolerations.yaml"
+broken_bundle probe agent.yaml 's/--probe=ready/--probe=live/'
+expect_fail "an agent without the ready probe" k8s policy "$T/broken/probe.yaml"
+broken_bundle portmap configmap.yaml 's/"type": "portmap"/"type": "bandwidth"/'
+expect_fail "a conflist without portmap" k8s policy "$T/broken/portmap.yaml"
 cp -r "$ROOT/manifests" "$T/broken/kustomize"
 sed -i 's/agent.yaml/agnet.yaml/' "$T/broken/kustomize/kustomization.yaml"
 expect_fail "a kustomization naming a missing file" k8s render "$T/broken/kustomize"
