@@ -1,64 +1,139 @@
 #!/usr/bin/env bash
-# Smoke test on the kind cluster: pods on two nodes ping each other; pods of two VPCs cannot;
-# DNS works; a pod asking for a static IP gets it. Cleans up its namespaces.
+# Smoke test of alcor-cni on the kind cluster of kind/up.sh:
+#   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
+#   2. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
+#   3. cluster DNS resolves from a pod
+#   4. a pod annotated alcor.io/ip-address gets that address
+# Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NS=alcor-smoke
-NS2=alcor-smoke-red
-fail() { echo "SMOKE FAILED: $*" >&2; exit 1; }
-cleanup() { kubectl delete namespace "$NS" "$NS2" --ignore-not-found --wait=false >/dev/null; }
+CLUSTER=${CLUSTER:-alcor}
+CONTEXT=kind-$CLUSTER
+TIMEOUT=${TIMEOUT:-180s}
+NS=alcor-smoke          # cluster VPC (no annotations)
+NS_RED=alcor-smoke-red  # its own VPC
+STATIC_IP=${STATIC_IP:-10.244.200.200}  # inside the cluster subnet (kind podSubnet)
+IMAGE=busybox:1.36
+
+kctl() { kubectl --context "$CONTEXT" "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+PASSED=0
+pass() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
+fail() {
+  echo "SMOKE FAILED: $*" >&2
+  for ns in "$NS" "$NS_RED"; do
+    kctl -n "$ns" get pods -o wide >&2 2>/dev/null || true
+    kctl -n "$ns" get events --sort-by=.lastTimestamp 2>/dev/null | tail -10 >&2 || true
+  done
+  exit 1
+}
+PF_PID=
+cleanup() {
+  [ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null || true
+  if [ -z "${KEEP:-}" ]; then
+    kctl delete namespace "$NS" "$NS_RED" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  fi
+}
 trap cleanup EXIT
 
-workers=($(kubectl get nodes -l '!node-role.kubernetes.io/control-plane' -o jsonpath='{.items[*].metadata.name}'))
-[ ${#workers[@]} -ge 2 ] || fail "need two worker nodes"
+for tool in kubectl curl; do
+  command -v "$tool" >/dev/null || { echo "kind/smoke.sh needs $tool" >&2; exit 1; }
+done
+kctl get nodes >/dev/null || { echo "no cluster $CONTEXT: run kind/up.sh" >&2; exit 1; }
+mapfile -t WORKERS < <(kctl get nodes -l '!node-role.kubernetes.io/control-plane' \
+  -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
+[ ${#WORKERS[@]} -ge 2 ] || fail "need two worker nodes, found ${#WORKERS[@]}"
 
-pod() {  # NAMESPACE NAME NODE [ANNOTATIONS-JSON]
-  kubectl apply -f - <<YAML
+# pod NAMESPACE NAME NODE [ANNOTATION=VALUE...]
+pod() {
+  local ns=$1 name=$2 node=$3 annotations="{}"
+  shift 3
+  if [ $# -gt 0 ]; then
+    annotations="{$(printf '"%s",' "$@" | sed 's/=/": "/g; s/,$//')}"
+  fi
+  kctl apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Pod
 metadata:
-  name: $2
-  namespace: $1
-  annotations: ${4:-{\}}
+  name: $name
+  namespace: $ns
+  annotations: $annotations
 spec:
-  nodeName: $3
+  nodeSelector:
+    kubernetes.io/hostname: $node
+  terminationGracePeriodSeconds: 1
   containers:
     - name: box
-      image: busybox:1.36
+      image: $IMAGE
       command: ["sleep", "3600"]
 YAML
+  echo "pod $ns/$name on $node ${annotations}"
 }
+ip_of() { kctl -n "$1" get pod "$2" -o jsonpath='{.status.podIP}'; }
 
-echo "== namespaces: $NS (cluster VPC) and $NS2 (its own VPC)"
-kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
-kubectl create namespace "$NS2" --dry-run=client -o yaml | kubectl apply -f -
+step "a second VPC for $NS_RED, through the controller's REST API"
+PORT=${PORT:-19009}
+kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
+PF_PID=$!
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || fail "cannot reach the controller through port-forward"
+create() {  # PATH BODY: 201 created, 409 already there (a re-run)
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$PORT$1" -d "$2")
+  [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 409 ] || fail "POST $1 answered $code"
+}
+# The same CIDR as the cluster VPC: VPCs have their own address spaces.
+create /project/default/vpcs '{"network":{"id":"smoke-red-vpc","name":"smoke-red","cidr":"10.244.0.0/16"}}'
+create /project/default/subnets \
+  '{"subnet":{"id":"smoke-red-subnet","name":"smoke-red","network_id":"smoke-red-vpc","cidr":"10.244.0.0/16"}}'
+kill "$PF_PID" 2>/dev/null || true; PF_PID=
 
-# A second VPC for $NS2, created through the controller's REST API from inside the cluster.
-CTL_IP=$(kubectl -n alcor-system get svc alcor-controller -o jsonpath='{.spec.clusterIP}')
-curl_in() { kubectl -n "$NS" run "curl-$RANDOM" --rm -i --restart=Never --image=curlimages/curl:8.10.1 -- "$@"; }
-curl_in -sf -X POST -H 'Content-Type: application/json' "http://$CTL_IP:9009/project/default/vpcs" \
-  -d '{"network":{"id":"red-vpc","name":"red","cidr":"10.244.0.0/16"}}' >/dev/null || true
-curl_in -sf -X POST -H 'Content-Type: application/json' "http://$CTL_IP:9009/project/default/subnets" \
-  -d '{"subnet":{"id":"red-subnet","network_id":"red-vpc","cidr":"10.244.0.0/16"}}' >/dev/null || true
-kubectl annotate namespace "$NS2" alcor.io/vpc=red-vpc alcor.io/subnet=red-subnet --overwrite
+step "namespaces and pods"
+kctl create namespace "$NS" --dry-run=client -o yaml | kctl apply -f - >/dev/null
+kctl create namespace "$NS_RED" --dry-run=client -o yaml | kctl apply -f - >/dev/null
+kctl annotate namespace "$NS_RED" --overwrite \
+  alcor.io/vpc=smoke-red-vpc alcor.io/subnet=smoke-red-subnet >/dev/null
+pod "$NS" a "${WORKERS[0]}"
+pod "$NS" b "${WORKERS[1]}"
+pod "$NS" static "${WORKERS[0]}" "alcor.io/ip-address=$STATIC_IP"
+pod "$NS_RED" red "${WORKERS[1]}"
+kctl -n "$NS" wait --for=condition=Ready pod/a pod/b pod/static --timeout="$TIMEOUT" ||
+  fail "pods of $NS not Ready"
+kctl -n "$NS_RED" wait --for=condition=Ready pod/red --timeout="$TIMEOUT" || fail "pod red not Ready"
+A=$(ip_of "$NS" a); B=$(ip_of "$NS" b); RED=$(ip_of "$NS_RED" red)
+echo "a=$A (${WORKERS[0]})  b=$B (${WORKERS[1]})  red=$RED (${WORKERS[1]}, VPC smoke-red-vpc)"
 
-pod "$NS" a "${workers[0]}"
-pod "$NS" b "${workers[1]}"
-pod "$NS" static "${workers[0]}" '{"alcor.io/ip-address": "10.244.200.200"}'
-pod "$NS2" red "${workers[1]}"
-kubectl -n "$NS" wait --for=condition=Ready pod/a pod/b pod/static --timeout=120s
-kubectl -n "$NS2" wait --for=condition=Ready pod/red --timeout=120s
+step "1. pods on two nodes ping each other"
+kctl -n "$NS" exec a -- ping -c 3 -W 2 "$B" || fail "a ($A) cannot ping b ($B)"
+kctl -n "$NS" exec b -- ping -c 3 -W 2 "$A" || fail "b ($B) cannot ping a ($A)"
+pass "a <-> b across nodes"
 
-ip_of() { kubectl -n "$1" get pod "$2" -o jsonpath='{.status.podIP}'; }
-A=$(ip_of "$NS" a); B=$(ip_of "$NS" b); RED=$(ip_of "$NS2" red)
-echo "a=$A (${workers[0]})  b=$B (${workers[1]})  red=$RED"
+step "2. pods of two VPCs cannot reach each other"
+for target in "$A" "$B"; do
+  # red may hold the same address as a cluster-VPC pod (own address space): skip that one.
+  [ "$target" = "$RED" ] && continue
+  if kctl -n "$NS_RED" exec red -- ping -c 2 -W 1 "$target" >/dev/null 2>&1; then
+    fail "red (smoke-red-vpc) reached $target in the cluster VPC"
+  fi
+done
+pass "red cannot reach the cluster VPC"
 
-echo "== cross-node ping"
-kubectl -n "$NS" exec a -- ping -c 3 -W 2 "$B" || fail "a cannot ping b"
-echo "== VPC isolation"
-if kubectl -n "$NS2" exec red -- ping -c 2 -W 1 "$A" >/dev/null 2>&1; then fail "red reached a"; fi
-echo "== DNS"
-kubectl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local || fail "DNS"
-echo "== static IP"
-[ "$(ip_of "$NS" static)" = "10.244.200.200" ] || fail "static pod got $(ip_of "$NS" static)"
-echo "SMOKE PASSED"
+step "3. cluster DNS"
+kctl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local ||
+  fail "DNS lookup from a failed"
+pass "DNS"
+
+step "4. static IP from the alcor.io/ip-address annotation"
+got=$(ip_of "$NS" static)
+[ "$got" = "$STATIC_IP" ] || fail "pod static got $got, not $STATIC_IP"
+kctl -n "$NS" exec static -- ip -4 addr show eth0 | grep -q "inet $STATIC_IP/" ||
+  fail "the address is not on the pod's eth0"
+kctl -n "$NS" exec a -- ping -c 2 -W 2 "$STATIC_IP" || fail "a cannot ping the static pod"
+pass "static pod has $STATIC_IP"
+
+echo
+echo "SMOKE PASSED: $PASSED checks"

@@ -19,8 +19,9 @@ ovsdb-tool needs-conversion "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovs
 ovsdb-server "$DB_DIR/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
   --unixctl="$RUN/ovsdb-server.ctl" --detach -vconsole:info
 ovs-vsctl --no-wait init
-# Keep datapath flows until the agent has replayed its own (it clears the flag).
-ovs-vsctl --no-wait set Open_vSwitch . other_config:flow-restore-wait=true
+# No flow-restore-wait: nothing would clear it (alcor-agent does not call setFlowRestoreWait),
+# and while it is set vswitchd neither flushes nor programs the datapath. Remove a stale one.
+ovs-vsctl --no-wait remove Open_vSwitch . other_config flow-restore-wait 2>/dev/null || true
 extra=()
 [ "$DATAPATH" = netdev ] && extra+=(--disable-system)
 ovs-vswitchd unix:"$RUN/db.sock" --pidfile="$RUN/ovs-vswitchd.pid" --unixctl="$RUN/ovs-vswitchd.ctl" \

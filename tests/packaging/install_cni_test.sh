@@ -29,7 +29,7 @@ jq -e '.plugins[0].type == "alcor-cni" and .plugins[1].type == "portmap"' "$T/sr
 run() {
   CNI_BIN_DIR=$T/bin CNI_CONF_DIR=$T/conf CNI_CONFLIST=$T/src/10-alcor.conflist \
   ALCOR_CNI_BINARY=$T/src/alcor-cni REFERENCE_PLUGINS_DIR=$T/ref CHAINED_PLUGINS="portmap loopback bandwidth" \
-  "$SCRIPT" "$@"
+  "$SCRIPT"
 }
 
 run 2>"$T/log1"
