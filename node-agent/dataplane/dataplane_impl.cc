@@ -57,8 +57,11 @@ Status DataplaneImpl::resync() {
 Status DataplaneImpl::readInstalledLocked() {
   ASSIGN_OR_RETURN(auto flows, openflow_.dumpFlows());
   installed_.clear();
+  groups_unknown_ = true;
   for (auto& f : flows) {
     if (!isAgentCookie(f.cookie)) continue;
+    // Zeta direct paths live by their idle timeout, outside the desired state (zeta/direct_paths.h).
+    if (pipeline::cookieCategory(f.cookie) == pipeline::CookieCategory::kDirectPath) continue;
     // Counters and timeouts are not part of the desired state.
     f.idle_timeout = f.hard_timeout = 0;
     installed_[flowKey(f)] = std::move(f);
@@ -80,6 +83,10 @@ Status DataplaneImpl::programLocked() {
   pipeline::DesiredFlows desired = pipeline::buildFlows(state_, segments_, options_.pipeline);
   std::map<std::string, Flow> wanted;
   for (auto& f : desired.flows) wanted.emplace(flowKey(f), std::move(f));
+
+  std::map<uint32_t, openflow::GroupMod> wanted_groups;
+  for (auto& g : desired.groups) wanted_groups.emplace(g.group_id, std::move(g));
+  RETURN_IF_ERROR(installGroupsLocked(wanted_groups));
 
   std::vector<FlowMod> mods;
   for (const auto& [key, flow] : wanted) {
@@ -113,8 +120,55 @@ Status DataplaneImpl::programLocked() {
   stats_.installed_flows = installed_.size();
   programmed_ports_ = std::move(desired.programmed_ports);
   dirty_ = false;
+  // After the bundle: OVS deletes flows still pointing at a deleted group.
+  removeGroupsLocked(wanted_groups);
   programmed_cv_.notify_all();
   return okStatus();
+}
+
+Status DataplaneImpl::installGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted) {
+  for (const auto& [id, group] : wanted) {
+    auto it = installed_groups_.find(id);
+    if (!groups_unknown_ && it != installed_groups_.end() && it->second == group) continue;
+    // Modify a group that may exist, add one that may not; the other command is the fallback.
+    openflow::GroupMod first = group, second = group;
+    const bool may_exist = groups_unknown_ || it != installed_groups_.end();
+    first.command = may_exist ? openflow::GroupMod::kModify : openflow::GroupMod::kAdd;
+    second.command = may_exist ? openflow::GroupMod::kAdd : openflow::GroupMod::kModify;
+    Status s = openflow_.groupMod(first);
+    if (!s.ok()) s = openflow_.groupMod(second);
+    if (!s.ok()) {
+      ++stats_.failures;
+      dirty_ = true;
+      ALOG(Error, Pipeline) << "group " << id << ": " << s.message();
+      return s;
+    }
+    ++stats_.group_mods;
+    installed_groups_[id] = group;
+  }
+  groups_unknown_ = false;
+  return okStatus();
+}
+
+void DataplaneImpl::removeGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted) {
+  for (auto it = installed_groups_.begin(); it != installed_groups_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    openflow::GroupMod del;
+    del.command = openflow::GroupMod::kDelete;
+    del.group_id = it->first;
+    if (Status s = openflow_.groupMod(del); !s.ok()) {
+      dirty_ = true;  // retried on the next update or resync
+      ALOG(Error, Pipeline) << "deleting group " << it->first << ": " << s.message();
+      ++it;
+      continue;
+    }
+    ++stats_.group_mods;
+    it = installed_groups_.erase(it);
+  }
+  stats_.installed_groups = installed_groups_.size();
 }
 
 void DataplaneImpl::read(const std::function<void(const NetworkState&)>& reader) const {

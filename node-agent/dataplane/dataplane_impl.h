@@ -30,6 +30,8 @@ struct DataplaneStats {
   uint64_t flow_mods = 0;
   uint64_t failures = 0;
   size_t installed_flows = 0;
+  uint64_t group_mods = 0;
+  size_t installed_groups = 0;
 };
 
 class DataplaneImpl : public Dataplane {
@@ -54,6 +56,9 @@ class DataplaneImpl : public Dataplane {
  private:
   Status programLocked();
   Status readInstalledLocked();
+  // Groups are added/changed before the flow bundle (flows reference them) and deleted after it.
+  Status installGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted);
+  void removeGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted);
 
   openflow::Connection& openflow_;
   const DataplaneOptions options_;
@@ -65,6 +70,10 @@ class DataplaneImpl : public Dataplane {
   // Flows found on the switch at start that no object has claimed yet: kept while restoring.
   std::set<std::string> unclaimed_;
   std::set<std::string> programmed_ports_;
+  std::map<uint32_t, openflow::GroupMod> installed_groups_;  // by group id
+  // Set at start and on resync: OVS may or may not hold our groups (no group dump here), so each
+  // wanted group is written with modify-or-add once.
+  bool groups_unknown_ = true;
   bool restoring_ = true;
   bool dirty_ = false;  // the last programming failed
   DataplaneStats stats_;

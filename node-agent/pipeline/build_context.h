@@ -45,5 +45,6 @@ class BuildContext {
 void addStaticFlows(BuildContext& ctx);
 void addLocalPortFlows(BuildContext& ctx);  // ports, DHCP punts, segments (flooding, tunnel)
 void addOverlayFlows(BuildContext& ctx);    // subnets (gateway ARP, DVR), neighbors
+void addZetaFlows(BuildContext& ctx);       // Zeta gateway groups (zeta_flows.h)
 
 }  // namespace alcor::agent::pipeline

@@ -215,6 +215,7 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
   addStaticFlows(ctx);
   addLocalPortFlows(ctx);
   addOverlayFlows(ctx);
+  addZetaFlows(ctx);
   return std::move(ctx.out);
 }
 

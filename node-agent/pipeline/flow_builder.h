@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lib/openflow/flow.h"
+#include "lib/openflow/messages.h"
 #include "node-agent/pipeline/segment_allocator.h"
 #include "node-agent/state/network_state.h"
 
@@ -27,6 +28,9 @@ struct DesiredFlows {
   std::vector<openflow::Flow> flows;
   // Ports whose forwarding flows are part of `flows` (plugged, with a segment).
   std::set<std::string> programmed_ports;
+  // Groups the flows reference (Zeta select groups), command kAdd; the dataplane installs them
+  // before the flows and removes them after.
+  std::vector<openflow::GroupMod> groups;
 };
 
 DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segments,
