@@ -155,6 +155,7 @@ StatusOr<Port> toPort(const schema::PortConfiguration& c) {
     p.allowed_address_pairs.push_back(ap);
   }
   for (const auto& sg : c.security_group_ids()) p.security_group_ids.push_back(sg.id());
+  p.port_security_enabled = !c.has_port_security_enabled() || c.port_security_enabled();
   p.admin_state_up = c.admin_state_up();
   return p;
 }
@@ -313,6 +314,15 @@ StatusOr<SecurityGroup> toSecurityGroup(const schema::SecurityGroupConfiguration
     }
     rule.remote_group_id = r.remote_group_id();
     sg.rules.push_back(rule);
+  }
+  for (const auto& member : c.member_ip_addresses()) {
+    auto p = prefixOrAddress(member);
+    // IPv6 members are accepted and ignored, as IPv6 rules are (the pipeline is IPv4 only).
+    if (!p.ok() && member.find(':') != std::string::npos) continue;
+    if (!p.ok()) {
+      return invalid("security group", sg.id, "member address \"" + member + "\" is invalid");
+    }
+    sg.member_ips.push_back(*p);
   }
   return sg;
 }

@@ -63,13 +63,13 @@ void addStaticFlows(BuildContext& ctx) {
   ctx.add(kArpResponder, 0, c).goto_table = kLocalServices.id;
   ctx.add(kLocalServices, 0, c).goto_table = kEgressConntrack.id;
   ctx.add(kEgressConntrack, 0, c).goto_table = kL3Forwarding.id;
-  ctx.add(kEgressRules, 0, c).goto_table = kL3Forwarding.id;
+  ctx.add(kEgressRules, 0, c);  // only filtered ports get here: drop what no rule allowed
   ctx.add(kL3Forwarding, 0, c).goto_table = kL2Forwarding.id;
   ctx.add(kL3Routes, 0, c);
   ctx.add(kDvrRestore, 0, c).goto_table = kL2Forwarding.id;
   ctx.add(kL2Forwarding, 0, c);
   ctx.add(kIngressConntrack, 0, c).goto_table = kOutput.id;
-  ctx.add(kIngressRules, 0, c).goto_table = kOutput.id;
+  ctx.add(kIngressRules, 0, c);  // as EgressRules
   ctx.add(kOutput, 0, c);
 }
 
@@ -88,18 +88,22 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
   classify.goto_table = kSpoofGuard.id;
 
   // Port security: the port's MAC with its fixed IPs and allowed address pairs only.
+  const bool guarded = port.port_security_enabled;
+  if (!guarded) ctx.add(kSpoofGuard, 100, c, in).goto_table = kArpResponder.id;
   for (const auto& fixed : port.fixed_ips) {
-    Match ip = openflow::ipv4Match();
-    ip.in_port = ofport;
-    ip.eth_src = port.mac;
-    ip.ipv4_src = fixed.ip;
-    ctx.add(kSpoofGuard, 200, c, ip).goto_table = kArpResponder.id;
-    Match arp = openflow::arpMatch();
-    arp.in_port = ofport;
-    arp.eth_src = port.mac;
-    arp.arp_spa = fixed.ip;
-    arp.arp_sha = port.mac;
-    ctx.add(kSpoofGuard, 200, c, arp).goto_table = kArpResponder.id;
+    if (guarded) {
+      Match ip = openflow::ipv4Match();
+      ip.in_port = ofport;
+      ip.eth_src = port.mac;
+      ip.ipv4_src = fixed.ip;
+      ctx.add(kSpoofGuard, 200, c, ip).goto_table = kArpResponder.id;
+      Match arp = openflow::arpMatch();
+      arp.in_port = ofport;
+      arp.eth_src = port.mac;
+      arp.arp_spa = fixed.ip;
+      arp.arp_sha = port.mac;
+      ctx.add(kSpoofGuard, 200, c, arp).goto_table = kArpResponder.id;
+    }
     ctx.arpResponse(segment, fixed.ip, port.mac, c);
     // The port's own gratuitous ARP (a request for its own address) is not answered.
     Match own = openflow::arpMatch();
@@ -118,7 +122,7 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
       route.goto_table = kL2Forwarding.id;
     }
   }
-  for (const auto& pair : port.allowed_address_pairs) {
+  for (const auto& pair : guarded ? port.allowed_address_pairs : std::vector<AddressPair>{}) {
     Match ip = openflow::ipv4Match();
     ip.in_port = ofport;
     ip.eth_src = pair.mac.value_or(port.mac);
@@ -129,6 +133,7 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
     arp.in_port = ofport;
     arp.eth_src = pair.mac.value_or(port.mac);
     arp.arp_spa = ip.ipv4_src;
+    arp.arp_sha = pair.mac.value_or(port.mac);
     ctx.add(kSpoofGuard, 200, c, arp).goto_table = kArpResponder.id;
   }
   // DHCP before the pod has an address.
@@ -138,7 +143,7 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
   dhcp.ipv4_src = Ipv4Address();
   dhcp.udp_src = uint16_t{68};
   dhcp.udp_dst = uint16_t{67};
-  ctx.add(kSpoofGuard, 190, c, dhcp).goto_table = kArpResponder.id;
+  if (guarded) ctx.add(kSpoofGuard, 190, c, dhcp).goto_table = kArpResponder.id;
 
   Match to_mac;
   matchReg(to_mac, kSegmentField, segment);
@@ -216,6 +221,7 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
   addLocalPortFlows(ctx);
   addOverlayFlows(ctx);
   addZetaFlows(ctx);
+  addSecurityGroupFlows(ctx);
   return std::move(ctx.out);
 }
 

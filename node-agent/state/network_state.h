@@ -72,6 +72,7 @@ struct Port {
   Ipv4Address host_ip;
   std::vector<AddressPair> allowed_address_pairs;
   std::vector<std::string> security_group_ids;
+  bool port_security_enabled = true;  // false: no anti-spoofing, no security groups
   bool admin_state_up = true;
   bool operator==(const Port&) const = default;
 };
@@ -164,6 +165,9 @@ struct SecurityGroup {
   std::string vpc_id;
   std::string name;
   std::vector<SecurityGroupRule> rules;
+  // Addresses of the group's member ports on every host (expanded by the controller), for rules
+  // that name this group as their remote group.
+  std::vector<Ipv4Prefix> member_ips;
   bool operator==(const SecurityGroup&) const = default;
 };
 

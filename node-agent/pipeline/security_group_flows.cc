@@ -1,0 +1,299 @@
+#include "node-agent/pipeline/security_group_flows.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "node-agent/pipeline/build_context.h"
+#include "node-agent/pipeline/cookie.h"
+
+namespace alcor::agent::pipeline {
+
+using openflow::Action;
+using openflow::Field;
+using openflow::Flow;
+using openflow::Masked;
+using openflow::Match;
+
+std::vector<Masked<uint16_t>> portRangeMasks(uint16_t min, uint16_t max) {
+  std::vector<Masked<uint16_t>> out;
+  if (min > max) return out;
+  uint32_t lo = min;
+  const uint32_t hi = max;
+  while (lo <= hi) {
+    // The largest aligned block starting at lo that does not pass hi.
+    uint32_t size = lo == 0 ? 0x10000 : (lo & (~lo + 1));
+    while (lo + size - 1 > hi) size >>= 1;
+    const auto mask = static_cast<uint16_t>(~(size - 1));
+    if (size == 1) {
+      out.emplace_back(static_cast<uint16_t>(lo));
+    } else {
+      out.emplace_back(static_cast<uint16_t>(lo), mask);
+    }
+    lo += size;
+  }
+  return out;
+}
+
+bool portHasSecurityGroups(const Port& port) {
+  return port.port_security_enabled && !port.security_group_ids.empty();
+}
+
+std::string allowSetKey(const std::string& group_id, Direction direction,
+                        const std::string& remote_group_id) {
+  return group_id + (direction == Direction::kIngress ? "/in/" : "/out/") + remote_group_id;
+}
+
+namespace {
+
+// How one direction of the firewall is laid out: which tables, which register names the
+// protected port (and is its conntrack zone), where an allowed packet goes next.
+struct Side {
+  Direction direction;
+  const Table& conntrack;
+  const Table& rules;
+  const Table& next;
+  RegField port_field;
+  Field zone;
+};
+
+const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules, kL3Forwarding,
+                   kInPortField, Field::kReg4};
+const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
+                    kOutPortField, Field::kReg1};
+
+// The rules of one group, one direction and one remote group: they share a conjunction id.
+struct AllowSet {
+  std::string group_id;
+  Direction direction;
+  std::string remote_group_id;  // "": rules with a prefix (or none)
+  std::vector<const SecurityGroupRule*> rules;
+  uint32_t id = 0;
+};
+
+uint32_t fnv1a32(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+std::string ruleSignature(const SecurityGroupRule& r) {
+  return r.id + ":" + std::to_string(static_cast<int>(r.protocol)) + ":" +
+         std::to_string(r.port_min) + "-" + std::to_string(r.port_max) + ":" +
+         (r.remote_prefix ? r.remote_prefix->toString() : "") + ";";
+}
+
+Masked<Ipv4Address> prefixMatch(const Ipv4Prefix& p) {
+  if (p.length() == 32) return p.address();
+  return {p.network(), Ipv4Address(p.mask())};
+}
+
+void setRemote(Match& m, Direction d, const Ipv4Prefix& p) {
+  if (p.length() == 0) return;
+  (d == Direction::kIngress ? m.ipv4_src : m.ipv4_dst) = prefixMatch(p);
+}
+
+// The packets one rule allows, as one or more matches (a port range may need several).
+std::vector<Match> ruleMatches(const SecurityGroupRule& r, Direction d) {
+  Match base;
+  switch (r.protocol) {
+    case IpProtocol::kTcp: base = openflow::tcpMatch(); break;
+    case IpProtocol::kUdp: base = openflow::udpMatch(); break;
+    case IpProtocol::kIcmp: base = openflow::icmpMatch(); break;
+    case IpProtocol::kAny: base = openflow::ipv4Match(); break;
+  }
+  if (r.remote_prefix) setRemote(base, d, *r.remote_prefix);
+  const bool ported = r.protocol == IpProtocol::kTcp || r.protocol == IpProtocol::kUdp;
+  const bool all_ports = (r.port_min == 0 && r.port_max == 0) ||
+                         (r.port_min <= 1 && r.port_max == 65535);
+  if (!ported || all_ports) return {base};
+  std::vector<Match> out;
+  for (const auto& masked : portRangeMasks(r.port_min, r.port_max)) {
+    Match m = base;
+    (r.protocol == IpProtocol::kTcp ? m.tcp_dst : m.udp_dst) = masked;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+class SecurityGroupBuilder {
+ public:
+  explicit SecurityGroupBuilder(BuildContext& ctx) : ctx_(ctx) {}
+
+  void build() {
+    for (const auto& id : ctx_.out.programmed_ports) {
+      const Port& port = ctx_.state.ports.at(id);
+      if (portHasSecurityGroups(port)) ports_.push_back(&port);
+    }
+    if (ports_.empty()) return;
+    collectSets();
+    assignIds();
+    for (const Side* side : {&kEgress, &kIngress}) {
+      sideStatics(*side);
+      for (const Port* port : ports_) portFlows(*side, *port);
+    }
+    for (const auto& [key, set] : sets_) setFlows(set);
+  }
+
+ private:
+  // Allow sets of every group a protected port uses, in key order (stable ids).
+  void collectSets() {
+    for (const Port* port : ports_) {
+      for (const auto& gid : port->security_group_ids) {
+        auto it = ctx_.state.security_groups.find(gid);
+        if (it == ctx_.state.security_groups.end()) continue;  // not known yet: allows nothing
+        for (const auto& rule : it->second.rules) {
+          if (rule.ipv6) continue;  // the pipeline is IPv4 only
+          const std::string key = allowSetKey(gid, rule.direction, rule.remote_group_id);
+          auto [set, fresh] = sets_.try_emplace(key);
+          if (fresh) set->second = AllowSet{gid, rule.direction, rule.remote_group_id, {}, 0};
+          if (std::find(set->second.rules.begin(), set->second.rules.end(), &rule) ==
+              set->second.rules.end()) {
+            set->second.rules.push_back(&rule);
+          }
+        }
+      }
+    }
+    // A remote group without members allows nothing: drop its set.
+    std::erase_if(sets_, [this](const auto& kv) {
+      return !kv.second.remote_group_id.empty() && members(kv.second.remote_group_id).empty();
+    });
+  }
+
+  // The id depends on the set's key and its rules' contents, so any change to the set's rules
+  // gives it a new id (and ct_mark): connections it allowed are re-checked. Collisions probe.
+  void assignIds() {
+    std::set<uint32_t> used;
+    for (auto& [key, set] : sets_) {
+      std::vector<std::string> sigs;
+      for (const auto* r : set.rules) sigs.push_back(ruleSignature(*r));
+      std::sort(sigs.begin(), sigs.end());
+      std::string version = key + "|";
+      for (const auto& s : sigs) version += s;
+      uint32_t id = fnv1a32(version) & 0x7fffffffu;
+      while (id == 0 || used.count(id)) id = (id + 1) & 0x7fffffffu;
+      used.insert(id);
+      set.id = id;
+    }
+  }
+
+  // Member addresses of a remote group: what the controller expanded, plus local member ports.
+  const std::vector<Ipv4Prefix>& members(const std::string& group_id) {
+    auto cached = members_.find(group_id);
+    if (cached != members_.end()) return cached->second;
+    std::set<std::pair<uint32_t, int>> seen;
+    std::vector<Ipv4Prefix> out;
+    auto addPrefix = [&](const Ipv4Prefix& p) {
+      if (seen.insert({p.network().value(), p.length()}).second) out.push_back(p);
+    };
+    if (auto it = ctx_.state.security_groups.find(group_id);
+        it != ctx_.state.security_groups.end()) {
+      for (const auto& p : it->second.member_ips) addPrefix(p);
+    }
+    for (const auto& [id, port] : ctx_.state.ports) {
+      const auto& ids = port.security_group_ids;
+      if (std::find(ids.begin(), ids.end(), group_id) == ids.end()) continue;
+      for (const auto& f : port.fixed_ips) addPrefix(Ipv4Prefix(f.ip, 32));
+      for (const auto& pair : port.allowed_address_pairs) addPrefix(pair.ip);
+    }
+    return members_[group_id] = std::move(out);
+  }
+
+  // A conjunctive clause: flows with the same match share one flow with several conjunctions.
+  void addClause(const Table& table, uint64_t cookie, const Match& match, uint32_t id,
+                 uint8_t clause, uint8_t n_clauses) {
+    auto key = std::to_string(table.id) + "/" + openflow::formatMatch(match);
+    auto [it, fresh] = clause_index_.try_emplace(key, ctx_.out.flows.size());
+    if (fresh) ctx_.add(table, kSgRulePriority, cookie, match);
+    ctx_.out.flows[it->second].actions.push_back(openflow::Conjunction{id, clause, n_clauses});
+  }
+
+  openflow::Ct ct(const Side& side) const {
+    openflow::Ct ct;
+    ct.zone_field = side.zone;
+    return ct;
+  }
+
+  void sideStatics(const Side& side) {
+    const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-static");
+    Match invalid;
+    invalid.ct_state = Masked<uint32_t>(openflow::kCtInvalid | openflow::kCtTracked,
+                                        openflow::kCtInvalid | openflow::kCtTracked);
+    ctx_.add(side.rules, kSgInvalidPriority, c, invalid);
+    // A reply whose allowing rule set is gone: dropped, not re-checked against this side.
+    Match stale_reply;
+    stale_reply.ct_state =
+        Masked<uint32_t>(openflow::kCtReply | openflow::kCtTracked,
+                         openflow::kCtNew | openflow::kCtReply | openflow::kCtTracked);
+    ctx_.add(side.rules, kSgStaleReplyPriority, c, stale_reply);
+  }
+
+  void portFlows(const Side& side, const Port& port) {
+    const uint32_t ofport = ctx_.state.interfaces.at(port.id).ofport;
+    const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-port:" + port.id);
+    std::vector<const AllowSet*> sets;
+    for (const auto& gid : port.security_group_ids) {
+      for (const auto& [key, set] : sets_) {
+        if (set.group_id == gid && set.direction == side.direction) sets.push_back(&set);
+      }
+    }
+    Match tracked = openflow::ipv4Match();
+    matchReg(tracked, side.port_field, ofport);
+    openflow::Ct track = ct(side);
+    track.table = side.rules.id;
+    ctx_.add(side.conntrack, kSgTrackPriority, c, tracked).actions = {track};
+    Match port_clause;
+    matchReg(port_clause, side.port_field, ofport);
+    for (const AllowSet* set : sets) addClause(side.rules, c, port_clause, set->id, 0, clauses(*set));
+  }
+
+  static uint8_t clauses(const AllowSet& set) { return set.remote_group_id.empty() ? 2 : 3; }
+
+  void setFlows(const AllowSet& set) {
+    const Side& side = set.direction == Direction::kIngress ? kIngress : kEgress;
+    const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg:" + set.group_id);
+    Match conj;
+    conj.conj_id = set.id;
+    Flow& allow = ctx_.add(side.rules, kSgRulePriority, c, conj);
+    openflow::Ct commit = ct(side);
+    commit.commit = true;
+    commit.actions = {openflow::SetField{Field::kCtMark, set.id, std::nullopt}};
+    allow.actions = {commit};
+    allow.goto_table = side.next.id;
+    // Established and related packets of connections this set allowed, in either table (the
+    // reply of an ingress connection leaves by the egress tables and vice versa).
+    for (const Side* any : {&kEgress, &kIngress}) {
+      Match est;
+      est.ct_state = Masked<uint32_t>(openflow::kCtTracked, openflow::kCtNew | openflow::kCtTracked);
+      est.ct_mark = Masked<uint32_t>(set.id);
+      ctx_.add(any->rules, kSgEstablishedPriority, c, est).goto_table = any->next.id;
+    }
+    for (const auto* rule : set.rules) {
+      for (const auto& m : ruleMatches(*rule, set.direction)) {
+        addClause(side.rules, c, m, set.id, 1, clauses(set));
+      }
+    }
+    if (set.remote_group_id.empty()) return;
+    const uint64_t mc = makeCookie(CookieCategory::kSecurityGroup, "sg-members:" + set.remote_group_id);
+    for (const auto& member : members(set.remote_group_id)) {
+      Match m = openflow::ipv4Match();
+      setRemote(m, set.direction, member);
+      addClause(side.rules, mc, m, set.id, 2, 3);
+    }
+  }
+
+  BuildContext& ctx_;
+  std::vector<const Port*> ports_;
+  std::map<std::string, AllowSet> sets_;
+  std::map<std::string, std::vector<Ipv4Prefix>> members_;
+  std::map<std::string, size_t> clause_index_;
+};
+
+}  // namespace
+
+void addSecurityGroupFlows(BuildContext& ctx) { SecurityGroupBuilder(ctx).build(); }
+
+}  // namespace alcor::agent::pipeline
