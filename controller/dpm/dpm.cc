@@ -115,12 +115,7 @@ void Dpm::addPortBundle(schema::GoalStateV2& gs, const Port& p, const std::strin
     if (s && s->enable_dhcp) (*gs.mutable_dhcp_states())[dhcpKey(p.id, i)] = dhcpState(p, i, op);
   }
   const Vpc* vpc = topology_.findVpc(p.network_id);
-  for (const auto& sg_id : p.security_groups) {
-    if (const SecurityGroup* g = topology_.findSecurityGroup(sg_id)) {
-      (*gs.mutable_security_group_states())[g->id] =
-          securityGroupState(*g, p.network_id, schema::CREATE);
-    }
-  }
+  addSecurityGroups(gs, p, schema::CREATE);
   if (vpc) {
     for (const auto& gw_id : vpc->gateway_ids) {
       if (const Gateway* g = topology_.findGateway(gw_id)) {
@@ -262,6 +257,7 @@ void Dpm::portChanged(const std::optional<PortPlacement>& before,
     }
   }
   flush(out);
+  securityGroupMembersChanged(before, after);
 }
 
 HostSnapshots Dpm::snapshotHostsOf(const std::set<std::string>& subnet_ids) const {
@@ -281,24 +277,6 @@ void Dpm::hostsChanged(const HostSnapshots& before, const std::set<std::string>&
   }
   Fragments out;
   for (const auto& [host, snap] : all) pushDiff(out, host, snap);
-  flush(out);
-}
-
-void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
-  Fragments out;
-  const SecurityGroup* g = topology_.findSecurityGroup(group_id);
-  topology_.forEachPort([&](const Port& p) {
-    if (!contains(p.security_groups, group_id)) return;
-    std::string host = cache_.hostOf(p.id);
-    if (host.empty()) return;
-    auto& states = *out[host].mutable_security_group_states();
-    if (deleted || !g) {
-      states[group_id].set_operation_type(schema::DELETE);
-      states[group_id].mutable_configuration()->set_id(group_id);
-    } else {
-      states[group_id] = securityGroupState(*g, p.network_id, schema::UPDATE);
-    }
-  });
   flush(out);
 }
 

@@ -53,6 +53,8 @@ class Dpm {
   HostSnapshots snapshotHostsOf(const std::set<std::string>& subnet_ids) const;
   void hostsChanged(const HostSnapshots& before, const std::set<std::string>& subnet_ids);
 
+  // Pushes the group (rules and member addresses) to every host with a port in it or in a group
+  // whose rules name it as remote group (security_group_fanout.cc).
   void securityGroupChanged(const std::string& group_id, bool deleted);
   void vpcChanged(const std::string& vpc_id);
   void subnetChanged(const std::string& subnet_id);
@@ -77,6 +79,14 @@ class Dpm {
   void addContext(schema::GoalStateV2& gs, const Port& port, schema::OperationType op) const;
   void addSubnetContext(schema::GoalStateV2& gs, const std::string& subnet_id,
                         schema::OperationType op) const;
+  // Security groups (security_group_fanout.cc).
+  std::vector<std::string> memberAddresses(const std::string& group_id) const;
+  std::set<std::string> groupsNaming(const std::string& remote_group_id) const;
+  void addGroupState(schema::GoalStateV2& gs, const SecurityGroup& g, const std::string& vpc_id,
+                     schema::OperationType op) const;
+  void addSecurityGroups(schema::GoalStateV2& gs, const Port& port, schema::OperationType op) const;
+  void securityGroupMembersChanged(const std::optional<PortPlacement>& before,
+                                   const std::optional<PortPlacement>& after);
   void addPortBundle(schema::GoalStateV2& gs, const Port& port, const std::string& host_ip,
                      schema::OperationType op) const;
   void addRouter(schema::GoalStateV2& gs, const Router& router, const std::string& host_ip,

@@ -25,6 +25,7 @@ class Topology {
   // Routers with an interface on the subnet.
   virtual std::vector<const Router*> routersOfSubnet(const std::string& subnet_id) const = 0;
   virtual void forEachPort(const std::function<void(const Port&)>& fn) const = 0;
+  virtual void forEachSecurityGroup(const std::function<void(const SecurityGroup&)>& fn) const = 0;
 };
 
 }  // namespace alcor::controller

@@ -128,6 +128,7 @@ class NetworkService : public Topology {
   const Node* findNodeByIp(const std::string& local_ip) const override;
   std::vector<const Router*> routersOfSubnet(const std::string& subnet_id) const override;
   void forEachPort(const std::function<void(const Port&)>& fn) const override;
+  void forEachSecurityGroup(const std::function<void(const SecurityGroup&)>& fn) const override;
 
  private:
   NetworkService(Store& store, PushScheduler& scheduler, ServiceOptions options);

@@ -6,6 +6,11 @@
 
 namespace alcor::controller {
 
+void NetworkService::forEachSecurityGroup(
+    const std::function<void(const SecurityGroup&)>& fn) const {
+  for (const auto& [id, g] : groups_) fn(g);
+}
+
 // ---- Security groups ----
 
 StatusOr<SecurityGroup> NetworkService::createSecurityGroup(SecurityGroup g) {

@@ -306,6 +306,53 @@ TEST_F(DpmTest, SecurityGroupsAndGatewaysReachTheHosts) {
   checkAll();
 }
 
+TEST_F(DpmTest, RemoteGroupMembersReachHostsWhoseRulesNameTheGroup) {
+  // "web" on node-a allows ingress from members of "db"; "db" ports live on node-b.
+  for (const char* g : {"web", "db"}) {
+    ASSERT_EQ(call("POST", "/project/p/security-groups", {{"security_group", {{"id", g}}}}).status,
+              201);
+  }
+  ASSERT_EQ(call("POST", "/project/p/security-group-rules",
+                 {{"security_group_rule", {{"security_group_id", "web"}, {"direction", "ingress"},
+                                           {"protocol", "tcp"}, {"remote_group_id", "db"}}}})
+                .status,
+            201);
+  ASSERT_EQ(call("POST", "/project/p/ports",
+                 {{"port", {{"id", "w1"}, {"network_id", "v1"}, {"binding:host_id", "node-a"},
+                            {"fixed_ips", {{{"subnet_id", "s1"}, {"ip_address", "10.0.1.10"}}}},
+                            {"security_groups", {"web"}}}}})
+                .status,
+            201);
+  idle();
+  auto a = agent(0).merged();
+  ASSERT_TRUE(a.security_group_states().contains("db"));  // the remote group, without members
+  EXPECT_EQ(a.security_group_states().at("db").configuration().member_ip_addresses_size(), 0);
+  agent(0).clear();
+  ASSERT_EQ(call("POST", "/project/p/ports",
+                 {{"port", {{"id", "d1"}, {"network_id", "v1"}, {"binding:host_id", "node-b"},
+                            {"fixed_ips", {{{"subnet_id", "s2"}, {"ip_address", "10.0.2.20"}}}},
+                            {"security_groups", {"db"}}}}})
+                .status,
+            201);
+  idle();
+  // node-a learns the new member of "db"; "web"'s own state is not resent.
+  a = agent(0).merged();
+  ASSERT_TRUE(a.security_group_states().contains("db"));
+  const auto& members = a.security_group_states().at("db").configuration().member_ip_addresses();
+  EXPECT_EQ(std::vector<std::string>(members.begin(), members.end()),
+            std::vector<std::string>{"10.0.2.20"});
+  EXPECT_FALSE(a.security_group_states().contains("web"));
+  // node-c has no port that uses or names "db": nothing.
+  EXPECT_TRUE(agent(2).merged().security_group_states().empty());
+  agent(0).clear();
+  ASSERT_EQ(call("DELETE", "/project/p/ports/d1").status, 204);
+  idle();
+  a = agent(0).merged();
+  ASSERT_TRUE(a.security_group_states().contains("db"));
+  EXPECT_EQ(a.security_group_states().at("db").configuration().member_ip_addresses_size(), 0);
+  checkAll();
+}
+
 TEST_F(DpmTest, LargeNeighborSetsAreSplit) {
   stopController();
   for (auto& a : agents_) a.reset();
