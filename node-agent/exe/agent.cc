@@ -21,6 +21,7 @@
 #include "node-agent/goalstate/goalstate_server.h"
 #include "node-agent/host/interface_plumber_impl.h"
 #include "node-agent/host/node_setup.h"
+#include "node-agent/ondemand/ondemand_resolver.h"
 #include "node-agent/kubernetes/kubernetes_client.h"
 #include "node-agent/pipeline/flow_builder.h"
 
@@ -35,6 +36,8 @@ struct Agent::Parts {
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
+  std::unique_ptr<OnDemandClient> ondemand_client;
+  std::unique_ptr<OnDemandResolver> ondemand;  // null without --controller-grpc
   ControllerClientPtr controller;
   std::unique_ptr<KubernetesClient> kube;
   std::unique_ptr<PendingReleases> pending;
@@ -118,10 +121,15 @@ Status Agent::start() {
 
   p.dhcp = std::make_unique<DhcpResponder>(
       *p.dataplane, *p.openflow, DhcpOptions{86400, static_cast<int>(config_.podMtu())});
+  if (!config_.controller_grpc.empty()) {
+    p.ondemand_client = makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000));
+    p.ondemand = std::make_unique<OnDemandResolver>(*p.dataplane, *p.openflow, *p.ondemand_client);
+  }
   p.openflow->setPacketInHandler([this](const openflow::PacketIn& in) {
-    if (!in.userdata.empty() && in.userdata[0] == pipeline::kPuntDhcp) {
-      parts_->dhcp->handlePacketIn(in);
-    }
+    const uint8_t punt = in.userdata.empty() ? 0 : in.userdata[0];
+    if (punt == pipeline::kPuntDhcp) parts_->dhcp->handlePacketIn(in);
+    const bool miss = punt == pipeline::kPuntArpMiss || punt == pipeline::kPuntUnicastMiss;
+    if (miss && parts_->ondemand) parts_->ondemand->handlePacketIn(in);
   });
   p.openflow->setReconnectHandler([this] {
     ALOG(Info, Main) << "OpenFlow connection re-established: replaying flows";

@@ -23,6 +23,7 @@ struct PipelineConfig {
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).
 inline constexpr uint8_t kPuntDhcp = 0x01;
 inline constexpr uint8_t kPuntArpMiss = 0x02;
+inline constexpr uint8_t kPuntUnicastMiss = 0x03;
 
 struct DesiredFlows {
   std::vector<openflow::Flow> flows;

@@ -18,11 +18,28 @@ uint32_t vniOfNeighbor(const NetworkState& state, const Neighbor& neighbor) {
 
 namespace {
 
+// Echo requests to the gateway IP are answered by the flow itself: MACs and IPs swapped, type 8
+// becomes 0. OVS adjusts the IPv4 and ICMP checksums for the rewritten fields.
+void gatewayEchoReply(BuildContext& ctx, const Subnet& subnet, uint16_t segment, uint64_t cookie) {
+  Match echo = openflow::icmpMatch();
+  matchReg(echo, kSegmentField, segment);
+  echo.ipv4_dst = subnet.gateway_ip;
+  echo.icmp_type = uint8_t{8};
+  Flow& f = ctx.add(kL3Forwarding, 300, cookie, echo);
+  f.actions = {openflow::move(Field::kEthSrc, Field::kEthDst),
+               openflow::setField(Field::kEthSrc, subnet.gateway_mac),
+               openflow::move(Field::kIpv4Src, Field::kIpv4Dst),
+               openflow::setField(Field::kIpv4Src, subnet.gateway_ip),
+               openflow::setField(Field::kIcmpType, 0),
+               openflow::OutputInPort{}};
+}
+
 void subnetFlows(BuildContext& ctx, const Subnet& subnet) {
   auto segment = ctx.segments.segmentOf(subnet.vni);
   if (!segment || subnet.gateway_ip.isUnspecified() || subnet.gateway_mac.isZero()) return;
   const uint64_t c = makeCookie(CookieCategory::kSubnet, subnet.id);
   ctx.arpResponse(*segment, subnet.gateway_ip, subnet.gateway_mac, c);
+  gatewayEchoReply(ctx, subnet, *segment, c);
   if (ctx.state.routerOfSubnet(subnet.id) != nullptr) {
     // Distributed routing: frames to the gateway MAC are routed on this host.
     Match routed = openflow::ipv4Match();
@@ -76,11 +93,44 @@ void neighborFlows(BuildContext& ctx, const Neighbor& neighbor) {
                openflow::output(ctx.config.tunnel_ofport)};
 }
 
+bool vniHasZetaGateway(const NetworkState& state, uint32_t vni) {
+  for (const auto& [id, vpc] : state.vpcs) {
+    if (vpc.vni != vni) continue;
+    for (const auto& gw : vpc.gateway_ids) {
+      auto it = state.gateways.find(gw);
+      if (it != state.gateways.end() && it->second.type == GatewayType::kZeta) return true;
+    }
+  }
+  return false;
+}
+
+// What the flows cannot answer goes to the agent, which asks the controller on demand
+// (node-agent/ondemand): ARP requests for unknown addresses (still flooded to the local ports,
+// which may hold the address as an allowed address pair) and unicast frames from pods to
+// unknown MACs (unless the VPC's Zeta gateway takes those).
+void onDemandPunts(BuildContext& ctx) {
+  Match arp_miss = openflow::arpMatch();
+  arp_miss.arp_op = uint16_t{1};
+  Flow& f = ctx.add(kArpResponder, 100, makeCookie(CookieCategory::kStatic, "static"), arp_miss);
+  f.actions = {openflow::controller({kPuntArpMiss})};
+  f.goto_table = kLocalServices.id;
+  for (const auto& [vni, segment] : ctx.segments.all()) {
+    if (vniHasZetaGateway(ctx.state, vni)) continue;
+    Match miss;
+    matchReg(miss, kPktSourceField, kFromPod);
+    miss.reg[kSegmentField.reg] = regValue(kSegmentField, segment);
+    ctx.add(kL2Forwarding, 50, makeCookie(CookieCategory::kSegment, "vni:" + std::to_string(vni)),
+            miss)
+        .actions = {openflow::controller({kPuntUnicastMiss})};
+  }
+}
+
 }  // namespace
 
 void addOverlayFlows(BuildContext& ctx) {
   for (const auto& [id, subnet] : ctx.state.subnets) subnetFlows(ctx, subnet);
   for (const auto& [key, neighbor] : ctx.state.neighbors) neighborFlows(ctx, neighbor);
+  onDemandPunts(ctx);
 }
 
 }  // namespace alcor::agent::pipeline
