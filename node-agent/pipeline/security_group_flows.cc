@@ -255,7 +255,7 @@ class SecurityGroupBuilder {
   void setFlows(const AllowSet& set) {
     const Side& side = set.direction == Direction::kIngress ? kIngress : kEgress;
     const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg:" + set.group_id);
-    Match conj;
+    Match conj = openflow::ipv4Match();  // ct() needs an IP match
     conj.conj_id = set.id;
     Flow& allow = ctx_.add(side.rules, kSgRulePriority, c, conj);
     openflow::Ct commit = ct(side);

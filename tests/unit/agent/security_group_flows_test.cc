@@ -45,7 +45,7 @@ struct Names {
     {
       auto at = l.find("conj_id=");
       if (at == std::string::npos) return;
-      const std::string id = l.substr(at + 8, l.find(' ', at) - at - 8);
+      const std::string id = l.substr(at + 8, l.find_first_of(", ", at) - at - 8);
       const std::string name = l.find("table=61") != std::string::npos ? "IN" : "OUT";
       char hex[16];
       std::snprintf(hex, sizeof hex, "0x%x", static_cast<unsigned>(std::stoul(id)));
@@ -146,7 +146,7 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
       n.normalize(tableLines(d, 61)),
       ElementsAre(
           "table=61, priority=0 actions=drop",
-          "table=61, priority=100,conj_id=IN actions=ct(commit,zone=NXM_NX_REG1[0..15],"
+          "table=61, priority=100,conj_id=IN,ip actions=ct(commit,zone=NXM_NX_REG1[0..15],"
           "exec(set_field:MARK_IN->ct_mark)),goto_table:70",
           "table=61, priority=100,reg1=0x7 actions=conjunction(IN,1/2)",
           "table=61, priority=100,tcp,nw_src=10.9.0.0/16,tp_dst=0x1f40/0xffc0 "
@@ -161,7 +161,7 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
       n.normalize(tableLines(d, 31)),
       ElementsAre(
           "table=31, priority=0 actions=drop",
-          "table=31, priority=100,conj_id=OUT actions=ct(commit,zone=NXM_NX_REG4[0..15],"
+          "table=31, priority=100,conj_id=OUT,ip actions=ct(commit,zone=NXM_NX_REG4[0..15],"
           "exec(set_field:MARK_OUT->ct_mark)),goto_table:40",
           "table=31, priority=100,ip actions=conjunction(OUT,2/2)",
           "table=31, priority=100,reg4=0x7 actions=conjunction(OUT,1/2)",
