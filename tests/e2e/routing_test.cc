@@ -44,8 +44,15 @@ TEST_F(RoutingTest, TheGatewayAnswersPingFromFlows) {
   EXPECT_TRUE(r.ok()) << r.describe();
   // Three requests, three replies, all with valid checksums (ping counts only those).
   EXPECT_THAT(r.out, HasSubstr("3 received")) << r.out;
-  auto flow = cluster->node(0).ovs->ofctl(
-      {"dump-flows", "br-int", "table=40,icmp,icmp_type=8,nw_dst=10.0.1.1"});
+  // Answered by the flow (its counters reach OpenFlow when the datapath flow stats are pushed).
+  CommandResult flow;
+  waitFor(
+      [&] {
+        flow = cluster->node(0).ovs->ofctl(
+            {"dump-flows", "br-int", "table=40,icmp,icmp_type=8,nw_dst=10.0.1.1"});
+        return flow.out.find("n_packets=3,") != std::string::npos;
+      },
+      std::chrono::seconds(5));
   EXPECT_THAT(flow.out, HasSubstr("n_packets=3,")) << flow.out;
 }
 
