@@ -19,9 +19,13 @@ ovsdb-tool needs-conversion "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovs
 ovsdb-server "$DB_DIR/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
   --unixctl="$RUN/ovsdb-server.ctl" --detach -vconsole:info
 ovs-vsctl --no-wait init
-# No flow-restore-wait: nothing would clear it (alcor-agent does not call setFlowRestoreWait),
-# and while it is set vswitchd neither flushes nor programs the datapath. Remove a stale one.
-ovs-vsctl --no-wait remove Open_vSwitch . other_config flow-restore-wait 2>/dev/null || true
+# On a restart (br-int already in the database) keep the datapath's flows until alcor-agent
+# has replayed its flows: the agent clears flow-restore-wait once its tables are installed.
+if ovs-vsctl --no-wait br-exists br-int 2>/dev/null; then
+  ovs-vsctl --no-wait set Open_vSwitch . other_config:flow-restore-wait=true
+else
+  ovs-vsctl --no-wait remove Open_vSwitch . other_config flow-restore-wait 2>/dev/null || true
+fi
 extra=()
 [ "$DATAPATH" = netdev ] && extra+=(--disable-system)
 ovs-vswitchd unix:"$RUN/db.sock" --pidfile="$RUN/ovs-vswitchd.pid" --unixctl="$RUN/ovs-vswitchd.ctl" \

@@ -5,6 +5,7 @@
 // implementation uses lib/netlink and lib/ovsdb; tests use a fake.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,11 @@ class InterfacePlumber {
                         const std::string& ifname) = 0;
   // Every OVS port the agent created (external_ids alcor-owner=alcor-agent).
   virtual StatusOr<std::vector<Attachment>> listAttachments() = 0;
+  // Deletes host-side veths named like the agent's ports ("tap" + 11 characters) that are not
+  // in `ovs_ports`: left by an ADD cut short between creating the veth and adding the OVS port.
+  // Returns the names removed. Only call it while no ADD is in flight.
+  virtual StatusOr<std::vector<std::string>> removeStrayVeths(
+      const std::set<std::string>& ovs_ports) = 0;
   // The pod-side interface as it is now (for CHECK).
   virtual StatusOr<PodInterfaceInfo> inspect(const std::string& netns,
                                              const std::string& ifname) = 0;

@@ -380,6 +380,40 @@ void PodManager::releasePending() {
   }
 }
 
+void PodManager::removeStrayVeths(const std::vector<Attachment>& attachments) {
+  std::set<std::string> ovs_ports;
+  for (const auto& a : attachments) ovs_ports.insert(a.ovs_port);
+  auto removed = plumber_.removeStrayVeths(ovs_ports);
+  if (!removed.ok()) {
+    ALOG(Warn, CniServer) << "listing host veths: " << removed.status().message();
+    return;
+  }
+  for (const auto& name : *removed) {
+    ALOG(Info, CniServer) << "removed stray veth " << name << " (an ADD was cut short)";
+  }
+}
+
+void PodManager::releaseOrphans() {
+  ContainerLockArbiter::ExclusiveGuard pause(locks_);
+  if (auto attachments = plumber_.listAttachments(); attachments.ok()) {
+    removeStrayVeths(*attachments);
+  }
+  auto ports = controller_.listPorts(options_.default_project, "", options_.node_name);
+  if (!ports.ok()) return;  // retried on the next pass
+  std::set<std::string> attached;
+  dataplane_.read([&](const NetworkState& s) {
+    for (const auto& [id, iface] : s.interfaces) attached.insert(id);
+  });
+  for (const auto& port : *ports) {
+    if (port.device_owner != "compute:kubernetes" || attached.count(port.id)) continue;
+    Status st = controller_.deletePort(options_.default_project, port.id);
+    if (st.ok() || st.code() == StatusCode::kNotFound) {
+      ALOG(Info, CniServer) << "released orphaned controller port " << port.id << " (device "
+                            << port.device_id << ")";
+    }
+  }
+}
+
 Status PodManager::reconcile() {
   ASSIGN_OR_RETURN(auto attachments, plumber_.listAttachments());
   std::vector<LocalInterface> keep;
@@ -414,6 +448,7 @@ Status PodManager::reconcile() {
       c.interfaces.insert(iface.port_id);
     }
   }));
+  removeStrayVeths(attachments);
   ALOG(Info, CniServer) << "reconcile: " << keep.size() << " attachments kept, "
                         << attachments.size() - keep.size() << " removed";
   return okStatus();

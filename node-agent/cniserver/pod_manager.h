@@ -56,6 +56,10 @@ class PodManager {
   Status reconcile();
   // Retries controller deletes that failed while the controller was down.
   void releasePending();
+  // Deletes the controller's CNI ports bound to this node that have no local attachment: ports
+  // created for an ADD that was cut short (the agent or the controller died mid-way) before the
+  // agent could record them. Runs with every CNI operation paused, so none is in flight.
+  void releaseOrphans();
 
  private:
   CniResponse add(const CniRequest& r, const cni::NetworkConfig& config);
@@ -69,6 +73,7 @@ class PodManager {
   std::optional<LocalInterface> findAttachment(const std::string& container_id,
                                                const std::string& ifname) const;
   void releasePort(const std::string& project, const std::string& port_id);
+  void removeStrayVeths(const std::vector<Attachment>& attachments);
 
   PodManagerOptions options_;
   ControllerClient& controller_;

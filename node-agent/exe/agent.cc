@@ -24,6 +24,7 @@
 #include "node-agent/ondemand/ondemand_resolver.h"
 #include "node-agent/kubernetes/kubernetes_client.h"
 #include "node-agent/pipeline/flow_builder.h"
+#include "node-agent/zeta/oam_server.h"
 
 namespace alcor::agent {
 
@@ -32,10 +33,14 @@ using std::chrono::milliseconds;
 
 struct Agent::Parts {
   std::unique_ptr<ovsdb::BridgeClientImpl> bridges;
+  NodeSetupOptions node_setup;
   netlink::LinkManagerImpl links;
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
+  std::unique_ptr<zeta::DirectPathTable> direct_paths;
+  std::unique_ptr<zeta::OamHandler> oam_handler;
+  std::unique_ptr<zeta::OamServer> oam_server;  // stopped before the dataplane goes
   std::unique_ptr<OnDemandClient> ondemand_client;
   std::unique_ptr<OnDemandResolver> ondemand;  // null without --controller-grpc
   ControllerClientPtr controller;
@@ -95,7 +100,7 @@ Status Agent::start() {
   ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, ovs_deadline, [&] {
                      return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
                    }));
-  NodeSetupOptions node;
+  NodeSetupOptions& node = p.node_setup;
   node.integration_bridge = config_.integration_bridge;
   node.datapath_type = config_.datapath_type;
   node.tunnel_port = config_.tunnel_port;
@@ -118,9 +123,19 @@ Status Agent::start() {
   dp.segments_path = config_.state_dir + "/segments.json";
   p.dataplane = std::make_unique<DataplaneImpl>(*p.openflow, dp);
   RETURN_IF_ERROR(p.dataplane->start());
+  // Our tables are installed: let a restarted ovs-vswitchd program its datapath again.
+  if (Status s = p.bridges->setFlowRestoreWait(false); !s.ok()) {
+    ALOG(Warn, Main) << "clearing flow-restore-wait: " << s.message();
+  }
 
   p.dhcp = std::make_unique<DhcpResponder>(
       *p.dataplane, *p.openflow, DhcpOptions{86400, static_cast<int>(config_.podMtu())});
+  // Zeta OAM: a UDP socket on the node IP per OAM port in use (docs/design/zeta.md).
+  p.direct_paths = std::make_unique<zeta::DirectPathTable>(*p.openflow, setup.tunnel_ofport);
+  p.oam_handler = std::make_unique<zeta::OamHandler>(*p.dataplane, *p.direct_paths);
+  p.oam_server = std::make_unique<zeta::OamServer>(*p.oam_handler,
+                                                   zeta::OamServerOptions{config_.node_ip});
+  RETURN_IF_ERROR(p.oam_server->start());
   if (!config_.controller_grpc.empty()) {
     p.ondemand_client = makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000));
     p.ondemand = std::make_unique<OnDemandResolver>(*p.dataplane, *p.openflow, *p.ondemand_client);
@@ -133,8 +148,14 @@ Status Agent::start() {
   });
   p.openflow->setReconnectHandler([this] {
     ALOG(Info, Main) << "OpenFlow connection re-established: replaying flows";
+    // A restarted ovs-vswitchd recreates br-phy's device without the node IP.
+    if (auto again = setUpNode(*parts_->bridges, parts_->links, parts_->node_setup); !again.ok()) {
+      ALOG(Error, Main) << "node set-up after the reconnect: " << again.status().message();
+    }
     if (Status s = parts_->dataplane->resync(); !s.ok()) {
       ALOG(Error, Main) << "replay failed (retried): " << s.message();
+    } else {
+      (void)parts_->bridges->setFlowRestoreWait(false);
     }
   });
 
@@ -205,7 +226,10 @@ void Agent::registrationLoop() {
     if (registered.ok()) {
       ALOG(Info, Main) << "registered node " << node.node_name << " (" << node.local_ip
                        << ") with " << config_.controller_url;
+      // Ready first: ADDs that waited for readiness hold container locks, and the orphan pass
+      // waits for every in-flight operation.
       p.readiness.set(true, "ready");
+      p.pods->releaseOrphans();
       break;
     }
     p.readiness.set(false, "controller registration failed: " + registered.status().message());
@@ -233,7 +257,10 @@ void Agent::maintenanceLoop() {
         ALOG(Warn, Main) << "resync failed: " << s.message();
       }
     }
-    if (++tick % 10 == 0 && p.readiness.ready()) p.pods->releasePending();
+    if (++tick % 10 == 0 && p.readiness.ready()) {
+      p.pods->releasePending();
+      p.pods->releaseOrphans();
+    }
     lock.lock();
   }
 }

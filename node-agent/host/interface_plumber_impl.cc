@@ -85,6 +85,21 @@ StatusOr<std::vector<Attachment>> InterfacePlumberImpl::listAttachments() {
   return out;
 }
 
+StatusOr<std::vector<std::string>> InterfacePlumberImpl::removeStrayVeths(
+    const std::set<std::string>& ovs_ports) {
+  ASSIGN_OR_RETURN(auto links, links_.listLinks(""));
+  std::vector<std::string> removed;
+  for (const auto& link : links) {
+    // Only veths with the agent's naming: other software's tap devices are tun/tap, not veth.
+    if (link.kind != "veth" || link.name.size() != 14 || link.name.rfind("tap", 0) != 0 ||
+        ovs_ports.count(link.name)) {
+      continue;
+    }
+    if (Status s = links_.deleteLink("", link.name); s.ok()) removed.push_back(link.name);
+  }
+  return removed;
+}
+
 StatusOr<PodInterfaceInfo> InterfacePlumberImpl::inspect(const std::string& netns,
                                                          const std::string& ifname) {
   ASSIGN_OR_RETURN(auto link, links_.getLink(netns, ifname));

@@ -28,6 +28,8 @@ class InterfacePlumberImpl : public InterfacePlumber {
   Status unplug(const std::string& ovs_port, const std::string& netns,
                 const std::string& ifname) override;
   StatusOr<std::vector<Attachment>> listAttachments() override;
+  StatusOr<std::vector<std::string>> removeStrayVeths(
+      const std::set<std::string>& ovs_ports) override;
   StatusOr<PodInterfaceInfo> inspect(const std::string& netns, const std::string& ifname) override;
 
  private:

@@ -39,6 +39,7 @@ class FakeControllerClient : public ControllerClient {
           {r.subnet_id.empty() ? "subnet-1" : r.subnet_id,
            r.ip_address.empty() ? "10.0.1." + std::to_string(10 + next_) : r.ip_address}};
       rec.device_id = r.device_id;
+      rec.device_owner = r.device_owner;
       rec.host_id = r.host_id;
       ports_[rec.id] = rec;
       requests_.push_back(r);

@@ -38,6 +38,17 @@ class FakeInterfacePlumber : public InterfacePlumber {
     for (const auto& [name, a] : ports_) out.push_back(a);
     return out;
   }
+  StatusOr<std::vector<std::string>> removeStrayVeths(
+      const std::set<std::string>& ovs_ports) override {
+    std::vector<std::string> removed;
+    for (const auto& name : stray_veths) {
+      if (!ovs_ports.count(name)) removed.push_back(name);
+    }
+    stray_veths.clear();
+    return removed;
+  }
+  std::vector<std::string> stray_veths;  // host veths without an OVS port (test input)
+
   StatusOr<PodInterfaceInfo> inspect(const std::string& netns, const std::string& ifname) override {
     std::lock_guard<std::mutex> lock(mu_);
     PodInterfaceInfo info;

@@ -66,15 +66,23 @@ Status Cluster::startController() {
   std::vector<std::string> argv = {
       binary("alcor-controller"),
       "--listen=" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
-      "--grpc-listen=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort), "--db=:memory:"};
+      "--grpc-listen=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort),
+      "--db=" + (options_.persistent_controller ? dir_.path() + "/controller.db" : ":memory:")};
   argv.insert(argv.end(), options_.extra_controller_flags.begin(),
               options_.extra_controller_flags.end());
-  ASSIGN_OR_RETURN(controller_, Daemon::start(argv, controllerLog(), o));
+  // Appended, so a restarted controller's log follows the first one's.
+  std::vector<std::string> wrapped = {"sh", "-c",
+                                      "exec \"$@\" >>" + controllerLog() + " 2>&1", "controller"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  ASSIGN_OR_RETURN(controller_, Daemon::start(wrapped, "/dev/null", o));
   if (!waitFor([&] { return rest("GET", "/healthz").status == 200; }, std::chrono::seconds(10))) {
     return internalError("alcor-controller did not become healthy; log: " + controllerLog());
   }
   return okStatus();
 }
+
+void Cluster::stopController() { controller_.stop(); }
+void Cluster::killController() { controller_.kill(); }
 
 Status Cluster::addNode(int i) {
   auto node = std::make_unique<ClusterNode>();

@@ -27,6 +27,8 @@ struct ClusterOptions {
   std::vector<std::string> extra_agent_flags;
   std::vector<std::string> extra_controller_flags;
   std::string project = "demo";
+  // SQLite file in the cluster's temp dir instead of :memory: (controller restart tests).
+  bool persistent_controller = false;
 };
 
 struct HttpReply {
@@ -73,6 +75,12 @@ class Cluster {
   void killAgent(int i);  // SIGKILL
   Status waitAgentReady(int i);
 
+  // Controller lifecycle (restart tests need persistent_controller).
+  Status startController();
+  void stopController();  // SIGTERM
+  void killController();  // SIGKILL
+  bool controllerRunning() { return controller_.running(); }
+
   // REST against the controller, from inside the infra namespace.
   HttpReply rest(const std::string& method, const std::string& path,
                  const nlohmann::json& body = nullptr);
@@ -97,7 +105,6 @@ class Cluster {
 
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
-  Status startController();
   Status addNode(int index);
 
   ClusterOptions options_;

@@ -272,6 +272,36 @@ TEST_F(PodManagerTest, ReconcileKeepsLiveAttachmentsAndRemovesBrokenOnes) {
   EXPECT_EQ(plumber_.portCount(), 1u);
 }
 
+TEST_F(PodManagerTest, ReconcileRemovesVethsOfAddsCutShort) {
+  plumber_.addExisting({"tapgood", 5,
+                        {{ext_ids::kPortId, "p-good"}, {ext_ids::kNetns, "/proc/self/ns/net"}}});
+  plumber_.stray_veths = {"tapgood", "tapcutshort"};
+  ASSERT_TRUE(manager_.reconcile().ok());
+  EXPECT_TRUE(plumber_.stray_veths.empty());  // asked once, with the OVS ports to keep
+  EXPECT_EQ(plumber_.portCount(), 1u);
+}
+
+TEST_F(PodManagerTest, OrphanedControllerPortsOfThisNodeAreReleased) {
+  // An ADD that died after the controller created its port leaves a port nobody attached.
+  ASSERT_TRUE(call(Command::kAdd, "c1").ok());
+  PortRequest orphan;
+  orphan.project = "proj";
+  orphan.network_id = "vpc-1";
+  orphan.host_id = "node-1";
+  orphan.device_id = "uid-dead";
+  deliver_goal_state_ = false;
+  ASSERT_TRUE(controller_.createPort(orphan).ok());
+  PortRequest elsewhere = orphan;
+  elsewhere.host_id = "node-2";
+  elsewhere.device_id = "uid-other";
+  ASSERT_TRUE(controller_.createPort(elsewhere).ok());
+  ASSERT_EQ(controller_.ports().size(), 3u);
+  manager_.releaseOrphans();
+  auto left = controller_.ports();
+  EXPECT_EQ(left.size(), 2u);  // the live pod's port and the other node's
+  for (const auto& [id, p] : left) EXPECT_NE(p.device_id, "uid-dead");
+}
+
 TEST_F(PodManagerTest, DifferentPodsAddInParallel) {
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
