@@ -47,9 +47,21 @@ int Dpm::neighborKinds(const std::string& host_ip, const std::vector<std::string
   return kinds;
 }
 
+bool Dpm::zetaOffloaded(const std::string& subnet_id) const {
+  const Subnet* s = topology_.findSubnet(subnet_id);
+  const Vpc* v = s ? topology_.findVpc(s->network_id) : nullptr;
+  if (!v) return false;
+  for (const auto& id : v->gateway_ids) {
+    const Gateway* g = topology_.findGateway(id);
+    if (g && g->gateway_type == "ZETA") return true;
+  }
+  return false;
+}
+
 std::set<std::string> Dpm::candidateHosts(const std::vector<std::string>& subnets) const {
   std::set<std::string> hosts;
   for (const auto& s : subnets) {
+    if (zetaOffloaded(s)) continue;
     auto h = cache_.hostsInSubnet(s);
     hosts.insert(h.begin(), h.end());
     for (const Router* r : topology_.routersOfSubnet(s)) {
@@ -65,13 +77,14 @@ std::set<std::string> Dpm::candidateHosts(const std::vector<std::string>& subnet
 HostSnapshot Dpm::snapshot(const std::string& host_ip) const {
   HostSnapshot snap;
   for (const auto& s : cache_.subnetsOfHost(host_ip)) {
+    const bool offloaded = zetaOffloaded(s);
     for (const auto& [port, host] : cache_.portsInSubnet(s)) {
-      if (host != host_ip) snap.neighbor_keys.insert(neighborKey(schema::L2, port));
+      if (host != host_ip && !offloaded) snap.neighbor_keys.insert(neighborKey(schema::L2, port));
     }
     for (const Router* r : topology_.routersOfSubnet(s)) {
       snap.router_ids.insert(r->id);
       for (const auto& iface : r->interfaces) {
-        if (iface.subnet_id == s) continue;
+        if (iface.subnet_id == s || offloaded || zetaOffloaded(iface.subnet_id)) continue;
         for (const auto& [port, host] : cache_.portsInSubnet(iface.subnet_id)) {
           if (host != host_ip) snap.neighbor_keys.insert(neighborKey(schema::L3, port));
         }

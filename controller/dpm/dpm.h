@@ -8,6 +8,8 @@
 //   with ports in another subnet of the same router an L3 neighbor;
 // - a host that gains (or loses) its first (last) port in a subnet gets (or loses) the whole
 //   neighbor set of that subnet and its routers;
+// - subnets of a VPC with a ZETA gateway announce no neighbors: the gateway's FWDs forward the
+//   first packets and tell the source host the direct path (docs/design/zeta.md);
 // - router, security group, gateway, VPC and subnet changes fan out to the hosts that use them.
 // Fragments go to the PushScheduler; nothing here blocks on the network. Not thread-safe: the
 // owner (NetworkService) serializes calls.
@@ -74,6 +76,8 @@ class Dpm {
   enum Kinds { kNone = 0, kL2 = 1, kL3 = 2 };
 
   HostSnapshot snapshot(const std::string& host_ip) const;
+  // The subnet's VPC has a ZETA gateway: its ports are not announced as neighbors.
+  bool zetaOffloaded(const std::string& subnet_id) const;
   int neighborKinds(const std::string& host_ip, const std::vector<std::string>& subnets) const;
   std::set<std::string> candidateHosts(const std::vector<std::string>& subnets) const;
   void addContext(schema::GoalStateV2& gs, const Port& port, schema::OperationType op) const;

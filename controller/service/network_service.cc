@@ -306,9 +306,16 @@ StatusOr<Vpc> NetworkService::updateVpc(const std::string& project, const std::s
   for (const auto& g : v.gateway_ids) {
     if (!scoped(gateways_, project, g)) return notFoundError("gateway " + g + " not found");
   }
+  // Attaching or detaching a Zeta gateway withdraws or announces the VPC's neighbors.
+  std::set<std::string> subnet_ids;
+  for (const auto& [sid, s] : subnets_) {
+    if (s.network_id == id) subnet_ids.insert(sid);
+  }
+  HostSnapshots before = dpm_.snapshotHostsOf(subnet_ids);
   RETURN_IF_ERROR(store_.apply({Mutation::put(Kind::kVpc, v.id, toJson(v).dump())}));
   vpcs_[id] = v;
   dpm_.vpcChanged(id);
+  dpm_.hostsChanged(before, subnet_ids);
   return v;
 }
 

@@ -83,15 +83,21 @@ Status DataplaneImpl::programLocked() {
   pipeline::DesiredFlows desired = pipeline::buildFlows(state_, segments_, options_.pipeline);
   std::map<std::string, Flow> wanted;
   for (auto& f : desired.flows) wanted.emplace(flowKey(f), std::move(f));
+  // With tens of thousands of flows every copy counts: free the moved-from shells now, and move
+  // (not copy) changed flows into the bundle; they move back into installed_ once it is in.
+  std::vector<Flow>().swap(desired.flows);
 
   std::map<uint32_t, openflow::GroupMod> wanted_groups;
   for (auto& g : desired.groups) wanted_groups.emplace(g.group_id, std::move(g));
   RETURN_IF_ERROR(installGroupsLocked(wanted_groups));
 
   std::vector<FlowMod> mods;
-  for (const auto& [key, flow] : wanted) {
+  std::vector<std::string> added;  // keys of mods[0 .. added.size())
+  for (auto& [key, flow] : wanted) {
     auto it = installed_.find(key);
-    if (it == installed_.end() || !(it->second == flow)) mods.push_back(FlowMod::add(flow));
+    if (it != installed_.end() && it->second == flow) continue;
+    mods.push_back(FlowMod::add(std::move(flow)));
+    added.push_back(key);
   }
   std::vector<std::string> removed;
   for (const auto& [key, flow] : installed_) {
@@ -116,7 +122,7 @@ Status DataplaneImpl::programLocked() {
   }
   for (const auto& key : removed) installed_.erase(key);
   for (const auto& [key, flow] : wanted) unclaimed_.erase(key);
-  for (auto& [key, flow] : wanted) installed_[key] = std::move(flow);
+  for (size_t i = 0; i < added.size(); ++i) installed_[added[i]] = std::move(mods[i].flow);
   stats_.installed_flows = installed_.size();
   programmed_ports_ = std::move(desired.programmed_ports);
   dirty_ = false;

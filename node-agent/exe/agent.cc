@@ -25,6 +25,7 @@
 #include "node-agent/kubernetes/kubernetes_client.h"
 #include "node-agent/pipeline/flow_builder.h"
 #include "node-agent/zeta/oam_server.h"
+#include "node-agent/zeta/oam_server.h"
 
 namespace alcor::agent {
 
@@ -38,6 +39,9 @@ struct Agent::Parts {
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
+  std::unique_ptr<zeta::DirectPathTable> direct_paths;
+  std::unique_ptr<zeta::OamHandler> oam_handler;
+  std::unique_ptr<zeta::OamServer> oam_server;  // stopped before the dataplane goes
   std::unique_ptr<zeta::DirectPathTable> direct_paths;
   std::unique_ptr<zeta::OamHandler> oam_handler;
   std::unique_ptr<zeta::OamServer> oam_server;  // stopped before the dataplane goes
@@ -130,6 +134,12 @@ Status Agent::start() {
 
   p.dhcp = std::make_unique<DhcpResponder>(
       *p.dataplane, *p.openflow, DhcpOptions{86400, static_cast<int>(config_.podMtu())});
+  // Zeta OAM: a UDP socket on the node IP per OAM port in use (docs/design/zeta.md).
+  p.direct_paths = std::make_unique<zeta::DirectPathTable>(*p.openflow, setup.tunnel_ofport);
+  p.oam_handler = std::make_unique<zeta::OamHandler>(*p.dataplane, *p.direct_paths);
+  p.oam_server = std::make_unique<zeta::OamServer>(*p.oam_handler,
+                                                   zeta::OamServerOptions{config_.node_ip});
+  RETURN_IF_ERROR(p.oam_server->start());
   // Zeta OAM: a UDP socket on the node IP per OAM port in use (docs/design/zeta.md).
   p.direct_paths = std::make_unique<zeta::DirectPathTable>(*p.openflow, setup.tunnel_ofport);
   p.oam_handler = std::make_unique<zeta::OamHandler>(*p.dataplane, *p.direct_paths);

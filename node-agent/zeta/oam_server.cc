@@ -79,9 +79,6 @@ void OamHandler::handle(const uint8_t* data, size_t size, Ipv4Address sender,
     }
   });
   if (!refused.empty()) return drop(&OamStats::unexpected, refused + ": " + formatOam(m));
-  if (m.op == OamOp::kInject && (m.node_ip.isUnspecified() || m.instance_mac.isZero())) {
-    return drop(&OamStats::unexpected, "inject without a destination: " + formatOam(m));
-  }
 
   const pipeline::DirectPath path = toDirectPath(m);
   Status s = m.op == OamOp::kInject ? paths_.inject(path) : paths_.remove(path);
