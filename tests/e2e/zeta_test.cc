@@ -63,7 +63,8 @@ class ZetaTest : public ::testing::Test {
     vni = v.body["network"]["tunnel_id"];
     auto pa = cluster->addPod(0, vpc, subnet);
     auto pb = cluster->addPod(1, vpc, subnet);
-    ASSERT_TRUE(pa.ok() && pb.ok()) << pa.status().message() << pb.status().message();
+    ASSERT_TRUE(pa.ok() && pb.ok()) << pa.status().message() << pb.status().message() << "\n"
+                                    << run({"tail", "-20", cluster->controllerLog()}).out;
     a = std::move(*pa);
     b = std::move(*pb);
     for (int n = 0; n < 2; ++n) {
@@ -146,8 +147,8 @@ class ZetaTest : public ::testing::Test {
 };
 
 TEST_F(ZetaTest, FirstPacketsGoThroughTheFwdThenTheDirectPathUntilItIdlesOut) {
-  start(1);
-  runFwds(kOamPort, 3);
+  ASSERT_NO_FATAL_FAILURE(start(1));
+  ASSERT_NO_FATAL_FAILURE(runFwds(kOamPort, 3));
   // No neighbor: node 0 knows b only through the Zeta group.
   EXPECT_THAT(joinStrings(flowsMentioning(cluster->node(0), podMac(b)), "\n"),
               Not(HasSubstr("tun_dst")));
@@ -178,8 +179,9 @@ TEST_F(ZetaTest, FirstPacketsGoThroughTheFwdThenTheDirectPathUntilItIdlesOut) {
 }
 
 TEST_F(ZetaTest, ADeleteMessageRemovesTheDirectPath) {
-  start(1);
-  runFwds(kOamPort, 0);  // no idle timeout: only the delete can remove it
+  ASSERT_NO_FATAL_FAILURE(start(1));
+  // No idle timeout: only the delete can remove the direct path.
+  ASSERT_NO_FATAL_FAILURE(runFwds(kOamPort, 0));
   ASSERT_TRUE(pingEventually(a, b.ip()));
   ASSERT_TRUE(waitFor([&] { return directPaths(0).find("nw_dst=" + b.ip()) != std::string::npos; },
                       std::chrono::seconds(5)));
@@ -191,8 +193,9 @@ TEST_F(ZetaTest, ADeleteMessageRemovesTheDirectPath) {
 }
 
 TEST_F(ZetaTest, TwoFwdsShareTheFlowsThroughTheSelectGroup) {
-  start(2);
-  runFwds(0, 0);  // forward only, so every flow keeps going through the group
+  ASSERT_NO_FATAL_FAILURE(start(2));
+  // Forward only (no OAM), so every flow keeps going through the group.
+  ASSERT_NO_FATAL_FAILURE(runFwds(0, 0));
   std::string g = groups(0);
   EXPECT_THAT(g, HasSubstr("type=select"));
   EXPECT_THAT(g, HasSubstr("bucket_id:0"));
@@ -212,8 +215,8 @@ TEST_F(ZetaTest, TwoFwdsShareTheFlowsThroughTheSelectGroup) {
 }
 
 TEST_F(ZetaTest, GarbageAndForeignOamMessagesChangeNothing) {
-  start(1);
-  runFwds(0, 0);
+  ASSERT_NO_FATAL_FAILURE(start(1));
+  ASSERT_NO_FATAL_FAILURE(runFwds(0, 0));
   const std::string before = directPaths(0);
   // Malformed datagrams from the FWD itself.
   auto r = sendOam(*fwd[0].ns, "garbage", 0, icmpFlow());
@@ -245,7 +248,7 @@ TEST_F(ZetaTest, GarbageAndForeignOamMessagesChangeNothing) {
 }
 
 TEST_F(ZetaTest, TheGroupFollowsTheFwdListAndGoesWithTheLastPort) {
-  start(1);
+  ASSERT_NO_FATAL_FAILURE(start(1));
   auto g = cluster->rest("PUT", "/project/" + cluster->project() + "/gateways/" + gateway,
                          {{"gateway",
                            {{"destinations",
