@@ -1,0 +1,35 @@
+#pragma once
+
+// The two scale scenarios of bench_scale.
+
+#include <string>
+#include <vector>
+
+#include "bench/scale/scale_report.h"
+
+namespace alcor::bench {
+
+struct SimulatedOptions {
+  int hosts = 100;
+  std::vector<size_t> ports = {1000, 10000};
+  std::vector<std::string> modes = {"bulk", "single"};
+  int clients = 8;  // concurrent REST clients for single POSTs
+  int timeout_s = 900;
+  std::vector<std::string> controller_flags;  // extra alcor-controller flags
+};
+
+// Real alcor-controller binary on loopback (temp SQLite db) + `hosts` simulated agents.
+std::vector<ScaleRow> runSimulated(const SimulatedOptions& options);
+
+struct RealOptions {
+  int nodes = 3;
+  int pods = 300;
+  int concurrency = 10;  // CNI ADDs in flight
+  int timeout_s = 900;
+};
+
+// tests/harness Cluster: controller + node namespaces with OVS and alcor-agent; pods through
+// alcor-cni.
+ScaleRow runReal(const RealOptions& options);
+
+}  // namespace alcor::bench

@@ -1,0 +1,104 @@
+#include "bench/scale/scale_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+namespace alcor::bench {
+
+Percentiles percentiles(std::vector<double> v) {
+  Percentiles p;
+  p.count = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto rank = [&](double q) {
+    size_t r = static_cast<size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
+    return v[std::min(r, v.size()) - 1];
+  };
+  p.p50 = rank(0.5);
+  p.p90 = rank(0.9);
+  p.p99 = rank(0.99);
+  p.max = v.back();
+  return p;
+}
+
+bool writeCsv(const std::string& path, const std::vector<ScaleRow>& rows) {
+  std::ofstream out(path);
+  if (!out) return false;
+  out << "scenario,mode,hosts,ports,posted_s,active_s,converged_s,ports_per_s,"
+         "active_p50_ms,active_p90_ms,active_p99_ms,flows_p50_ms,flows_p90_ms,flows_p99_ms,"
+         "gs_messages,gs_bytes,controller_cpu_s,controller_rss_mb,agent_cpu_s,agent_rss_mb\n";
+  for (const auto& r : rows) {
+    char line[512];
+    std::snprintf(line, sizeof(line),
+                  "%s,%s,%d,%zu,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,"
+                  "%.2f,%.1f,%.2f,%.1f\n",
+                  r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
+                  r.converged_s, r.ports_per_s, r.active_ms.p50, r.active_ms.p90, r.active_ms.p99,
+                  r.flows_ms.p50, r.flows_ms.p90, r.flows_ms.p99,
+                  static_cast<unsigned long long>(r.gs_messages),
+                  static_cast<unsigned long long>(r.gs_bytes), r.controller_cpu_s,
+                  r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb);
+    out << line;
+  }
+  return static_cast<bool>(out);
+}
+
+void printReport(const std::vector<ScaleRow>& rows) {
+  std::printf("\n%-9s %-6s %5s %6s %8s %8s %9s %7s %-20s %-20s %7s %8s %7s %7s %7s %7s\n",
+              "scenario", "mode", "hosts", "ports", "posted s", "active s", "converge s",
+              "ports/s", "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB",
+              "ctl cpu", "ctl MB", "agt cpu", "agt MB");
+  for (const auto& r : rows) {
+    char active[48], flows[48];
+    std::snprintf(active, sizeof(active), "%.0f/%.0f/%.0f", r.active_ms.p50, r.active_ms.p90,
+                  r.active_ms.p99);
+    std::snprintf(flows, sizeof(flows), "%.0f/%.0f/%.0f", r.flows_ms.p50, r.flows_ms.p90,
+                  r.flows_ms.p99);
+    std::printf("%-9s %-6s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
+                "%7.1f %7.0f%s%s\n",
+                r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
+                r.converged_s, r.ports_per_s, active, flows,
+                static_cast<unsigned long long>(r.gs_messages), r.gs_bytes / 1e6,
+                r.controller_cpu_s, r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb,
+                r.note.empty() ? "" : "  # ", r.note.c_str());
+  }
+
+  // Anchors: the time for N ports' neighbor state to reach the hosts, and the pod start SLO.
+  auto best = [&](const std::string& scenario, size_t ports) -> const ScaleRow* {
+    const ScaleRow* out = nullptr;
+    for (const auto& r : rows) {
+      if (r.scenario == scenario && r.ports == ports &&
+          (!out || r.converged_s < out->converged_s)) {
+        out = &r;
+      }
+    }
+    return out;
+  };
+  std::printf("\nanchor                                   reference   ours\n");
+  auto line = [](const char* what, const char* ref, const ScaleRow* r, bool p99) {
+    if (!r) {
+      std::printf("%-40s %-11s (not run)\n", what, ref);
+      return;
+    }
+    if (p99) {
+      std::printf("%-40s %-11s %.2f s (%s %s, %zu pods, %d hosts)\n", what, ref,
+                  r->active_ms.p99 / 1000.0, r->scenario.c_str(), r->mode.c_str(), r->ports,
+                  r->hosts);
+    } else {
+      std::printf("%-40s %-11s %.2f s (%s %s, %d hosts)\n", what, ref, r->converged_s,
+                  r->scenario.c_str(), r->mode.c_str(), r->hosts);
+    }
+  };
+  line("1k ports: neighbors on all hosts", "ACA 2.7 s", best("simulated", 1000), false);
+  line("10k ports: neighbors on all hosts", "ACA 237 s", best("simulated", 10000), false);
+  line("10k ports: neighbors on all hosts", "DPM 2.6 s", best("simulated", 10000), false);
+  const ScaleRow* real = nullptr;
+  for (const auto& r : rows) {
+    if (r.scenario == "real") real = &r;
+  }
+  line("pod start (CNI ADD) p99", "k8s SLO 5 s", real, true);
+}
+
+}  // namespace alcor::bench
