@@ -40,6 +40,9 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
               "Seconds ADD waits for the agent to become ready before code 11");
   f.addDouble("port-ready-timeout", &c.port_ready_timeout_s,
               "Seconds ADD waits for the port's GoalState and flows");
+  f.addString("host-gateway-vpc", &c.host_gateway_vpc,
+              "VPC whose pods can reach this node through the host gateway port (empty: none)");
+  f.addString("host-gateway-port", &c.host_gateway_port, "Name of the host gateway port on br-int");
   f.addDouble("restore-grace", &c.restore_grace_s,
               "Seconds after registration before flows of unknown objects are removed");
   f.addDouble("goalstate-port-wait", &c.goalstate_port_wait_s,

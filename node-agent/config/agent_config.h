@@ -42,6 +42,12 @@ struct AgentConfig {
   std::string underlay_interface;
   int64_t underlay_prefix_length = 24;
 
+  // Host access: pods of this VPC reach the node (kubelet probes, kube-proxy services, DNS)
+  // through an internal port on br-int; the node routes the VPC's subnets back through it.
+  // Empty: no host access.
+  std::string host_gateway_vpc;
+  std::string host_gateway_port = "alcor-gw0";
+
   // Pods
   int64_t underlay_mtu = 1500;
   int64_t pod_mtu = 0;  // 0: underlay_mtu - 50 (VXLAN overhead)

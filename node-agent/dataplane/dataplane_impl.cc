@@ -16,7 +16,7 @@ std::string flowKey(const Flow& flow) {
 bool isAgentCookie(uint64_t cookie) {
   const uint64_t category = cookie >> 56;
   return category >= static_cast<uint64_t>(pipeline::CookieCategory::kStatic) &&
-         category <= static_cast<uint64_t>(pipeline::CookieCategory::kOnDemand);
+         category <= static_cast<uint64_t>(pipeline::CookieCategory::kHostGateway);
 }
 
 DataplaneImpl::DataplaneImpl(openflow::Connection& openflow, DataplaneOptions options)

@@ -21,10 +21,9 @@
 #include "node-agent/goalstate/goalstate_server.h"
 #include "node-agent/host/interface_plumber_impl.h"
 #include "node-agent/host/node_setup.h"
-#include "node-agent/ondemand/ondemand_resolver.h"
 #include "node-agent/kubernetes/kubernetes_client.h"
+#include "node-agent/ondemand/ondemand_resolver.h"
 #include "node-agent/pipeline/flow_builder.h"
-#include "node-agent/zeta/oam_server.h"
 #include "node-agent/zeta/oam_server.h"
 
 namespace alcor::agent {
@@ -35,13 +34,11 @@ using std::chrono::milliseconds;
 struct Agent::Parts {
   std::unique_ptr<ovsdb::BridgeClientImpl> bridges;
   NodeSetupOptions node_setup;
+  std::vector<Ipv4Prefix> routed_subnets;  // already routed to the host gateway
   netlink::LinkManagerImpl links;
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
-  std::unique_ptr<zeta::DirectPathTable> direct_paths;
-  std::unique_ptr<zeta::OamHandler> oam_handler;
-  std::unique_ptr<zeta::OamServer> oam_server;  // stopped before the dataplane goes
   std::unique_ptr<zeta::DirectPathTable> direct_paths;
   std::unique_ptr<zeta::OamHandler> oam_handler;
   std::unique_ptr<zeta::OamServer> oam_server;  // stopped before the dataplane goes
@@ -74,8 +71,7 @@ namespace {
 
 // OVS may start after the agent (same pod, separate container): retry until it answers.
 template <class Fn>
-auto retryUntil(const std::string& what, Clock::time_point deadline, Fn fn)
-    -> decltype(fn()) {
+auto retryUntil(const std::string& what, Clock::time_point deadline, Fn fn) -> decltype(fn()) {
   Backoff backoff(milliseconds(100), milliseconds(2000));
   while (true) {
     auto result = fn();
@@ -114,6 +110,8 @@ Status Agent::start() {
   node.node_ip = config_.node_ip;
   node.underlay_prefix_length = static_cast<int>(config_.underlay_prefix_length);
   node.underlay_mtu = static_cast<int>(config_.underlay_mtu);
+  node.pod_mtu = static_cast<int>(config_.podMtu());
+  if (!config_.host_gateway_vpc.empty()) node.host_gateway_port = config_.host_gateway_port;
   ASSIGN_OR_RETURN(NodeSetupResult setup, setUpNode(*p.bridges, p.links, node));
 
   const std::string of_target =
@@ -124,6 +122,9 @@ Status Agent::start() {
 
   DataplaneOptions dp;
   dp.pipeline.tunnel_ofport = setup.tunnel_ofport;
+  dp.pipeline.host_gateway_ofport = setup.host_gateway_ofport;
+  dp.pipeline.host_gateway_mac = setup.host_gateway_mac;
+  dp.pipeline.host_gateway_vpc = config_.host_gateway_vpc;
   dp.segments_path = config_.state_dir + "/segments.json";
   p.dataplane = std::make_unique<DataplaneImpl>(*p.openflow, dp);
   RETURN_IF_ERROR(p.dataplane->start());
@@ -132,19 +133,13 @@ Status Agent::start() {
     ALOG(Warn, Main) << "clearing flow-restore-wait: " << s.message();
   }
 
-  p.dhcp = std::make_unique<DhcpResponder>(
-      *p.dataplane, *p.openflow, DhcpOptions{86400, static_cast<int>(config_.podMtu())});
+  p.dhcp = std::make_unique<DhcpResponder>(*p.dataplane, *p.openflow,
+                                           DhcpOptions{86400, static_cast<int>(config_.podMtu())});
   // Zeta OAM: a UDP socket on the node IP per OAM port in use (docs/design/zeta.md).
   p.direct_paths = std::make_unique<zeta::DirectPathTable>(*p.openflow, setup.tunnel_ofport);
   p.oam_handler = std::make_unique<zeta::OamHandler>(*p.dataplane, *p.direct_paths);
-  p.oam_server = std::make_unique<zeta::OamServer>(*p.oam_handler,
-                                                   zeta::OamServerOptions{config_.node_ip});
-  RETURN_IF_ERROR(p.oam_server->start());
-  // Zeta OAM: a UDP socket on the node IP per OAM port in use (docs/design/zeta.md).
-  p.direct_paths = std::make_unique<zeta::DirectPathTable>(*p.openflow, setup.tunnel_ofport);
-  p.oam_handler = std::make_unique<zeta::OamHandler>(*p.dataplane, *p.direct_paths);
-  p.oam_server = std::make_unique<zeta::OamServer>(*p.oam_handler,
-                                                   zeta::OamServerOptions{config_.node_ip});
+  p.oam_server =
+      std::make_unique<zeta::OamServer>(*p.oam_handler, zeta::OamServerOptions{config_.node_ip});
   RETURN_IF_ERROR(p.oam_server->start());
   if (!config_.controller_grpc.empty()) {
     p.ondemand_client = makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000));
@@ -173,8 +168,8 @@ Status Agent::start() {
   KubernetesClientOptions kube = inClusterOptions();
   if (!kube.server.empty()) p.kube = makeKubernetesClient(kube);
   p.pending = std::make_unique<PendingReleases>(config_.state_dir + "/pending-releases.json");
-  p.plumber = std::make_unique<InterfacePlumberImpl>(
-      p.links, *p.bridges, PlumberOptions{config_.integration_bridge});
+  p.plumber = std::make_unique<InterfacePlumberImpl>(p.links, *p.bridges,
+                                                     PlumberOptions{config_.integration_bridge});
 
   PodManagerOptions pods;
   pods.node_name = config_.node_name;
@@ -183,10 +178,9 @@ Status Agent::start() {
   pods.default_subnet = config_.default_subnet;
   pods.pod_mtu = static_cast<int>(config_.podMtu());
   pods.ready_timeout = milliseconds(static_cast<int64_t>(config_.ready_timeout_s * 1000));
-  pods.port_ready_timeout =
-      milliseconds(static_cast<int64_t>(config_.port_ready_timeout_s * 1000));
-  p.pods = std::make_unique<PodManager>(pods, *p.controller, *p.plumber, *p.dataplane,
-                                        p.readiness, *p.pending, p.kube.get());
+  pods.port_ready_timeout = milliseconds(static_cast<int64_t>(config_.port_ready_timeout_s * 1000));
+  p.pods = std::make_unique<PodManager>(pods, *p.controller, *p.plumber, *p.dataplane, p.readiness,
+                                        *p.pending, p.kube.get());
   RETURN_IF_ERROR(p.pods->reconcile());
 
   GoalStateHandlerOptions gs;
@@ -234,8 +228,8 @@ void Agent::registrationLoop() {
   while (!stopping_) {
     auto registered = p.controller->registerNode(node);
     if (registered.ok()) {
-      ALOG(Info, Main) << "registered node " << node.node_name << " (" << node.local_ip
-                       << ") with " << config_.controller_url;
+      ALOG(Info, Main) << "registered node " << node.node_name << " (" << node.local_ip << ") with "
+                       << config_.controller_url;
       // Ready first: ADDs that waited for readiness hold container locks, and the orphan pass
       // waits for every in-flight operation.
       p.readiness.set(true, "ready");
@@ -243,8 +237,7 @@ void Agent::registrationLoop() {
       break;
     }
     p.readiness.set(false, "controller registration failed: " + registered.status().message());
-    ALOG(Warn, Main) << "node registration failed (retrying): "
-                        << registered.status().message();
+    ALOG(Warn, Main) << "node registration failed (retrying): " << registered.status().message();
     std::unique_lock lock(p.mu);
     p.stop_cv.wait_for(lock, backoff.nextDelay(), [&] { return stopping_.load(); });
   }
@@ -262,6 +255,7 @@ void Agent::maintenanceLoop() {
     p.stop_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
     if (stopping_) break;
     lock.unlock();
+    routeHostGatewaySubnets();
     if (p.dataplane->needsResync() && p.openflow->connected()) {
       if (Status s = p.dataplane->resync(); !s.ok()) {
         ALOG(Warn, Main) << "resync failed: " << s.message();
@@ -273,6 +267,24 @@ void Agent::maintenanceLoop() {
     }
     lock.lock();
   }
+}
+
+// The node reaches the host-access VPC's subnets through the host gateway port.
+void Agent::routeHostGatewaySubnets() {
+  if (config_.host_gateway_vpc.empty()) return;
+  Parts& p = *parts_;
+  std::vector<Ipv4Prefix> subnets;
+  p.dataplane->read([&](const NetworkState& s) {
+    for (const auto& [id, subnet] : s.subnets) {
+      if (subnet.vpc_id == config_.host_gateway_vpc) subnets.push_back(subnet.cidr);
+    }
+  });
+  if (subnets == p.routed_subnets) return;
+  if (Status s = routeSubnetsToHostGateway(p.links, config_.host_gateway_port, subnets); !s.ok()) {
+    ALOG(Warn, Main) << "routes to the host gateway: " << s.message();
+    return;
+  }
+  p.routed_subnets = subnets;
 }
 
 void Agent::run() {

@@ -28,6 +28,7 @@ class Agent {
   struct Parts;
   void registrationLoop();
   void maintenanceLoop();
+  void routeHostGatewaySubnets();
 
   AgentConfig config_;
   std::unique_ptr<Parts> parts_;

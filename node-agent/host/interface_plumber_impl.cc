@@ -25,11 +25,11 @@ StatusOr<PlugResult> InterfacePlumberImpl::plug(const PlugRequest& request) {
   if (Status s = bridges_.addPorts(options_.bridge, {port}); !s.ok()) {
     return undo(internalError("adding OVS port " + request.ovs_port + ": " + s.message()));
   }
-  auto ofports = bridges_.waitForOfports({request.ovs_port},
-                                         std::chrono::steady_clock::now() + options_.ofport_timeout);
+  auto ofports = bridges_.waitForOfports(
+      {request.ovs_port}, std::chrono::steady_clock::now() + options_.ofport_timeout);
   if (!ofports.ok()) {
-    return undo(internalError("OVS port " + request.ovs_port + " got no ofport: " +
-                              ofports.status().message()));
+    return undo(internalError("OVS port " + request.ovs_port +
+                              " got no ofport: " + ofports.status().message()));
   }
   int64_t ofport = ofports->count(request.ovs_port) ? ofports->at(request.ovs_port) : 0;
   if (ofport <= 0) {
@@ -79,8 +79,8 @@ StatusOr<std::vector<Attachment>> InterfacePlumberImpl::listAttachments() {
                    bridges_.listPorts(options_.bridge, {{ext_ids::kOwner, ext_ids::kOwnerValue}}));
   std::vector<Attachment> out;
   for (auto& p : ports) {
-    out.push_back({p.name, p.ofport > 0 ? static_cast<uint32_t>(p.ofport) : 0u,
-                   std::move(p.external_ids)});
+    out.push_back(
+        {p.name, p.ofport > 0 ? static_cast<uint32_t>(p.ofport) : 0u, std::move(p.external_ids)});
   }
   return out;
 }

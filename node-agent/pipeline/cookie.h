@@ -23,6 +23,7 @@ enum class CookieCategory : uint8_t {
   kSecurityGroup = 0x09,  // security group rules
   kDirectPath = 0x0a,     // Zeta OAM direct paths
   kOnDemand = 0x0b,       // on-demand learned entries
+  kHostGateway = 0x0c,    // pods of one VPC <-> the node
 };
 
 inline constexpr uint64_t kCookieCategoryMask = 0xff00000000000000ULL;

@@ -22,6 +22,7 @@ inline constexpr RegField kPktSourceField{0, 0, 4};
 inline constexpr uint32_t kFromPod = 1;
 inline constexpr uint32_t kFromTunnel = 2;
 inline constexpr uint32_t kFromAgent = 3;  // packet-out by the agent
+inline constexpr uint32_t kFromHost = 4;   // the node, through the host gateway port
 // reg0[4]: the packet was routed by the distributed router on this host.
 inline constexpr RegField kRoutedField{0, 4, 1};
 

@@ -220,6 +220,7 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
   addStaticFlows(ctx);
   addLocalPortFlows(ctx);
   addOverlayFlows(ctx);
+  addHostGatewayFlows(ctx);
   addZetaFlows(ctx);
   addSecurityGroupFlows(ctx);
   return std::move(ctx.out);

@@ -18,6 +18,11 @@ namespace alcor::agent::pipeline {
 
 struct PipelineConfig {
   uint32_t tunnel_ofport = 0;  // ofport of the flow-based VXLAN port; 0: no overlay
+  // Host gateway (docs/design/ovs-pipeline.md): the internal port through which pods of one VPC
+  // reach the node. ofport 0: none.
+  uint32_t host_gateway_ofport = 0;
+  MacAddress host_gateway_mac;
+  std::string host_gateway_vpc;
 };
 
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).

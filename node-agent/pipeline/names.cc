@@ -23,6 +23,7 @@ std::string_view cookieCategoryName(CookieCategory c) {
     case CookieCategory::kSecurityGroup: return "security-group";
     case CookieCategory::kDirectPath: return "direct-path";
     case CookieCategory::kOnDemand: return "on-demand";
+    case CookieCategory::kHostGateway: return "host-gateway";
   }
   return "unknown";
 }

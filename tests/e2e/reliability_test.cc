@@ -134,9 +134,8 @@ TEST(ReliabilityTest, ControllerRestartKeepsEveryResource) {
 TEST(ReliabilityTest, ChurnWithRandomKillsLeaksNothing) {
   const int cycles = envInt("ALCOR_CHURN_CYCLES", 40);
   // A short restore grace: flows a killed agent left are removed 2 s after it re-registers.
-  auto c = Cluster::start({.nodes = 1,
-                           .extra_agent_flags = {"--restore-grace=2"},
-                           .persistent_controller = true});
+  auto c = Cluster::start(
+      {.nodes = 1, .extra_agent_flags = {"--restore-grace=2"}, .persistent_controller = true});
   ASSERT_TRUE(c.ok()) << c.status().message();
   auto& cluster = **c;
   auto net = cluster.createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
@@ -199,8 +198,8 @@ TEST(ReliabilityTest, ChurnWithRandomKillsLeaksNothing) {
     EXPECT_TRUE(r.ok()) << r.describe();
   }
   // Ports the agent could not release while the controller was down are released later.
-  bool released = waitFor([&] { return controllerPortCount(cluster) == 0; },
-                          std::chrono::seconds(30));
+  bool released =
+      waitFor([&] { return controllerPortCount(cluster) == 0; }, std::chrono::seconds(30));
   EXPECT_TRUE(released) << controllerPortCount(cluster) << " controller port(s) left";
   EXPECT_THAT(podPorts(cluster.node(0)), IsEmpty());
   EXPECT_THAT(tapLinks(cluster.node(0)), IsEmpty());
