@@ -7,9 +7,11 @@
 // Goal: full <= 1 s, delta <= 50 ms, flows additive.
 // Run as root: bench_security_groups [ports] [rules]
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "lib/openflow/connection.h"
 #include "node-agent/dataplane/dataplane_impl.h"
@@ -176,22 +178,35 @@ int main(int argc, char** argv) {
   SecurityGroupRule extra = makeRule(0, 7);
   extra.id = "extra";
   extra.port_min = 40000, extra.port_max = 40099;
-  const uint64_t mods_before = dataplane.stats().flow_mods;
-  t0 = Clock::now();
-  s = dataplane.update([&](NetworkState& st, ChangeSet& c) {
-    st.security_groups["g0"].rules.push_back(extra);
-    c.security_groups.insert("g0");
-  });
-  const double add_ms = ms(Clock::now() - t0);
-  const uint64_t add_mods = dataplane.stats().flow_mods - mods_before;
-  t0 = Clock::now();
-  s = dataplane.update([&](NetworkState& st, ChangeSet& c) {
-    st.security_groups["g0"].rules.pop_back();
-    c.security_groups.insert("g0");
-  });
-  const double remove_ms = ms(Clock::now() - t0);
-  const uint64_t remove_mods = dataplane.stats().flow_mods - mods_before - add_mods;
+  // Repeated: the first delta after a full programming also pays for OVS still revalidating.
+  constexpr int kRounds = 7;
+  std::vector<double> add_ms, remove_ms;
+  uint64_t add_mods = 0, remove_mods = 0;
+  for (int round = 0; round < kRounds && s.ok(); ++round) {
+    uint64_t mods = dataplane.stats().flow_mods;
+    t0 = Clock::now();
+    s = dataplane.update([&](NetworkState& st, ChangeSet& c) {
+      st.security_groups["g0"].rules.push_back(extra);
+      c.security_groups.insert("g0");
+    });
+    add_ms.push_back(ms(Clock::now() - t0));
+    add_mods = dataplane.stats().flow_mods - mods;
+    mods = dataplane.stats().flow_mods;
+    t0 = Clock::now();
+    if (s.ok()) {
+      s = dataplane.update([&](NetworkState& st, ChangeSet& c) {
+        st.security_groups["g0"].rules.pop_back();
+        c.security_groups.insert("g0");
+      });
+    }
+    remove_ms.push_back(ms(Clock::now() - t0));
+    remove_mods = dataplane.stats().flow_mods - mods;
+  }
   const bool ok = s.ok() && flowCount(**ovs) == installed;
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
 
   printf("security groups: %d ports x %d rules (%d groups, %d remote groups x %d members)\n",
          ports, rules, kGroups, kRemoteGroups, kMembers);
@@ -200,9 +215,13 @@ int main(int argc, char** argv) {
          installed, sg_flows, base_flows);
   printf("  naive product:     %8zu  (port x rule x range block x member); ratio %.1fx\n",
          naiveProduct(target), static_cast<double>(naiveProduct(target)) / sg_flows);
-  printf("  add one rule:      %8.1f ms  (%llu flow mods)   goal <= 50 ms\n", add_ms,
+  printf("  add one rule:      %8.1f ms  median of %d (first %.1f, max %.1f; %llu flow mods)"
+         "   goal <= 50 ms\n",
+         median(add_ms), kRounds, add_ms.front(), *std::max_element(add_ms.begin(), add_ms.end()),
          static_cast<unsigned long long>(add_mods));
-  printf("  remove it:         %8.1f ms  (%llu flow mods)\n", remove_ms,
+  printf("  remove it:         %8.1f ms  median of %d (first %.1f, max %.1f; %llu flow mods)\n",
+         median(remove_ms), kRounds, remove_ms.front(),
+         *std::max_element(remove_ms.begin(), remove_ms.end()),
          static_cast<unsigned long long>(remove_mods));
   printf("  %s\n", ok ? "OK" : "FAILED");
   return ok ? 0 : 1;

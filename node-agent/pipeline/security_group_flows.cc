@@ -68,7 +68,8 @@ struct AllowSet {
   Direction direction;
   std::string remote_group_id;  // "": rules with a prefix (or none)
   std::vector<const SecurityGroupRule*> rules;
-  uint32_t id = 0;
+  uint32_t id = 0;    // conj_id: from the key alone, stable while the set exists
+  uint32_t mark = 0;  // ct_mark of its connections: the key and the rules' contents
 };
 
 uint32_t fnv1a32(std::string_view s) {
@@ -163,20 +164,26 @@ class SecurityGroupBuilder {
     });
   }
 
-  // The id depends on the set's key and its rules' contents, so any change to the set's rules
-  // gives it a new id (and ct_mark): connections it allowed are re-checked. Collisions probe.
+  // The conj id hashes the set's key only: a rule change leaves the port and member clauses
+  // (which name the id) alone. The mark also hashes the rules' contents, so any change to the
+  // set's rules gives its connections a new mark to earn: they are re-checked. Collisions probe
+  // (sets are walked in key order, so the outcome is stable).
   void assignIds() {
-    std::set<uint32_t> used;
+    std::set<uint32_t> used_ids, used_marks;
+    auto unique = [](uint32_t h, std::set<uint32_t>& used) {
+      h &= 0x7fffffffu;
+      while (h == 0 || used.count(h)) h = (h + 1) & 0x7fffffffu;
+      used.insert(h);
+      return h;
+    };
     for (auto& [key, set] : sets_) {
       std::vector<std::string> sigs;
       for (const auto* r : set.rules) sigs.push_back(ruleSignature(*r));
       std::sort(sigs.begin(), sigs.end());
       std::string version = key + "|";
       for (const auto& s : sigs) version += s;
-      uint32_t id = fnv1a32(version) & 0x7fffffffu;
-      while (id == 0 || used.count(id)) id = (id + 1) & 0x7fffffffu;
-      used.insert(id);
-      set.id = id;
+      set.id = unique(fnv1a32(key), used_ids);
+      set.mark = unique(fnv1a32(version), used_marks);
     }
   }
 
@@ -260,7 +267,7 @@ class SecurityGroupBuilder {
     Flow& allow = ctx_.add(side.rules, kSgRulePriority, c, conj);
     openflow::Ct commit = ct(side);
     commit.commit = true;
-    commit.actions = {openflow::SetField{Field::kCtMark, set.id, std::nullopt}};
+    commit.actions = {openflow::SetField{Field::kCtMark, set.mark, std::nullopt}};
     allow.actions = {commit};
     allow.goto_table = side.next.id;
     // Established and related packets of connections this set allowed, in either table (the
@@ -268,7 +275,7 @@ class SecurityGroupBuilder {
     for (const Side* any : {&kEgress, &kIngress}) {
       Match est;
       est.ct_state = Masked<uint32_t>(openflow::kCtTracked, openflow::kCtNew | openflow::kCtTracked);
-      est.ct_mark = Masked<uint32_t>(set.id);
+      est.ct_mark = Masked<uint32_t>(set.mark);
       ctx_.add(any->rules, kSgEstablishedPriority, c, est).goto_table = any->next.id;
     }
     for (const auto* rule : set.rules) {

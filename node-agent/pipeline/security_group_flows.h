@@ -30,9 +30,10 @@ std::vector<openflow::Masked<uint16_t>> portRangeMasks(uint16_t min, uint16_t ma
 bool portHasSecurityGroups(const Port& port);
 
 // The key of one "allow set": the rules of `group_id` in one direction that share a remote group
-// ("" for prefix/any rules). Each set is one conjunction; its id (also the ct_mark of the
-// connections it allowed) hashes the key and the rules' contents, so changing the set's rules
-// changes the id and makes its connections be checked again.
+// ("" for prefix/any rules). Each set is one conjunction whose id hashes the key (stable, so a
+// rule change rewrites only that rule's clause flows). The ct_mark of the connections it allowed
+// hashes the key and the rules' contents: changing the set's rules changes the mark and makes
+// its connections be checked again.
 std::string allowSetKey(const std::string& group_id, Direction direction,
                         const std::string& remote_group_id);
 

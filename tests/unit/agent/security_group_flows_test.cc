@@ -42,16 +42,15 @@ struct Names {
     for (const auto& f : d.flows) learn(openflow::formatFlow(f));
   }
   void learn(const std::string& l) {
-    {
-      auto at = l.find("conj_id=");
-      if (at == std::string::npos) return;
-      const std::string id = l.substr(at + 8, l.find_first_of(", ", at) - at - 8);
-      const std::string name = l.find("table=61") != std::string::npos ? "IN" : "OUT";
-      char hex[16];
-      std::snprintf(hex, sizeof hex, "0x%x", static_cast<unsigned>(std::stoul(id)));
-      names.push_back({id, name});
-      names.push_back({hex, "MARK_" + name});
-    }
+    // The conj_id flow names the set's id and commits its mark ("set_field:0x..->ct_mark").
+    auto at = l.find("conj_id=");
+    auto mark_at = l.find("set_field:");
+    if (at == std::string::npos || mark_at == std::string::npos) return;
+    const std::string id = l.substr(at + 8, l.find_first_of(", ", at) - at - 8);
+    const std::string mark = l.substr(mark_at + 10, l.find("->ct_mark") - mark_at - 10);
+    const std::string name = l.find("table=61") != std::string::npos ? "IN" : "OUT";
+    names.push_back({id, name});
+    names.push_back({mark, "MARK_" + name});
   }
   std::vector<std::string> normalize(std::vector<std::string> lines) const {
     for (auto& l : lines) {
@@ -222,13 +221,17 @@ TEST_F(SecurityGroupFlowsTest, FlowsGrowAdditively) {
   EXPECT_LT(in.size(), 2u + 50u + 20u + 10u);
 }
 
-TEST_F(SecurityGroupFlowsTest, ChangingARuleChangesOnlyItsSetsId) {
+TEST_F(SecurityGroupFlowsTest, ChangingARuleChangesOnlyItsSetsMark) {
   group("web", {rule("r1", Direction::kIngress, IpProtocol::kTcp, 80, 80),
                 rule("r2", Direction::kEgress, IpProtocol::kAny)});
   state.ports["p1"].security_group_ids = {"web"};
-  auto before = tableLines(build(), 31);
+  const DesiredFlows d_before = build();
+  auto before = tableLines(d_before, 31);
   state.security_groups["web"].rules.push_back(rule("r3", Direction::kIngress, IpProtocol::kUdp));
-  auto after = tableLines(build(), 31);
+  const DesiredFlows d_after = build();
+  auto after = tableLines(d_after, 31);
+  // The ingress set keeps its conj id: its port clause flow is not rewritten.
+  EXPECT_EQ(grep(tableLines(d_before, 61), "reg1="), grep(tableLines(d_after, 61), "reg1="));
   // The egress set (and its mark) did not change: egress connections are untouched.
   EXPECT_EQ(grep(before, "conj_id="), grep(after, "conj_id="));
   auto in_before = grep(before, "ct_mark=");
