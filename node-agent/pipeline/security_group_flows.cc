@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
@@ -132,6 +133,7 @@ class SecurityGroupBuilder {
     if (ports_.empty()) return;
     collectSets();
     assignIds();
+    for (const auto& [key, set] : sets_) sets_by_group_[set.group_id].push_back(&set);
     for (const Side* side : {&kEgress, &kIngress}) {
       sideStatics(*side);
       for (const Port* port : ports_) portFlows(*side, *port);
@@ -142,20 +144,19 @@ class SecurityGroupBuilder {
  private:
   // Allow sets of every group a protected port uses, in key order (stable ids).
   void collectSets() {
+    std::set<std::string> used_groups;
     for (const Port* port : ports_) {
-      for (const auto& gid : port->security_group_ids) {
-        auto it = ctx_.state.security_groups.find(gid);
-        if (it == ctx_.state.security_groups.end()) continue;  // not known yet: allows nothing
-        for (const auto& rule : it->second.rules) {
-          if (rule.ipv6) continue;  // the pipeline is IPv4 only
-          const std::string key = allowSetKey(gid, rule.direction, rule.remote_group_id);
-          auto [set, fresh] = sets_.try_emplace(key);
-          if (fresh) set->second = AllowSet{gid, rule.direction, rule.remote_group_id, {}, 0};
-          if (std::find(set->second.rules.begin(), set->second.rules.end(), &rule) ==
-              set->second.rules.end()) {
-            set->second.rules.push_back(&rule);
-          }
-        }
+      used_groups.insert(port->security_group_ids.begin(), port->security_group_ids.end());
+    }
+    for (const auto& gid : used_groups) {
+      auto it = ctx_.state.security_groups.find(gid);
+      if (it == ctx_.state.security_groups.end()) continue;  // not known yet: allows nothing
+      for (const auto& rule : it->second.rules) {
+        if (rule.ipv6) continue;  // the pipeline is IPv4 only
+        const std::string key = allowSetKey(gid, rule.direction, rule.remote_group_id);
+        auto [set, fresh] = sets_.try_emplace(key);
+        if (fresh) set->second = AllowSet{gid, rule.direction, rule.remote_group_id, {}, 0};
+        set->second.rules.push_back(&rule);
       }
     }
     // A remote group without members allows nothing: drop its set.
@@ -209,13 +210,35 @@ class SecurityGroupBuilder {
     return members_[group_id] = std::move(out);
   }
 
-  // A conjunctive clause: flows with the same match share one flow with several conjunctions.
-  void addClause(const Table& table, uint64_t cookie, const Match& match, uint32_t id,
-                 uint8_t clause, uint8_t n_clauses) {
+  // A conjunctive clause flow (its index in ctx_.out.flows): flows with the same match are one
+  // flow with several conjunctions.
+  size_t clauseFlow(const Table& table, uint64_t cookie, const Match& match) {
     auto key = std::to_string(table.id) + "/" + openflow::formatMatch(match);
     auto [it, fresh] = clause_index_.try_emplace(key, ctx_.out.flows.size());
     if (fresh) ctx_.add(table, kSgRulePriority, cookie, match);
-    ctx_.out.flows[it->second].actions.push_back(openflow::Conjunction{id, clause, n_clauses});
+    return it->second;
+  }
+
+  void addConjunction(size_t flow, uint32_t id, uint8_t clause, uint8_t n_clauses) {
+    ctx_.out.flows[flow].actions.push_back(openflow::Conjunction{id, clause, n_clauses});
+  }
+
+  void addClause(const Table& table, uint64_t cookie, const Match& match, uint32_t id,
+                 uint8_t clause, uint8_t n_clauses) {
+    addConjunction(clauseFlow(table, cookie, match), id, clause, n_clauses);
+  }
+
+  // The member clause flows of a remote group on one side, shared by every set naming it.
+  const std::vector<size_t>& memberFlows(const Side& side, const std::string& remote_group_id) {
+    auto [it, fresh] = member_flows_.try_emplace({side.direction, remote_group_id});
+    if (!fresh) return it->second;
+    const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-members:" + remote_group_id);
+    for (const auto& member : members(remote_group_id)) {
+      Match m = openflow::ipv4Match();
+      setRemote(m, side.direction, member);
+      it->second.push_back(clauseFlow(side.rules, c, m));
+    }
+    return it->second;
   }
 
   openflow::Ct ct(const Side& side) const {
@@ -243,8 +266,10 @@ class SecurityGroupBuilder {
     const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-port:" + port.id);
     std::vector<const AllowSet*> sets;
     for (const auto& gid : port.security_group_ids) {
-      for (const auto& [key, set] : sets_) {
-        if (set.group_id == gid && set.direction == side.direction) sets.push_back(&set);
+      auto it = sets_by_group_.find(gid);
+      if (it == sets_by_group_.end()) continue;
+      for (const AllowSet* set : it->second) {
+        if (set->direction == side.direction) sets.push_back(set);
       }
     }
     Match tracked = openflow::ipv4Match();
@@ -252,9 +277,11 @@ class SecurityGroupBuilder {
     openflow::Ct track = ct(side);
     track.table = side.rules.id;
     ctx_.add(side.conntrack, kSgTrackPriority, c, tracked).actions = {track};
+    if (sets.empty()) return;
     Match port_clause;
     matchReg(port_clause, side.port_field, ofport);
-    for (const AllowSet* set : sets) addClause(side.rules, c, port_clause, set->id, 0, clauses(*set));
+    const size_t flow = clauseFlow(side.rules, c, port_clause);
+    for (const AllowSet* set : sets) addConjunction(flow, set->id, 0, clauses(*set));
   }
 
   static uint8_t clauses(const AllowSet& set) { return set.remote_group_id.empty() ? 2 : 3; }
@@ -284,19 +311,16 @@ class SecurityGroupBuilder {
       }
     }
     if (set.remote_group_id.empty()) return;
-    const uint64_t mc = makeCookie(CookieCategory::kSecurityGroup, "sg-members:" + set.remote_group_id);
-    for (const auto& member : members(set.remote_group_id)) {
-      Match m = openflow::ipv4Match();
-      setRemote(m, set.direction, member);
-      addClause(side.rules, mc, m, set.id, 2, 3);
-    }
+    for (size_t flow : memberFlows(side, set.remote_group_id)) addConjunction(flow, set.id, 2, 3);
   }
 
   BuildContext& ctx_;
   std::vector<const Port*> ports_;
   std::map<std::string, AllowSet> sets_;
   std::map<std::string, std::vector<Ipv4Prefix>> members_;
-  std::map<std::string, size_t> clause_index_;
+  std::map<std::string, std::vector<const AllowSet*>> sets_by_group_;
+  std::unordered_map<std::string, size_t> clause_index_;
+  std::map<std::pair<Direction, std::string>, std::vector<size_t>> member_flows_;
 };
 
 }  // namespace
