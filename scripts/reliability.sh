@@ -16,5 +16,5 @@ CYCLES=${CYCLES:-1000}
 scripts/setup.sh >/dev/null
 start=$(date +%s)
 ALCOR_CHURN_CYCLES=$CYCLES "$BUILD_DIR/tests/e2e/e2e_reliability_test" 2>&1 |
-  grep -E '^\[ *(RUN|OK|FAILED|PASSED) *\]|churn:|Failure|packet loss'
+  grep -E '^\[ *(RUN|OK|FAILED|PASSED) *\]|churn:|vswitchd restart:|Failure|packet loss'
 echo "reliability: ${CYCLES} churn cycles, $(($(date +%s) - start)) s in all"

@@ -92,11 +92,17 @@ TEST(ReliabilityTest, VswitchdRestartIsRepairedByTheAgent) {
   ASSERT_TRUE(a.ok() && b.ok() && remote.ok());
   const auto flows_before = cluster.node(0).ovs->dumpFlows("br-int");
   ASSERT_TRUE(cluster.node(0).ovs->restartVswitchd().ok());
+  const auto restarted = std::chrono::steady_clock::now();
   // The agent reconnects, replays every flow and puts the node IP back on br-phy.
   bool restored = waitFor(
       [&] { return cluster.node(0).ovs->dumpFlows("br-int").size() == flows_before.size(); },
       std::chrono::seconds(10));
   EXPECT_TRUE(restored);
+  std::cout << "vswitchd restart: " << flows_before.size() << " flows back after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - restarted)
+                   .count()
+            << " ms\n";
   EXPECT_EQ(cluster.node(0).ovs->dumpFlows("br-int"), flows_before);
   EXPECT_TRUE(canPing(*a, b->ip(), 3));
   EXPECT_TRUE(canPing(*a, remote->ip(), 3));
