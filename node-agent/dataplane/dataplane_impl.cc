@@ -1,6 +1,8 @@
 #include "node-agent/dataplane/dataplane_impl.h"
 
 #include "lib/base/logging.h"
+#include "lib/openflow/codec.h"
+#include "lib/openflow/wire.h"
 #include "node-agent/pipeline/cookie.h"
 
 namespace alcor::agent {
@@ -9,8 +11,14 @@ using openflow::Flow;
 using openflow::FlowMod;
 
 std::string flowKey(const Flow& flow) {
-  return std::to_string(flow.table) + "/" + std::to_string(flow.priority) + "/" +
-         openflow::formatMatch(flow.match);
+  // The match's OXM encoding: as unique as its text, several times cheaper to build.
+  std::vector<uint8_t> bytes;
+  bytes.reserve(96);
+  openflow::wire::Writer w(bytes);
+  w.u8(flow.table);
+  w.u16(flow.priority);
+  openflow::codec::encodeMatch(w, flow.match);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 bool isAgentCookie(uint64_t cookie) {
