@@ -83,7 +83,7 @@ set xtics rotate by -25
 set multiplot layout 1,2 title "Alcor CNI scale ($(basename "$OUT"))"
 set title "time until every relevant host has every port (s); anchors: ACA 1k 2.7 s, 10k 237 s; Alcor DPM 10k 2.6 s"
 set logscale y
-set yrange [0.01:*]
+set yrange [0.1:500]
 set arrow from graph 0, first 2.7 to graph 1, first 2.7 nohead dt 2 lc rgb "orange"
 set arrow from graph 0, first 237 to graph 1, first 237 nohead dt 2 lc rgb "red"
 set arrow from graph 0, first 2.6 to graph 1, first 2.6 nohead dt 3 lc rgb "blue"

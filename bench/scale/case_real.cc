@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -117,7 +118,10 @@ ScaleRow runReal(const RealOptions& o) {
         p.added = t1;
         p.ok = r.ok() && !result.is_discarded();
         if (p.ok) p.mac = podMac(result);
-        if (!p.ok && row.note.empty()) row.note = "ADD " + name + ": " + r.describe().substr(0, 200);
+        if (!p.ok && row.note.empty()) {
+          row.note = "ADD " + name + ": " + r.out.substr(0, 200);
+          std::replace(row.note.begin(), row.note.end(), '\n', ' ');
+        }
         ++done;
       }
     });
