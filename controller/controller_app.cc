@@ -139,8 +139,8 @@ ControllerApp::~ControllerApp() { stop(); }
 
 void ControllerApp::stop() {
   if (rest_) rest_->stop();
-  if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                                           std::chrono::seconds(1));
+  if (grpc_server_)
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pusher_) pusher_->cancelAll();
   if (scheduler_) scheduler_->stop();
 }

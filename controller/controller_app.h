@@ -18,7 +18,7 @@
 namespace alcor::controller {
 
 struct ControllerConfig {
-  std::string listen = "127.0.0.1:9009";  // REST
+  std::string listen = "127.0.0.1:9009";       // REST
   std::string grpc_listen = "127.0.0.1:9090";  // RequestGoalStates; empty = off
   std::string db = "/var/lib/alcor/controller.db";
   int64_t agent_port = 50001;

@@ -53,7 +53,7 @@ rest() {  # METHOD PATH [JSON]
 
 say "controller: alcor-controller in namespace $INFRA (10.200.0.1:9009)"
 netns "$INFRA"
-ip -n "$INFRA" link add ulbr type bridge
+ip -n "$INFRA" link add ulbr address 02:00:0a:c8:00:01 type bridge  # fixed: see cluster.cc
 ip -n "$INFRA" link set ulbr up
 ip -n "$INFRA" addr add 10.200.0.1/24 dev ulbr
 ip netns exec "$INFRA" "$CONTROLLER" --listen=10.200.0.1:9009 --grpc-listen=10.200.0.1:9090 \

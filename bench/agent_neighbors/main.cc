@@ -157,8 +157,8 @@ struct ClientResult {
   uint32_t dataplane_us = 0;
 };
 
-// Sends 1 port + n neighbors on a GoalState stream (after a warm-up message, as the controller does), times it
-// to the reply and writes a ClientResult to `result_fd`.
+// Sends 1 port + n neighbors on a GoalState stream (after a warm-up message, as the controller
+// does), times it to the reply and writes a ClientResult to `result_fd`.
 [[noreturn]] void runClient(int port, size_t n, int result_fd) {
   const schema::GoalStateV2 gs = goalState(n);
   grpc::ChannelArguments args;
@@ -238,8 +238,8 @@ Result runOnce(testing::OvsSandbox& ovs, size_t n, const std::string& flow_file)
       std::ofstream out(flow_file);
       for (const auto& f : *installed) {
         out << openflow::formatFlow(f) << "\n";
-        neighbor_flows += agent::pipeline::cookieCategory(f.cookie) ==
-                          agent::pipeline::CookieCategory::kNeighbor;
+        neighbor_flows +=
+            agent::pipeline::cookieCategory(f.cookie) == agent::pipeline::CookieCategory::kNeighbor;
       }
       res.flows = installed->size();
     }
@@ -284,14 +284,15 @@ int main(int argc, char** argv) {
     fprintf(stderr, "bridge: %s\n", s.toString().c_str());
     return 1;
   }
-  (*ovs)->vsctl({"add-port", "br-int", "vxlan0", "--", "set", "interface", "vxlan0",
-                 "type=vxlan", "options:remote_ip=flow", "options:key=flow",
+  (*ovs)->vsctl({"add-port", "br-int", "vxlan0", "--", "set", "interface", "vxlan0", "type=vxlan",
+                 "options:remote_ip=flow", "options:key=flow",
                  "ofport_request=" + std::to_string(kTunnelOfport)});
   testing::TempDir tmp("bench-neighbors");
 
-  printf("1 port + N L2 neighbors in one GoalStateV2 (gRPC stream -> GoalStateHandler ->\n"
-         "DataplaneImpl -> one OpenFlow bundle), send to reply, flows verified on the switch;\n"
-         "ovs-ofctl: -O OpenFlow15 --bundle add-flows of the same flows from a file.\n\n");
+  printf(
+      "1 port + N L2 neighbors in one GoalStateV2 (gRPC stream -> GoalStateHandler ->\n"
+      "DataplaneImpl -> one OpenFlow bundle), send to reply, flows verified on the switch;\n"
+      "ovs-ofctl: -O OpenFlow15 --bundle add-flows of the same flows from a file.\n\n");
   printf("%-7s %-7s %-10s %-11s %-10s %-14s %-7s %-9s %-9s\n", "N", "flows", "agent (s)",
          "handler (s)", "bundle (s)", "ovs-ofctl (s)", "ratio", "ACA (s)", "RSS (MB)");
   int rc = 0;
@@ -304,10 +305,11 @@ int main(int argc, char** argv) {
     fflush(stdout);
     if (!r.ok) rc = 1;
   }
-  printf("\nagent = send to reply over gRPC; handler = the agent's own time for the message;\n"
-         "bundle = its data plane part (diff + one OpenFlow bundle); RSS = peak of the agent\n"
-         "process (GoalStateService + handler + DataplaneImpl + ConnectionImpl). Goals at\n"
-         "N = 10000: ratio <= 2, RSS <= 50 MB.\n");
+  printf(
+      "\nagent = send to reply over gRPC; handler = the agent's own time for the message;\n"
+      "bundle = its data plane part (diff + one OpenFlow bundle); RSS = peak of the agent\n"
+      "process (GoalStateService + handler + DataplaneImpl + ConnectionImpl). Goals at\n"
+      "N = 10000: ratio <= 2, RSS <= 50 MB.\n");
   (void)(*ovs)->stop();
   return rc;
 }

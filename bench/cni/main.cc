@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <cmath>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -28,7 +28,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// One CNI plugin under test (its name prefixes container ids, so CNI-safe characters only): invoke(command, container id, netns path, prevResult).
+// One CNI plugin under test (its name prefixes container ids, so CNI-safe characters only):
+// invoke(command, container id, netns path, prevResult).
 struct Plugin {
   std::string name;
   std::function<CommandResult(const std::string&, const std::string&, const std::string&,
@@ -162,19 +163,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   TempDir ipam_dir("alcor-bench-ipam");
-  const nlohmann::json bridge_config = {
-      {"cniVersion", "1.0.0"},
-      {"name", "benchbr"},
-      {"type", "bridge"},
-      {"bridge", "benchbr0"},
-      {"isGateway", true},
-      {"ipMasq", false},
-      {"ipam",
-       {{"type", "host-local"},
-        {"dataDir", ipam_dir.path()},
-        {"ranges", {{{{"subnet", "10.77.0.0/22"}}}}}}}};
+  const nlohmann::json bridge_config = {{"cniVersion", "1.0.0"},
+                                        {"name", "benchbr"},
+                                        {"type", "bridge"},
+                                        {"bridge", "benchbr0"},
+                                        {"isGateway", true},
+                                        {"ipMasq", false},
+                                        {"ipam",
+                                         {{"type", "host-local"},
+                                          {"dataDir", ipam_dir.path()},
+                                          {"ranges", {{{{"subnet", "10.77.0.0/22"}}}}}}}};
   Plugin bridge{"bridge", [&](const std::string& cmd, const std::string& cid,
-                                         const std::string& netns, const nlohmann::json& prev) {
+                              const std::string& netns, const nlohmann::json& prev) {
                   nlohmann::json config = bridge_config;
                   if (!prev.is_null()) config["prevResult"] = prev;
                   RunOptions o;
@@ -191,8 +191,8 @@ int main(int argc, char** argv) {
 
   std::printf("CNI ADD/DEL latency in ms, %d pods per row, each plugin run as a fresh process\n",
               count);
-  std::printf("%-20s %-14s %5s %9s %9s %9s %9s %6s\n", "plugin", "mode", "n", "ADD p50",
-              "ADD p99", "DEL p50", "DEL p99", "fails");
+  std::printf("%-20s %-14s %5s %9s %9s %9s %9s %6s\n", "plugin", "mode", "n", "ADD p50", "ADD p99",
+              "DEL p50", "DEL p99", "fails");
   const std::string conc = "concurrent" + std::to_string(concurrency);
   Latencies ours_seq = measure(alcor, "seq", count, 1);
   Latencies ref_seq = measure(bridge, "seq", count, 1);

@@ -31,8 +31,8 @@ using testing::FakeAgent;
 struct Result {
   std::string mode;
   size_t ports = 0;
-  double post_seconds = 0;      // until every POST returned
-  double active_seconds = 0;    // until every port was ACTIVE
+  double post_seconds = 0;       // until every POST returned
+  double active_seconds = 0;     // until every port was ACTIVE
   double converged_seconds = 0;  // until every host held every neighbor of its subnet
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   PushStats push;
@@ -56,7 +56,8 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
     std::atomic<size_t>* counter = &neighbors[h];
     agents.back()->setObserver([counter](const schema::GoalStateV2& gs) {
       size_t created = 0;
-      for (const auto& [k, s] : gs.neighbor_states()) created += s.operation_type() == schema::CREATE;
+      for (const auto& [k, s] : gs.neighbor_states())
+        created += s.operation_type() == schema::CREATE;
       *counter += created;
     });
   }
@@ -138,7 +139,8 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
   res.ports = n;
   res.post_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   auto deadline = start + std::chrono::seconds(120);
-  while (active_count < n && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (active_count < n && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   res.active_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   // Every host should end up with a neighbor for every port on the other hosts.
   auto converged = [&] {
@@ -148,7 +150,8 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
     }
     return true;
   };
-  while (!converged() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!converged() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   res.converged_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   (*app)->scheduler().waitIdle(std::chrono::seconds(30));
   std::vector<double> lat;
@@ -183,8 +186,7 @@ int main(int argc, char** argv) {
   }
   (void)log::configure("warn");
   std::printf("%-7s %7s %9s %9s %10s %9s %9s %9s %8s %10s %9s\n", "mode", "ports", "post s",
-              "active s", "converge s", "ports/s", "p50 ms", "p99 ms", "msgs", "MB sent",
-              "B/port");
+              "active s", "converge s", "ports/s", "p50 ms", "p99 ms", "msgs", "MB sent", "B/port");
   for (auto part : splitString(ports_flag, ',')) {
     size_t n = *parseInt<size_t>(part);
     for (const char* mode : {"bulk", "single"}) {

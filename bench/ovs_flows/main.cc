@@ -30,7 +30,8 @@ std::vector<Flow> makeFlows(size_t n) {
     f.priority = 100;
     f.cookie = 0x42;
     f.match = tcpMatch();
-    f.match.ipv4_src = Masked<Ipv4Address>(Ipv4Address(0x0a000000u + static_cast<uint32_t>(i / 50)));
+    f.match.ipv4_src =
+        Masked<Ipv4Address>(Ipv4Address(0x0a000000u + static_cast<uint32_t>(i / 50)));
     f.match.tcp_dst = Masked<uint16_t>(static_cast<uint16_t>(1000 + i % 50));
     f.match.reg[6] = Masked<uint32_t>(static_cast<uint32_t>(i % 7));
     f.actions = {ct(true, 1), resubmit(6)};
@@ -114,8 +115,7 @@ int main(int argc, char** argv) {
 
     if (!s.ok() || !r.ok() || ours_count != n || theirs_count != n) {
       fprintf(stderr, "n=%zu: ours %s (%zu flows), ovs-ofctl %s (%zu flows)\n", n,
-              s.toString().c_str(), ours_count, r.ok() ? "ok" : r.describe().c_str(),
-              theirs_count);
+              s.toString().c_str(), ours_count, r.ok() ? "ok" : r.describe().c_str(), theirs_count);
       rc = 1;
     }
     printf("%-8zu  %-12.3f  %-14.3f  %-7.2f\n", n, ours, theirs, ours / theirs);

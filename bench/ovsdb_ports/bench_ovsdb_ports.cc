@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
     auto names = portNames("v", n);
     auto start = Clock::now();
     for (const auto& name : names) {
-      auto r = (*ovs)->vsctl({"--no-wait", "add-port", "br-vsctl", name, "--", "set",
-                              "Interface", name, "type=internal"});
+      auto r = (*ovs)->vsctl({"--no-wait", "add-port", "br-vsctl", name, "--", "set", "Interface",
+                              name, "type=internal"});
       if (!r.ok()) {
         std::fprintf(stderr, "ovs-vsctl: %s\n", r.describe().c_str());
         return 1;
@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
   std::printf("bench_ovsdb_ports: %d internal ports per method, netdev datapath\n", n);
   std::printf("%-34s %12s %18s\n", "method", "db ms", "all ofports ms");
   std::printf("%-34s %12.1f %18.1f\n", "1 transaction of N ports", batch.db_ms, batch.ofport_ms);
-  std::printf("%-34s %12.1f %18.1f\n", "N transactions of 1 port", single.db_ms,
-              single.ofport_ms);
+  std::printf("%-34s %12.1f %18.1f\n", "N transactions of 1 port", single.db_ms, single.ofport_ms);
   std::printf("%-34s %12.1f %18.1f\n", "N ovs-vsctl --no-wait add-port", vsctl.db_ms,
               vsctl.ofport_ms);
   std::printf("ratio db time:     single/batch %.1fx, vsctl/batch %.1fx, vsctl/single %.1fx\n",

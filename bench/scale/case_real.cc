@@ -36,7 +36,8 @@ uint64_t metric(const std::string& text, const std::string& name) {
 
 std::string podMac(const nlohmann::json& result) {
   for (const auto& i : result.value("interfaces", nlohmann::json::array())) {
-    if (i.contains("sandbox") && !i.value("sandbox", "").empty()) return toLower(i.value("mac", ""));
+    if (i.contains("sandbox") && !i.value("sandbox", "").empty())
+      return toLower(i.value("mac", ""));
   }
   return "";
 }

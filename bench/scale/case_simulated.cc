@@ -52,8 +52,9 @@ double msBetween(Clock::time_point from, Clock::time_point to) {
 
 void expectCreated(const httplib::Result& r, const std::string& what) {
   if (!r || (r->status != 201 && r->status != 200)) {
-    fail(what + ": " + (r ? std::to_string(r->status) + " " + r->body.substr(0, 300)
-                          : httplib::to_string(r.error())));
+    fail(what + ": " +
+         (r ? std::to_string(r->status) + " " + r->body.substr(0, 300)
+            : httplib::to_string(r.error())));
   }
 }
 
@@ -90,16 +91,16 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
   }
 
   std::string base = std::string("/project/") + kProject;
-  expectCreated(c.Post(base + "/vpcs",
-                       json{{"network", {{"id", "vpc"}, {"cidr", "10.0.0.0/8"}}}}.dump(),
-                       "application/json"),
-                "create VPC");
-  expectCreated(c.Post(base + "/subnets",
-                       json{{"subnet",
-                             {{"id", "sn"}, {"network_id", "vpc"}, {"cidr", "10.0.0.0/16"}}}}
-                           .dump(),
-                       "application/json"),
-                "create subnet");
+  expectCreated(
+      c.Post(base + "/vpcs", json{{"network", {{"id", "vpc"}, {"cidr", "10.0.0.0/8"}}}}.dump(),
+             "application/json"),
+      "create VPC");
+  expectCreated(
+      c.Post(
+          base + "/subnets",
+          json{{"subnet", {{"id", "sn"}, {"network_id", "vpc"}, {"cidr", "10.0.0.0/16"}}}}.dump(),
+          "application/json"),
+      "create subnet");
   json nodes = json::array();
   for (const auto& h : hosts) {
     nodes.push_back({{"node_id", h->nodeId()},
@@ -152,9 +153,9 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
           cc.set_read_timeout(o.timeout_s, 0);
           for (size_t i = next++; i < n; i = next++) {
             posted[i] = Clock::now();
-            expectCreated(cc.Post(base + "/ports", json{{"port", portJson(i)}}.dump(),
-                                  "application/json"),
-                          "create port");
+            expectCreated(
+                cc.Post(base + "/ports", json{{"port", portJson(i)}}.dump(), "application/json"),
+                "create port");
           }
         });
       }

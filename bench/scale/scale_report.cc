@@ -47,22 +47,22 @@ bool writeCsv(const std::string& path, const std::vector<ScaleRow>& rows) {
 
 void printReport(const std::vector<ScaleRow>& rows) {
   std::printf("\n%-9s %-6s %5s %6s %8s %8s %9s %7s %-20s %-20s %7s %8s %7s %7s %7s %7s\n",
-              "scenario", "mode", "hosts", "ports", "posted s", "active s", "converge s",
-              "ports/s", "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB",
-              "ctl cpu", "ctl MB", "agt cpu", "agt MB");
+              "scenario", "mode", "hosts", "ports", "posted s", "active s", "converge s", "ports/s",
+              "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB", "ctl cpu",
+              "ctl MB", "agt cpu", "agt MB");
   for (const auto& r : rows) {
     char active[48], flows[48];
     std::snprintf(active, sizeof(active), "%.0f/%.0f/%.0f", r.active_ms.p50, r.active_ms.p90,
                   r.active_ms.p99);
     std::snprintf(flows, sizeof(flows), "%.0f/%.0f/%.0f", r.flows_ms.p50, r.flows_ms.p90,
                   r.flows_ms.p99);
-    std::printf("%-9s %-6s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
-                "%7.1f %7.0f%s%s\n",
-                r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
-                r.converged_s, r.ports_per_s, active, flows,
-                static_cast<unsigned long long>(r.gs_messages), r.gs_bytes / 1e6,
-                r.controller_cpu_s, r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb,
-                r.note.empty() ? "" : "  # ", r.note.c_str());
+    std::printf(
+        "%-9s %-6s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
+        "%7.1f %7.0f%s%s\n",
+        r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s, r.converged_s,
+        r.ports_per_s, active, flows, static_cast<unsigned long long>(r.gs_messages),
+        r.gs_bytes / 1e6, r.controller_cpu_s, r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb,
+        r.note.empty() ? "" : "  # ", r.note.c_str());
   }
 
   // Anchors: the time for N ports' neighbor state to reach the hosts, and the pod start SLO.

@@ -38,7 +38,9 @@ SecurityGroupRule makeRule(int g, int i) {
   r.direction = i % 3 == 0 ? Direction::kEgress : Direction::kIngress;
   const auto port = static_cast<uint16_t>(1000 + (g * 100 + i) * 7);
   switch (i % 8) {
-    case 0: case 1: case 2:
+    case 0:
+    case 1:
+    case 2:
       r.protocol = IpProtocol::kTcp, r.port_min = r.port_max = port;
       break;
     case 3:
@@ -94,8 +96,7 @@ void fill(NetworkState& s, int ports, int rules) {
     port.security_group_ids = {"g" + std::to_string(p % kGroups),
                                "g" + std::to_string((p + 3) % kGroups)};
     s.ports[port.id] = port;
-    s.interfaces[port.id] =
-        LocalInterface{port.id, "tap" + port.id, static_cast<uint32_t>(p + 1)};
+    s.interfaces[port.id] = LocalInterface{port.id, "tap" + port.id, static_cast<uint32_t>(p + 1)};
   }
 }
 
@@ -173,8 +174,8 @@ int main(int argc, char** argv) {
   const double full_ms = ms(Clock::now() - t0);
   const size_t installed = flowCount(**ovs);
   if (!s.ok() || installed != dataplane.stats().installed_flows) {
-    fprintf(stderr, "full programming failed: %s (switch %zu, agent %zu)\n",
-            s.toString().c_str(), installed, dataplane.stats().installed_flows);
+    fprintf(stderr, "full programming failed: %s (switch %zu, agent %zu)\n", s.toString().c_str(),
+            installed, dataplane.stats().installed_flows);
     return 1;
   }
   size_t sg_flows = 0;
@@ -216,18 +217,19 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
 
-  printf("security groups: %d ports x %d rules (%d groups, %d remote groups x %d members)\n",
-         ports, rules, kGroups, kRemoteGroups, kMembers);
+  printf("security groups: %d ports x %d rules (%d groups, %d remote groups x %d members)\n", ports,
+         rules, kGroups, kRemoteGroups, kMembers);
   printf("  full programming:  %8.1f ms  (compute %.1f ms cold, %.1f ms warm)   goal <= 1000 ms\n",
          full_ms, compute_ms, warm[warm.size() / 2]);
   printf("  flows on switch:   %8zu  (security group tables: %zu, pipeline before: %zu)\n",
          installed, sg_flows, base_flows);
   printf("  naive product:     %8zu  (port x rule x range block x member); ratio %.1fx\n",
          naiveProduct(target), static_cast<double>(naiveProduct(target)) / sg_flows);
-  printf("  add one rule:      %8.1f ms  median of %d (first %.1f, max %.1f; %llu flow mods)"
-         "   goal <= 50 ms\n",
-         median(add_ms), kRounds, add_ms.front(), *std::max_element(add_ms.begin(), add_ms.end()),
-         static_cast<unsigned long long>(add_mods));
+  printf(
+      "  add one rule:      %8.1f ms  median of %d (first %.1f, max %.1f; %llu flow mods)"
+      "   goal <= 50 ms\n",
+      median(add_ms), kRounds, add_ms.front(), *std::max_element(add_ms.begin(), add_ms.end()),
+      static_cast<unsigned long long>(add_mods));
   printf("  remove it:         %8.1f ms  median of %d (first %.1f, max %.1f; %llu flow mods)\n",
          median(remove_ms), kRounds, remove_ms.front(),
          *std::max_element(remove_ms.begin(), remove_ms.end()),

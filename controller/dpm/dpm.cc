@@ -100,7 +100,8 @@ void Dpm::addSubnetContext(schema::GoalStateV2& gs, const std::string& subnet_id
   if (!s) return;
   const Vpc* v = topology_.findVpc(s->network_id);
   if (!v) return;
-  if (!gs.subnet_states().contains(s->id)) (*gs.mutable_subnet_states())[s->id] = subnetState(*s, *v, op);
+  if (!gs.subnet_states().contains(s->id))
+    (*gs.mutable_subnet_states())[s->id] = subnetState(*s, *v, op);
   if (!gs.vpc_states().contains(v->id)) (*gs.mutable_vpc_states())[v->id] = vpcState(*v, op);
 }
 
@@ -194,8 +195,10 @@ void Dpm::flush(Fragments& fragments) {
 
 void Dpm::portChanged(const std::optional<PortPlacement>& before,
                       const std::optional<PortPlacement>& after) {
-  std::vector<std::string> subnets_before = before ? subnetIdsOf(before->port) : std::vector<std::string>{};
-  std::vector<std::string> subnets_after = after ? subnetIdsOf(after->port) : std::vector<std::string>{};
+  std::vector<std::string> subnets_before =
+      before ? subnetIdsOf(before->port) : std::vector<std::string>{};
+  std::vector<std::string> subnets_after =
+      after ? subnetIdsOf(after->port) : std::vector<std::string>{};
   const std::string hb = before ? before->host_ip : "";
   const std::string ha = after ? after->host_ip : "";
 
@@ -262,7 +265,8 @@ void Dpm::portChanged(const std::optional<PortPlacement>& before,
                     before->port.fixed_ips == after->port.fixed_ips &&
                     before->port.allowed_address_pairs == after->port.allowed_address_pairs;
         if (!same) {
-          addNeighborOf(out[h], after->port, ha, type, (kb & bit) ? schema::UPDATE : schema::CREATE);
+          addNeighborOf(out[h], after->port, ha, type,
+                        (kb & bit) ? schema::UPDATE : schema::CREATE);
         }
       } else if (kb & bit) {
         (*out[h].mutable_neighbor_states())[key] = neighborDelete(id);

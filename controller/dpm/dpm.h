@@ -95,8 +95,7 @@ class Dpm {
                      schema::OperationType op) const;
   void addRouter(schema::GoalStateV2& gs, const Router& router, const std::string& host_ip,
                  schema::OperationType op) const;
-  bool addNeighbor(schema::GoalStateV2& gs, const std::string& key,
-                   schema::OperationType op) const;
+  bool addNeighbor(schema::GoalStateV2& gs, const std::string& key, schema::OperationType op) const;
   void addNeighborOf(schema::GoalStateV2& gs, const Port& port, const std::string& port_host,
                      schema::NeighborType type, schema::OperationType op) const;
   void pushDiff(Fragments& out, const std::string& host_ip, const HostSnapshot& before) const;

@@ -170,8 +170,7 @@ Status PushScheduler::send(const std::string& host_ip, const std::string& addres
         ++failures;
         ALOG(Warn, Dpm) << "host " << host_ip << " answered "
                         << schema::OperationStatus_Name(st.operation_status()) << " for "
-                        << schema::ResourceType_Name(st.resource_type()) << " "
-                        << st.resource_id();
+                        << schema::ResourceType_Name(st.resource_type()) << " " << st.resource_id();
       }
     }
     std::lock_guard lock(mu_);

@@ -35,13 +35,13 @@ struct PushSchedulerOptions {
 };
 
 struct PushStats {
-  uint64_t messages = 0;        // GoalStateV2 messages answered by agents
-  uint64_t bytes = 0;           // serialized size of those messages
-  uint64_t resources = 0;       // resource states in those messages
-  uint64_t rpc_failures = 0;    // pushes that failed (host unreachable, deadline...)
+  uint64_t messages = 0;           // GoalStateV2 messages answered by agents
+  uint64_t bytes = 0;              // serialized size of those messages
+  uint64_t resources = 0;          // resource states in those messages
+  uint64_t rpc_failures = 0;       // pushes that failed (host unreachable, deadline...)
   uint64_t resource_failures = 0;  // states the agent answered FAILURE or INVALID_ARG
-  uint64_t resyncs = 0;         // full-state pushes
-  uint64_t queue_depth = 0;     // resource states waiting, all hosts
+  uint64_t resyncs = 0;            // full-state pushes
+  uint64_t queue_depth = 0;        // resource states waiting, all hosts
   uint64_t hosts_backing_off = 0;
   double push_seconds_total = 0;  // time spent in push RPCs
 };
@@ -96,8 +96,8 @@ class PushScheduler {
   bool hasWorkLocked(const Host& h) const { return h.resync || h.pending_count > 0; }
   bool idleLocked() const;
   // Sends `message` in chunks; returns the unsent remainder (empty on success) and the error.
-  Status send(const std::string& host_ip, const std::string& address,
-              schema::GoalStateV2& message, std::vector<std::string>& acked);
+  Status send(const std::string& host_ip, const std::string& address, schema::GoalStateV2& message,
+              std::vector<std::string>& acked);
   std::vector<schema::GoalStateV2> split(const schema::GoalStateV2& message) const;
 
   GoalStatePusher& pusher_;

@@ -101,12 +101,14 @@ void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
 
 void Dpm::securityGroupMembersChanged(const std::optional<PortPlacement>& before,
                                       const std::optional<PortPlacement>& after) {
-  const bool same = before && after && before->port.security_groups == after->port.security_groups &&
+  const bool same = before && after &&
+                    before->port.security_groups == after->port.security_groups &&
                     before->port.fixed_ips == after->port.fixed_ips &&
                     before->port.allowed_address_pairs == after->port.allowed_address_pairs;
   if (same) return;
   std::set<std::string> groups;
-  if (before) groups.insert(before->port.security_groups.begin(), before->port.security_groups.end());
+  if (before)
+    groups.insert(before->port.security_groups.begin(), before->port.security_groups.end());
   if (after) groups.insert(after->port.security_groups.begin(), after->port.security_groups.end());
   // Only groups some rule names as remote group carry members anyone needs.
   for (const auto& g : groups) {

@@ -21,8 +21,7 @@ grpc::ChannelArguments agentChannelArguments() {
   return args;
 }
 
-GrpcGoalStatePusher::GrpcGoalStatePusher(GrpcPusherOptions options)
-    : options_(std::move(options)) {
+GrpcGoalStatePusher::GrpcGoalStatePusher(GrpcPusherOptions options) : options_(std::move(options)) {
   if (!options_.credentials) options_.credentials = grpc::InsecureChannelCredentials();
 }
 

@@ -54,10 +54,10 @@ grpc::Status OnDemandService::RequestGoalStates(grpc::ServerContext* context,
     st->set_request_id(id);
     st->set_operation_status(ok && pushed ? schema::SUCCESS : schema::FAILURE);
   }
-  reply->set_total_operation_time(static_cast<uint32_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                            start)
-          .count()));
+  reply->set_total_operation_time(
+      static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count()));
   ALOG(Debug, Grpc) << "on-demand from " << context->peer() << ": "
                     << request->state_requests_size() << " request(s)";
   return grpc::Status::OK;

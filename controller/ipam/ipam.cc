@@ -14,7 +14,8 @@ SubnetIpam::SubnetIpam(Ipv4Prefix cidr, Ipv4Address gateway)
       used_(cidr_.size(), false) {}
 
 bool SubnetIpam::reservedLocked(uint32_t offset) const {
-  return offset == 0 || offset + 1 == used_.size() || (gateway_offset_ && offset == gateway_offset_);
+  return offset == 0 || offset + 1 == used_.size() ||
+         (gateway_offset_ && offset == gateway_offset_);
 }
 
 StatusOr<Ipv4Address> SubnetIpam::allocate() {

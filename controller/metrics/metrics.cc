@@ -6,7 +6,8 @@
 
 namespace alcor::controller {
 namespace {
-constexpr double kBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+constexpr double kBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                              0.05,   0.1,   0.25,   0.5,   1,    2.5};
 constexpr size_t kBucketCount = sizeof(kBounds) / sizeof(kBounds[0]);
 }  // namespace
 
@@ -23,8 +24,8 @@ std::string routeLabel(const std::string& path) {
     return "other";
   }
   const std::string last(parts.back());
-  if (parts.size() > i + 1 && (last == "bulk" || last == "add_router_interface" ||
-                               last == "remove_router_interface")) {
+  if (parts.size() > i + 1 &&
+      (last == "bulk" || last == "add_router_interface" || last == "remove_router_interface")) {
     label += "/" + last;
   }
   return label;
@@ -96,9 +97,13 @@ std::string RestMetrics::render(const PushStats& push, const NetworkService::Cou
          push.hosts_backing_off);
   out << "# HELP alcor_controller_resources Stored resources by kind.\n"
          "# TYPE alcor_controller_resources gauge\n";
-  for (auto [kind, n] : {std::pair{"node", c.nodes}, {"vpc", c.vpcs}, {"subnet", c.subnets},
-                         {"port", c.ports}, {"security_group", c.security_groups},
-                         {"router", c.routers}, {"gateway", c.gateways}}) {
+  for (auto [kind, n] : {std::pair{"node", c.nodes},
+                         {"vpc", c.vpcs},
+                         {"subnet", c.subnets},
+                         {"port", c.ports},
+                         {"security_group", c.security_groups},
+                         {"router", c.routers},
+                         {"gateway", c.gateways}}) {
     out << "alcor_controller_resources{kind=\"" << kind << "\"} " << n << "\n";
   }
   metric("alcor_controller_active_ports", "gauge", "Ports their host confirmed.", c.active_ports);

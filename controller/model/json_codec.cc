@@ -84,7 +84,8 @@ class Reader {
 
   // Value checks; empty strings pass (callers decide what is required).
   void ipv4(const char* key, const std::string& v) {
-    if (!v.empty() && !Ipv4Address::parse(v).ok()) fail(key, "\"" + v + "\" is not an IPv4 address");
+    if (!v.empty() && !Ipv4Address::parse(v).ok())
+      fail(key, "\"" + v + "\" is not an IPv4 address");
   }
   void cidr(const char* key, const std::string& v) {
     if (!v.empty() && !Ipv4Prefix::parse(v, /*strict=*/true).ok())
@@ -92,8 +93,8 @@ class Reader {
   }
   void addressOrCidr(const char* key, const std::string& v) {
     if (v.empty()) return fail(key, "is required");
-    bool good = v.find('/') == std::string::npos ? Ipv4Address::parse(v).ok()
-                                                 : Ipv4Prefix::parse(v).ok();
+    bool good =
+        v.find('/') == std::string::npos ? Ipv4Address::parse(v).ok() : Ipv4Prefix::parse(v).ok();
     if (!good) fail(key, "\"" + v + "\" is not an IPv4 address or CIDR");
   }
   void unicastMac(const char* key, const std::string& v) {
@@ -145,7 +146,8 @@ void readRoutes(Reader& r, const char* key, std::vector<HostRoute>* out) {
 
 json routesJson(const std::vector<HostRoute>& routes) {
   json a = json::array();
-  for (const auto& h : routes) a.push_back({{"destination", h.destination}, {"nexthop", h.nexthop}});
+  for (const auto& h : routes)
+    a.push_back({{"destination", h.destination}, {"nexthop", h.nexthop}});
   return a;
 }
 
@@ -183,9 +185,14 @@ StatusOr<Node> nodeFromJson(const json& j) {
 }
 
 json toJson(const Node& n) {
-  return {{"node_id", n.id},           {"node_name", n.name},       {"local_ip", n.local_ip},
-          {"mac_address", n.mac_address}, {"server_port", n.server_port},
-          {"host_dvr_mac", n.host_dvr_mac}, {"veth", n.veth},        {"ncm_id", n.ncm_id}};
+  return {{"node_id", n.id},
+          {"node_name", n.name},
+          {"local_ip", n.local_ip},
+          {"mac_address", n.mac_address},
+          {"server_port", n.server_port},
+          {"host_dvr_mac", n.host_dvr_mac},
+          {"veth", n.veth},
+          {"ncm_id", n.ncm_id}};
 }
 
 StatusOr<Vpc> vpcFromJson(const json& j) {
@@ -369,8 +376,7 @@ StatusOr<SecurityGroupRule> ruleFromJson(const json& j) {
           "must be \"ingress\" or \"egress\"");
   r.check(x.ethertype == "IPv4" || x.ethertype == "IPv6", "ethertype",
           "must be \"IPv4\" or \"IPv6\"");
-  r.check(x.protocol.empty() || x.protocol == "tcp" || x.protocol == "udp" ||
-              x.protocol == "icmp",
+  r.check(x.protocol.empty() || x.protocol == "tcp" || x.protocol == "udp" || x.protocol == "icmp",
           "protocol", "must be tcp, udp, icmp or empty");
   if (x.port_range_min && x.port_range_max)
     r.check(*x.port_range_min <= *x.port_range_max, "port_range_min",
@@ -383,20 +389,19 @@ StatusOr<SecurityGroupRule> ruleFromJson(const json& j) {
 }
 
 json toJson(const SecurityGroupRule& x) {
-  json j = {{"id", x.id},
-            {"project_id", x.project_id},
-            {"tenant_id", x.project_id},
-            {"security_group_id", x.security_group_id},
-            {"direction", x.direction},
-            {"ethertype", x.ethertype},
-            {"protocol", x.protocol.empty() ? json(nullptr) : json(x.protocol)},
-            {"port_range_min", x.port_range_min ? json(*x.port_range_min) : json(nullptr)},
-            {"port_range_max", x.port_range_max ? json(*x.port_range_max) : json(nullptr)},
-            {"remote_ip_prefix",
-             x.remote_ip_prefix.empty() ? json(nullptr) : json(x.remote_ip_prefix)},
-            {"remote_group_id",
-             x.remote_group_id.empty() ? json(nullptr) : json(x.remote_group_id)},
-            {"description", x.description}};
+  json j = {
+      {"id", x.id},
+      {"project_id", x.project_id},
+      {"tenant_id", x.project_id},
+      {"security_group_id", x.security_group_id},
+      {"direction", x.direction},
+      {"ethertype", x.ethertype},
+      {"protocol", x.protocol.empty() ? json(nullptr) : json(x.protocol)},
+      {"port_range_min", x.port_range_min ? json(*x.port_range_min) : json(nullptr)},
+      {"port_range_max", x.port_range_max ? json(*x.port_range_max) : json(nullptr)},
+      {"remote_ip_prefix", x.remote_ip_prefix.empty() ? json(nullptr) : json(x.remote_ip_prefix)},
+      {"remote_group_id", x.remote_group_id.empty() ? json(nullptr) : json(x.remote_group_id)},
+      {"description", x.description}};
   return j;
 }
 
@@ -422,7 +427,7 @@ StatusOr<SecurityGroup> securityGroupFromJson(const json& j) {
 json toJson(const SecurityGroup& g) {
   json rules = json::array();
   for (const auto& x : g.rules) rules.push_back(toJson(x));
-  return {{"id", g.id},     {"project_id", g.project_id},       {"tenant_id", g.project_id},
+  return {{"id", g.id},     {"project_id", g.project_id},   {"tenant_id", g.project_id},
           {"name", g.name}, {"description", g.description}, {"security_group_rules", rules}};
 }
 

@@ -29,7 +29,7 @@ struct Vpc {
   std::string project_id;
   std::string name;
   std::string description;
-  std::string cidr;  // optional
+  std::string cidr;        // optional
   uint32_t tunnel_id = 0;  // VNI, allocated when absent
   bool admin_state_up = true;
   std::vector<std::string> gateway_ids;
@@ -65,7 +65,7 @@ struct FixedIp {
 };
 
 struct AddressPair {
-  std::string ip_address;  // address or CIDR
+  std::string ip_address;   // address or CIDR
   std::string mac_address;  // empty: the port's MAC
   bool operator==(const AddressPair&) const = default;
 };
@@ -95,8 +95,8 @@ struct SecurityGroupRule {
   std::string project_id;
   std::string security_group_id;
   std::string direction = "ingress";  // ingress | egress
-  std::string ethertype = "IPv4";      // IPv4 | IPv6
-  std::string protocol;                // tcp | udp | icmp | "" (any)
+  std::string ethertype = "IPv4";     // IPv4 | IPv6
+  std::string protocol;               // tcp | udp | icmp | "" (any)
   std::optional<int> port_range_min;
   std::optional<int> port_range_max;
   std::string remote_ip_prefix;

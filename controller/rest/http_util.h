@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include "controller/service/network_service.h"
 #include "controller/model/json_codec.h"
+#include "controller/service/network_service.h"
 #include "lib/base/json_util.h"
 
 namespace alcor::controller::rest {
@@ -128,12 +128,11 @@ void registerCrud(httplib::Server& server, Crud<T> c) {
     // id and project come from the stored resource unless the body tries to change them.
     replyResource(res, c.update(project, id, std::move(merged).value()), c.key);
   });
-  server.Delete(route(base + "/([^/]+)"),
-                [c](const httplib::Request& req, httplib::Response& res) {
-                  Status st = c.remove(req.matches[1], req.matches[2]);
-                  if (!st.ok()) return replyError(res, st);
-                  res.status = 204;
-                });
+  server.Delete(route(base + "/([^/]+)"), [c](const httplib::Request& req, httplib::Response& res) {
+    Status st = c.remove(req.matches[1], req.matches[2]);
+    if (!st.ok()) return replyError(res, st);
+    res.status = 204;
+  });
 }
 
 }  // namespace alcor::controller::rest

@@ -73,7 +73,8 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
        .list = [&svc](const std::string& p, const httplib::Request&) { return svc.listVpcs(p); },
        .update = [&svc](const std::string& p, const std::string& id,
                         Vpc v) { return svc.updateVpc(p, id, std::move(v)); },
-       .remove = [&svc](const std::string& p, const std::string& id) { return svc.deleteVpc(p, id); },
+       .remove = [&svc](const std::string& p,
+                        const std::string& id) { return svc.deleteVpc(p, id); },
        .create_all = nullptr});
 
   registerCrud<Subnet>(
@@ -83,10 +84,8 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
        .list_key = "subnets",
        .parse = subnetFromJson,
        .create = [&svc](Subnet s) { return svc.createSubnet(std::move(s)); },
-       .get = [&svc](const std::string& p,
-                     const std::string& id) { return svc.getSubnet(p, id); },
-       .list = [&svc](const std::string& p,
-                      const httplib::Request&) { return svc.listSubnets(p); },
+       .get = [&svc](const std::string& p, const std::string& id) { return svc.getSubnet(p, id); },
+       .list = [&svc](const std::string& p, const httplib::Request&) { return svc.listSubnets(p); },
        .update = [&svc](const std::string& p, const std::string& id,
                         Subnet s) { return svc.updateSubnet(p, id, std::move(s)); },
        .remove = [&svc](const std::string& p,

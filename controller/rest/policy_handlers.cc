@@ -7,8 +7,8 @@ namespace {
 
 json interfaceJson(const RouterInterface& i, const std::string& router_id,
                    const std::string& project) {
-  return {{"id", router_id},          {"subnet_id", i.subnet_id}, {"port_id", i.port_id},
-          {"project_id", project},    {"tenant_id", project},     {"subnet_ids", {i.subnet_id}}};
+  return {{"id", router_id},       {"subnet_id", i.subnet_id}, {"port_id", i.port_id},
+          {"project_id", project}, {"tenant_id", project},     {"subnet_ids", {i.subnet_id}}};
 }
 
 void registerRouterInterfaces(httplib::Server& server, NetworkService& svc) {
@@ -62,12 +62,14 @@ void registerPolicyHandlers(httplib::Server& server, NetworkService& svc) {
        .create = [&svc](SecurityGroupRule r) { return svc.createRule(std::move(r)); },
        .get = [&svc](const std::string& p, const std::string& id) { return svc.getRule(p, id); },
        .list = [&svc](const std::string& p, const httplib::Request&) { return svc.listRules(p); },
-       .update =
-           [](const std::string&, const std::string&, SecurityGroupRule) -> StatusOr<SecurityGroupRule> {
-             return invalidArgumentError("security group rules cannot be updated; delete and "
-                                         "create instead");
-           },
-       .remove = [&svc](const std::string& p, const std::string& id) { return svc.deleteRule(p, id); },
+       .update = [](const std::string&, const std::string&,
+                    SecurityGroupRule) -> StatusOr<SecurityGroupRule> {
+         return invalidArgumentError(
+             "security group rules cannot be updated; delete and "
+             "create instead");
+       },
+       .remove = [&svc](const std::string& p,
+                        const std::string& id) { return svc.deleteRule(p, id); },
        .create_all = nullptr});
 
   registerCrud<Router>(
@@ -78,8 +80,7 @@ void registerPolicyHandlers(httplib::Server& server, NetworkService& svc) {
        .parse = routerFromJson,
        .create = [&svc](Router r) { return svc.createRouter(std::move(r)); },
        .get = [&svc](const std::string& p, const std::string& id) { return svc.getRouter(p, id); },
-       .list = [&svc](const std::string& p,
-                      const httplib::Request&) { return svc.listRouters(p); },
+       .list = [&svc](const std::string& p, const httplib::Request&) { return svc.listRouters(p); },
        .update = [&svc](const std::string& p, const std::string& id,
                         Router r) { return svc.updateRouter(p, id, std::move(r)); },
        .remove = [&svc](const std::string& p,

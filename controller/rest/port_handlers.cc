@@ -26,8 +26,10 @@ void registerPortHandlers(httplib::Server& server, NetworkService& svc) {
            },
        .update = [&svc](const std::string& p, const std::string& id,
                         Port port) { return svc.updatePort(p, id, std::move(port)); },
-       .remove = [&svc](const std::string& p, const std::string& id) { return svc.deletePort(p, id); },
-       .create_all = [&svc](std::vector<Port> ports) { return svc.createPorts(std::move(ports)); }});
+       .remove = [&svc](const std::string& p,
+                        const std::string& id) { return svc.deletePort(p, id); },
+       .create_all =
+           [&svc](std::vector<Port> ports) { return svc.createPorts(std::move(ports)); }});
 }
 
 }  // namespace alcor::controller::rest

@@ -41,8 +41,10 @@ void replyError(httplib::Response& res, const Status& status) {
   } else {
     ALOG(Debug, Rest) << "rejected: " << status;
   }
-  replyJson(res, code, json{{"message", status.message()}, {"code", code},
-                            {"error", statusCodeName(status.code())}});
+  replyJson(
+      res, code,
+      json{
+          {"message", status.message()}, {"code", code}, {"error", statusCodeName(status.code())}});
 }
 
 StatusOr<json> bodyObject(const httplib::Request& req, const char* key) {
@@ -97,15 +99,15 @@ Status RestServer::start(const std::string& host, int port) {
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(scheduler_.stats(), service_.counts()),
-                     "text/plain; version=0.0.4");
+                    "text/plain; version=0.0.4");
   });
   rest::registerNetworkHandlers(s, service_);
   rest::registerPortHandlers(s, service_);
   rest::registerPolicyHandlers(s, service_);
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) {
-      rest::replyJson(res, 404, {{"message", "no such path: " + req.method + " " + req.path},
-                                 {"code", 404}});
+      rest::replyJson(res, 404,
+                      {{"message", "no such path: " + req.method + " " + req.path}, {"code", 404}});
     }
   });
 

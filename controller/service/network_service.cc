@@ -172,7 +172,8 @@ void NetworkService::nodeChangedLocked(const Node* before, const Node* after) {
     bool same = old_pl && new_pl && old_pl->host_ip == new_pl->host_ip;
     if (!same && (old_pl || new_pl)) dpm_.portChanged(old_pl, new_pl);
   }
-  if (before && (!after || before->local_ip != after->local_ip)) scheduler_.forget(before->local_ip);
+  if (before && (!after || before->local_ip != after->local_ip))
+    scheduler_.forget(before->local_ip);
   if (after) {
     scheduler_.setAddress(after->local_ip, addressOf(*after));
     scheduler_.requestResync(after->local_ip);
@@ -227,7 +228,8 @@ StatusOr<Node> NetworkService::updateNode(const std::string& id, Node n) {
   }
   Status st = store_.apply({Mutation::put(Kind::kNode, n.id, toJson(n).dump())});
   if (!st.ok()) {
-    if (n.host_dvr_mac != before.host_dvr_mac) dvr_macs_.release(*MacAddress::parse(n.host_dvr_mac));
+    if (n.host_dvr_mac != before.host_dvr_mac)
+      dvr_macs_.release(*MacAddress::parse(n.host_dvr_mac));
     return st;
   }
   if (n.host_dvr_mac != before.host_dvr_mac) {
@@ -361,8 +363,8 @@ StatusOr<Subnet> NetworkService::createSubnet(Subnet s) {
   }
   for (const auto& [id, other] : subnets_) {
     if (other.network_id == s.network_id && Ipv4Prefix::parse(other.cidr)->overlaps(cidr)) {
-      return alreadyExistsError("subnet " + s.cidr + " overlaps subnet " + id + " (" +
-                                other.cidr + ")");
+      return alreadyExistsError("subnet " + s.cidr + " overlaps subnet " + id + " (" + other.cidr +
+                                ")");
     }
   }
   if (s.gateway_ip.empty()) s.gateway_ip = Ipv4Address(cidr.network().value() + 1).toString();
@@ -389,8 +391,7 @@ StatusOr<Subnet> NetworkService::updateSubnet(const std::string& project, const 
   const Subnet* old = scoped(subnets_, project, id);
   if (!old) return notFoundError("subnet " + id + " not found");
   if (s.id != id || s.project_id != old->project_id || s.network_id != old->network_id ||
-      s.cidr != old->cidr || s.gateway_ip != old->gateway_ip ||
-      s.gateway_mac != old->gateway_mac) {
+      s.cidr != old->cidr || s.gateway_ip != old->gateway_ip || s.gateway_mac != old->gateway_mac) {
     return invalidArgumentError("subnet id, network_id, cidr and gateway cannot change");
   }
   RETURN_IF_ERROR(store_.apply({Mutation::put(Kind::kSubnet, s.id, toJson(s).dump())}));
@@ -432,8 +433,8 @@ Status NetworkService::deleteSubnet(const std::string& project, const std::strin
 
 Status NetworkService::bootstrap(const std::string& project, const std::string& vpc_spec,
                                  const std::string& subnet_spec) {
-  auto split = [](const std::string& spec, const char* what)
-      -> StatusOr<std::pair<std::string, std::string>> {
+  auto split = [](const std::string& spec,
+                  const char* what) -> StatusOr<std::pair<std::string, std::string>> {
     auto colon = spec.find(':');
     if (colon == std::string::npos || colon == 0) {
       return invalidArgumentError(std::string(what) + " \"" + spec + "\" is not ID:CIDR");
@@ -445,8 +446,10 @@ Status NetworkService::bootstrap(const std::string& project, const std::string& 
     ASSIGN_OR_RETURN(auto v, split(vpc_spec, "--bootstrap-vpc"));
     vpc_id = v.first;
     if (!getVpc("", vpc_id).ok()) {
-      ASSIGN_OR_RETURN(Vpc vpc, vpcFromJson({{"id", v.first}, {"project_id", project},
-                                              {"name", v.first}, {"cidr", v.second}}));
+      ASSIGN_OR_RETURN(
+          Vpc vpc,
+          vpcFromJson(
+              {{"id", v.first}, {"project_id", project}, {"name", v.first}, {"cidr", v.second}}));
       RETURN_IF_ERROR(createVpc(vpc).status());
       ALOG(Info, Main) << "bootstrap: created VPC " << vpc_id << " " << v.second;
     }
@@ -455,10 +458,11 @@ Status NetworkService::bootstrap(const std::string& project, const std::string& 
     if (vpc_id.empty()) return invalidArgumentError("--bootstrap-subnet needs --bootstrap-vpc");
     ASSIGN_OR_RETURN(auto s, split(subnet_spec, "--bootstrap-subnet"));
     if (!getSubnet("", s.first).ok()) {
-      ASSIGN_OR_RETURN(Subnet subnet,
-                       subnetFromJson({{"id", s.first}, {"project_id", project},
-                                       {"name", s.first}, {"network_id", vpc_id},
-                                       {"cidr", s.second}}));
+      ASSIGN_OR_RETURN(Subnet subnet, subnetFromJson({{"id", s.first},
+                                                      {"project_id", project},
+                                                      {"name", s.first},
+                                                      {"network_id", vpc_id},
+                                                      {"cidr", s.second}}));
       RETURN_IF_ERROR(createSubnet(subnet).status());
       ALOG(Info, Main) << "bootstrap: created subnet " << s.first << " " << s.second;
     }
@@ -494,8 +498,8 @@ NetworkService::Counts NetworkService::counts() const {
   std::lock_guard lock(mu_);
   size_t active = 0;
   for (const auto& [id, p] : ports_) active += p.status == kPortActive;
-  return {nodes_.size(),  vpcs_.size(),   subnets_.size(),  ports_.size(),
-          active,         groups_.size(), routers_.size(), gateways_.size()};
+  return {nodes_.size(), vpcs_.size(),   subnets_.size(), ports_.size(),
+          active,        groups_.size(), routers_.size(), gateways_.size()};
 }
 
 }  // namespace alcor::controller

@@ -71,8 +71,7 @@ class NetworkService : public Topology {
   StatusOr<SecurityGroup> createSecurityGroup(SecurityGroup group);
   StatusOr<SecurityGroup> updateSecurityGroup(const std::string& project, const std::string& id,
                                               SecurityGroup group);
-  StatusOr<SecurityGroup> getSecurityGroup(const std::string& project,
-                                           const std::string& id) const;
+  StatusOr<SecurityGroup> getSecurityGroup(const std::string& project, const std::string& id) const;
   std::vector<SecurityGroup> listSecurityGroups(const std::string& project) const;
   Status deleteSecurityGroup(const std::string& project, const std::string& id);
   StatusOr<SecurityGroupRule> createRule(SecurityGroupRule rule);

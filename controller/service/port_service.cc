@@ -80,7 +80,8 @@ Status NetworkService::preparePortLocked(Port& p, PortAllocations& alloc, const 
     alloc.macs.push_back(m);
   }
   for (const auto& sg : p.security_groups) {
-    if (!scoped(groups_, p.project_id, sg)) return notFoundError("security group " + sg + " not found");
+    if (!scoped(groups_, p.project_id, sg))
+      return notFoundError("security group " + sg + " not found");
   }
   return okStatus();
 }
@@ -146,8 +147,8 @@ StatusOr<Port> NetworkService::updatePort(const std::string& project, const std:
     return st;
   }
   // The status belongs to the controller: a new binding or address must be confirmed again.
-  bool reprogram = p.host_id != old.host_id || p.fixed_ips != old.fixed_ips ||
-                   p.mac_address != old.mac_address;
+  bool reprogram =
+      p.host_id != old.host_id || p.fixed_ips != old.fixed_ips || p.mac_address != old.mac_address;
   p.status = reprogram ? kPortDown : old.status;
   if (Status st = store_.apply({Mutation::put(Kind::kPort, id, toJson(p).dump())}); !st.ok()) {
     rollback(alloc);
@@ -173,17 +174,15 @@ StatusOr<Port> NetworkService::getPort(const std::string& project, const std::st
   return getScoped(ports_, project, id, "port");
 }
 
-std::vector<Port> NetworkService::listPorts(const std::string& project,
-                                            const PortFilter& f) const {
+std::vector<Port> NetworkService::listPorts(const std::string& project, const PortFilter& f) const {
   std::lock_guard lock(mu_);
   std::vector<Port> out;
   auto match = [](const std::string& want, const std::string& have) {
     return want.empty() || want == have;
   };
   for (const auto& [id, p] : ports_) {
-    if (p.project_id == project && match(f.device_id, p.device_id) &&
-        match(f.host_id, p.host_id) && match(f.network_id, p.network_id) &&
-        match(f.name, p.name) && match(f.status, p.status) &&
+    if (p.project_id == project && match(f.device_id, p.device_id) && match(f.host_id, p.host_id) &&
+        match(f.network_id, p.network_id) && match(f.name, p.name) && match(f.status, p.status) &&
         match(f.device_owner, p.device_owner)) {
       out.push_back(p);
     }

@@ -93,8 +93,8 @@ Status SqliteStore::migrate() {
       return st;
     }
   }
-  Status st = exec("INSERT INTO schema_version (version) VALUES (" +
-                   std::to_string(kSchemaVersion) + ")");
+  Status st =
+      exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
   if (!st.ok()) {
     (void)exec("ROLLBACK");
     return st;
@@ -136,8 +136,7 @@ StatusOr<std::vector<StoredRecord>> SqliteStore::loadAll(Kind kind) {
   Statement s;
   std::string sql = std::string("SELECT id, body FROM ") + kindName(kind) + " ORDER BY seq";
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.stmt, nullptr) != SQLITE_OK) {
-    return internalError(std::string("sqlite read ") + kindName(kind) + ": " +
-                         sqlite3_errmsg(db_));
+    return internalError(std::string("sqlite read ") + kindName(kind) + ": " + sqlite3_errmsg(db_));
   }
   std::vector<StoredRecord> out;
   int rc;
@@ -149,8 +148,7 @@ StatusOr<std::vector<StoredRecord>> SqliteStore::loadAll(Kind kind) {
     out.push_back({text(0), text(1)});
   }
   if (rc != SQLITE_DONE) {
-    return internalError(std::string("sqlite read ") + kindName(kind) + ": " +
-                         sqlite3_errmsg(db_));
+    return internalError(std::string("sqlite read ") + kindName(kind) + ": " + sqlite3_errmsg(db_));
   }
   return out;
 }

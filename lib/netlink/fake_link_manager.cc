@@ -111,8 +111,14 @@ StatusOr<VethPair> FakeLinkManager::createVeth(const VethSpec& spec) {
   bool tx = !spec.tx_checksum_offload_off;
   FakeLink h{LinkInfo{spec.host_name, next_ifindex_++, nextMac(), spec.mtu, true, {}, {}, "veth"},
              tx, netnsPath(spec.pod_netns), spec.pod_ifname};
-  FakeLink p{LinkInfo{spec.pod_ifname, next_ifindex_++, spec.pod_mac.value_or(nextMac()),
-                      spec.mtu, true, {}, {}, "veth"},
+  FakeLink p{LinkInfo{spec.pod_ifname,
+                      next_ifindex_++,
+                      spec.pod_mac.value_or(nextMac()),
+                      spec.mtu,
+                      true,
+                      {},
+                      {},
+                      "veth"},
              tx, "", spec.host_name};
   VethPair pair{h.info.ifindex, h.info.mac, p.info.ifindex, p.info.mac};
   (*host)[spec.host_name] = std::move(h);
@@ -135,7 +141,7 @@ Status FakeLinkManager::deleteLink(const std::string& netns, const std::string& 
 }
 
 StatusOr<std::optional<LinkInfo>> FakeLinkManager::getLink(const std::string& netns,
-                                                            const std::string& name) {
+                                                           const std::string& name) {
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(takeFailure(kGetLink, netns + "," + name));
   Namespace* ns = findNs(netns);

@@ -50,8 +50,7 @@ class FakeLinkManager : public LinkManager {
   Status configureLink(const std::string& netns, const LinkConfig& config) override;
   Status removeAddress(const std::string& netns, const std::string& ifname,
                        const IpPrefix& prefix) override;
-  Status setTxChecksumOffload(const std::string& netns, const std::string& name,
-                              bool on) override;
+  Status setTxChecksumOffload(const std::string& netns, const std::string& name, bool on) override;
   Status announceAddress(const std::string& netns, const std::string& ifname,
                          const IpAddress& ip) override;
   StatusOr<std::vector<LinkInfo>> listLinks(const std::string& netns) override;

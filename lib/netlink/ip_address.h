@@ -19,7 +19,7 @@ class IpAddress {
   enum class Family : uint8_t { kV4 = 4, kV6 = 6 };
   using Bytes = std::array<uint8_t, 16>;
 
-  IpAddress() = default;  // 0.0.0.0
+  IpAddress() = default;      // 0.0.0.0
   IpAddress(Ipv4Address v4);  // NOLINT(implicit): a v4 address is an IP address
   static IpAddress v6(const Bytes& bytes);
   // Dotted quad or any form inet_pton accepts for IPv6.
@@ -32,10 +32,10 @@ class IpAddress {
   bool isV6() const { return family_ == Family::kV6; }
   int bitLength() const { return isV4() ? 32 : 128; }
   int byteLength() const { return isV4() ? 4 : 16; }
-  Ipv4Address v4() const;             // only meaningful when isV4()
+  Ipv4Address v4() const;                        // only meaningful when isV4()
   const Bytes& bytes() const { return bytes_; }  // network order; first byteLength() used
   bool isUnspecified() const;
-  std::string toString() const;       // canonical (inet_ntop) form
+  std::string toString() const;  // canonical (inet_ntop) form
 
   auto operator<=>(const IpAddress&) const = default;
 

@@ -135,7 +135,8 @@ Status replaceRoute(nl_sock* sock, int ifindex, const RouteSpec& route,
   rtnl_route_set_type(r.get(), RTN_UNICAST);
   rtnl_route_set_protocol(r.get(), RTPROT_BOOT);
   rtnl_route_set_scope(r.get(), route.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-  rtnl::NlAddrPtr dst_addr = rtnl::toNlAddr(route.destination.network(), route.destination.length());
+  rtnl::NlAddrPtr dst_addr =
+      rtnl::toNlAddr(route.destination.network(), route.destination.length());
   rtnl_route_set_dst(r.get(), dst_addr.get());
   rtnl_nexthop* nh = rtnl_route_nh_alloc();  // owned by the route once added
   rtnl_route_nh_set_ifindex(nh, ifindex);
@@ -237,7 +238,7 @@ Status LinkManagerImpl::deleteLink(const std::string& netns, const std::string& 
 }
 
 StatusOr<std::optional<LinkInfo>> LinkManagerImpl::getLink(const std::string& netns,
-                                                            const std::string& name) {
+                                                           const std::string& name) {
   RETURN_IF_ERROR(checkIfname(name, "getLink"));
   std::optional<LinkInfo> result;
   RETURN_IF_ERROR(withSocket(netns, [&](nl_sock* sock) -> Status {
@@ -266,7 +267,8 @@ Status LinkManagerImpl::configureLink(const std::string& netns, const LinkConfig
       LinkPtr changes(rtnl_link_alloc());
       if (config.mac) RETURN_IF_ERROR(setMac(changes.get(), *config.mac));
       if (config.mtu) rtnl_link_set_mtu(changes.get(), static_cast<unsigned>(*config.mtu));
-      RETURN_IF_ERROR(rtnl::changeLink(sock, link.get(), changes.get(), "configure " + config.ifname));
+      RETURN_IF_ERROR(
+          rtnl::changeLink(sock, link.get(), changes.get(), "configure " + config.ifname));
     }
     // Up before routes: the kernel refuses gateways behind a link that is down.
     RETURN_IF_ERROR(setUp(sock, link.get(), config.up, config.ifname));
@@ -326,13 +328,15 @@ Status LinkManagerImpl::announceAddress(const std::string& netns, const std::str
     }
     int ifindex = req.ifr_ifindex;
     if (::ioctl(fd.get(), SIOCGIFHWADDR, &req) != 0) {
-      return internalError("announceAddress: SIOCGIFHWADDR " + ifname + ": " + std::strerror(errno));
+      return internalError("announceAddress: SIOCGIFHWADDR " + ifname + ": " +
+                           std::strerror(errno));
     }
     MacAddress::Bytes mac_bytes{};
     std::memcpy(mac_bytes.data(), req.ifr_hwaddr.sa_data, 6);
     MacAddress mac(mac_bytes);
-    packet::Bytes frame = ip.isV4() ? packet::buildGratuitousArp(mac, ip.v4())
-                                    : packet::buildUnsolicitedNeighborAdvertisement(mac, ip.bytes());
+    packet::Bytes frame = ip.isV4()
+                              ? packet::buildGratuitousArp(mac, ip.v4())
+                              : packet::buildUnsolicitedNeighborAdvertisement(mac, ip.bytes());
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_protocol = htons(proto);

@@ -52,13 +52,13 @@ struct LinkInfo {
   int ifindex = 0;
   MacAddress mac;
   int mtu = 0;
-  bool up = false;                  // administratively up (IFF_UP)
+  bool up = false;  // administratively up (IFF_UP)
   // Both families, without the IPv6 link-local (fe80::/10) addresses the kernel assigns itself.
   std::vector<IpPrefix> addresses;
   // Unicast main-table routes out of this link, without those the kernel adds itself (proto
   // kernel: connected subnets, IPv6 link-local).
   std::vector<RouteSpec> routes;
-  std::string kind;                 // "veth", "bridge", ... ("" for plain devices such as lo)
+  std::string kind;  // "veth", "bridge", ... ("" for plain devices such as lo)
 };
 
 class LinkManager {
@@ -102,8 +102,7 @@ class LinkManagerImpl : public LinkManager {
   Status configureLink(const std::string& netns, const LinkConfig& config) override;
   Status removeAddress(const std::string& netns, const std::string& ifname,
                        const IpPrefix& prefix) override;
-  Status setTxChecksumOffload(const std::string& netns, const std::string& name,
-                              bool on) override;
+  Status setTxChecksumOffload(const std::string& netns, const std::string& name, bool on) override;
   Status announceAddress(const std::string& netns, const std::string& ifname,
                          const IpAddress& ip) override;
   StatusOr<std::vector<LinkInfo>> listLinks(const std::string& netns) override;

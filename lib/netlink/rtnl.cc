@@ -46,17 +46,23 @@ Status nlError(int err, const std::string& what) {
   int code = err < 0 ? -err : err;
   std::string msg = what + ": " + nl_geterror(code);
   switch (code) {
-    case NLE_EXIST: return alreadyExistsError(msg);
+    case NLE_EXIST:
+      return alreadyExistsError(msg);
     case NLE_OBJ_NOTFOUND:
     case NLE_NODEV:
-    case NLE_NOADDR: return notFoundError(msg);
+    case NLE_NOADDR:
+      return notFoundError(msg);
     case NLE_PERM:
-    case NLE_NOACCESS: return {StatusCode::kPermissionDenied, msg};
+    case NLE_NOACCESS:
+      return {StatusCode::kPermissionDenied, msg};
     case NLE_INVAL:
-    case NLE_RANGE: return invalidArgumentError(msg);
+    case NLE_RANGE:
+      return invalidArgumentError(msg);
     case NLE_BUSY:
-    case NLE_AGAIN: return unavailableError(msg);
-    default: return internalError(msg);
+    case NLE_AGAIN:
+      return unavailableError(msg);
+    default:
+      return internalError(msg);
   }
 }
 

@@ -107,17 +107,17 @@ struct Nat {
 
 struct Ct {
   bool commit = false;
-  uint16_t zone = 0;                 // immediate zone, used when zone_field is unset
-  std::optional<Field> zone_field;   // zone from a 16-bit slice of this field (bits [0..15])
-  std::optional<uint8_t> table;      // recirculate into this table
+  uint16_t zone = 0;                // immediate zone, used when zone_field is unset
+  std::optional<Field> zone_field;  // zone from a 16-bit slice of this field (bits [0..15])
+  std::optional<uint8_t> table;     // recirculate into this table
   std::optional<Nat> nat;
-  std::vector<SetField> actions;     // exec(...): set_field on ct_mark (ct_label not modelled)
+  std::vector<SetField> actions;  // exec(...): set_field on ct_mark (ct_label not modelled)
   bool operator==(const Ct&) const = default;
 };
 
 struct Conjunction {
   uint32_t id = 0;
-  uint8_t clause = 0;     // 0-based on the wire; OVS prints clause+1
+  uint8_t clause = 0;  // 0-based on the wire; OVS prints clause+1
   uint8_t n_clauses = 0;
   bool operator==(const Conjunction&) const = default;
 };

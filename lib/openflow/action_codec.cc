@@ -102,7 +102,9 @@ void encodeController(wire::Writer& w, const Controller& a) {
 void encodeNat(wire::Writer& w, const Nat& nat) {
   size_t s = beginNx(w, kNxastNat);
   w.zeros(2);
-  uint16_t flags = nat.kind == Nat::Kind::kSrc ? kNatSrc : nat.kind == Nat::Kind::kDst ? kNatDst : 0;
+  uint16_t flags = nat.kind == Nat::Kind::kSrc   ? kNatSrc
+                   : nat.kind == Nat::Kind::kDst ? kNatDst
+                                                 : 0;
   uint16_t present = (nat.ip_min ? kNatIpMin : 0) | (nat.ip_max ? kNatIpMax : 0) |
                      (nat.port_min ? kNatPortMin : 0) | (nat.port_max ? kNatPortMax : 0);
   w.u16(flags);
@@ -165,7 +167,7 @@ void encodeOne(wire::Writer& w, const Action& action) {
           w.u16(a.ethertype);
           finish(w, s);
         } else if constexpr (std::is_same_v<T, PopVlan>) {
-          finish(w, begin(w, kOfpatPopVlan) );
+          finish(w, begin(w, kOfpatPopVlan));
         } else if constexpr (std::is_same_v<T, Group>) {
           size_t s = begin(w, kOfpatGroup);
           w.u32(a.id);
@@ -226,11 +228,20 @@ StatusOr<Controller> decodeController2(wire::Reader r) {
     wire::Reader body = r.sub(len - 4);
     r.skip((8 - len % 8) % 8);
     switch (type) {
-      case kPropMaxLen: c.max_len = body.u16(); break;
-      case kPropReason: c.reason = static_cast<PacketInReason>(body.u8()); break;
-      case kPropUserdata: c.userdata = body.rest(); break;
-      case kPropPause: c.pause = true; break;
-      default: break;  // controller id, meter: not modelled
+      case kPropMaxLen:
+        c.max_len = body.u16();
+        break;
+      case kPropReason:
+        c.reason = static_cast<PacketInReason>(body.u8());
+        break;
+      case kPropUserdata:
+        c.userdata = body.rest();
+        break;
+      case kPropPause:
+        c.pause = true;
+        break;
+      default:
+        break;  // controller id, meter: not modelled
     }
     if (!body.ok()) return wire::truncated("controller property");
   }
@@ -243,8 +254,9 @@ StatusOr<Nat> decodeNat(wire::Reader r) {
   r.skip(2);
   uint16_t flags = r.u16();
   uint16_t present = r.u16();
-  nat.kind = (flags & kNatSrc) ? Nat::Kind::kSrc : (flags & kNatDst) ? Nat::Kind::kDst
-                                                                     : Nat::Kind::kNone;
+  nat.kind = (flags & kNatSrc)   ? Nat::Kind::kSrc
+             : (flags & kNatDst) ? Nat::Kind::kDst
+                                 : Nat::Kind::kNone;
   if (present & kNatIpMin) nat.ip_min = Ipv4Address(r.u32());
   if (present & kNatIpMax) nat.ip_max = Ipv4Address(r.u32());
   if (present & (4 | 8)) return invalidArgumentError("IPv6 NAT ranges are not supported");
@@ -363,9 +375,15 @@ StatusOr<std::vector<Action>> decodeActionList(wire::Reader r, std::optional<Nat
       case kOfpatPushVlan:
         out.push_back(PushVlan{body.u16()});
         break;
-      case kOfpatPopVlan: out.push_back(PopVlan{}); break;
-      case kOfpatGroup: out.push_back(Group{body.u32()}); break;
-      case kOfpatDecNwTtl: out.push_back(DecTtl{}); break;
+      case kOfpatPopVlan:
+        out.push_back(PopVlan{});
+        break;
+      case kOfpatGroup:
+        out.push_back(Group{body.u32()});
+        break;
+      case kOfpatDecNwTtl:
+        out.push_back(DecTtl{});
+        break;
       case kOfpatSetField: {
         ASSIGN_OR_RETURN(std::vector<FieldValue> fields, decodeOxmFields(body));
         for (const auto& fv : fields) out.push_back(SetField{fv.field, fv.value, fv.mask});
@@ -411,9 +429,7 @@ void encodeActions(wire::Writer& w, const std::vector<Action>& actions) {
   for (const auto& a : actions) encodeOne(w, a);
 }
 
-StatusOr<std::vector<Action>> decodeActions(wire::Reader r) {
-  return decodeActionList(r, nullptr);
-}
+StatusOr<std::vector<Action>> decodeActions(wire::Reader r) { return decodeActionList(r, nullptr); }
 
 void encodeInstructions(wire::Writer& w, const std::vector<Action>& actions,
                         std::optional<uint8_t> goto_table) {

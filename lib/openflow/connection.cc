@@ -94,8 +94,8 @@ Status errorStatus(const Error& e) {
 struct ConnectionImpl::Pending {
   uint32_t lo = 0, hi = 0;
   bool done = false;
-  Status status;               // first error
-  std::vector<Flow> flows;     // dump replies
+  Status status;            // first error
+  std::vector<Flow> flows;  // dump replies
   std::condition_variable cv;
 };
 
@@ -103,7 +103,7 @@ ConnectionImpl::ConnectionImpl(std::string path, ConnectionOptions options)
     : path_(std::move(path)), options_(options) {}
 
 StatusOr<std::unique_ptr<ConnectionImpl>> ConnectionImpl::connect(const std::string& target,
-                                                                 ConnectionOptions options) {
+                                                                  ConnectionOptions options) {
   if (target.rfind("unix:", 0) != 0) {
     return invalidArgumentError("OpenFlow target must be unix:<path>, got \"" + target + "\"");
   }
@@ -507,10 +507,10 @@ void ConnectionImpl::readerLoop() {
         if (!msg.ok()) {
           // A reply we cannot decode must still end the wait of its request.
           const auto& b = **raw;
-          uint32_t xid = (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) |
-                         (uint32_t{b[6]} << 8) | b[7];
-          ALOG(Warn, Openflow) << "undecodable message from OVS (type " << int(b[1])
-                               << ", xid " << xid << "): " << msg.status();
+          uint32_t xid =
+              (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) | (uint32_t{b[6]} << 8) | b[7];
+          ALOG(Warn, Openflow) << "undecodable message from OVS (type " << int(b[1]) << ", xid "
+                               << xid << "): " << msg.status();
           failPending(xid, msg.status().withContext("undecodable reply from OVS"));
           continue;
         }

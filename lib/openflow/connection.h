@@ -47,8 +47,8 @@ class Connection {
 };
 
 struct ConnectionOptions {
-  std::chrono::milliseconds request_timeout{30000};   // per barrier/commit/dump
-  std::chrono::milliseconds echo_interval{5000};      // idle time before an echo request
+  std::chrono::milliseconds request_timeout{30000};  // per barrier/commit/dump
+  std::chrono::milliseconds echo_interval{5000};     // idle time before an echo request
   std::chrono::milliseconds reconnect_initial{100};
   std::chrono::milliseconds reconnect_max{5000};
   bool reconnect = true;
@@ -82,7 +82,7 @@ class ConnectionImpl : public Connection {
   struct Pending;
   ConnectionImpl(std::string path, ConnectionOptions options);
 
-  Status openSocket();           // connect + handshake on the calling thread
+  Status openSocket();  // connect + handshake on the calling thread
   void readerLoop();
   void deliveryLoop();
   void handleMessage(Message&& message);

@@ -59,7 +59,8 @@ Status FakeConnection::apply(const FlowMod& mod, std::vector<Flow>& table) {
     table.push_back(added);
     return okStatus();
   }
-  const bool strict = mod.command == FlowMod::kModifyStrict || mod.command == FlowMod::kDeleteStrict;
+  const bool strict =
+      mod.command == FlowMod::kModifyStrict || mod.command == FlowMod::kDeleteStrict;
   auto selected = [&](const Flow& existing) {
     if (t != kTableAll && existing.table != t) return false;
     if ((existing.cookie & mod.cookie_mask) != (f.cookie & mod.cookie_mask)) return false;

@@ -30,7 +30,7 @@ class FakeConnection : public Connection {
   std::vector<GroupMod> groups() const;
   std::vector<PacketOut> packetOuts() const;
   size_t bundleCount() const;
-  void failNext(Status status);      // the next bundle/send/groupMod/packetOut fails, unchanged
+  void failNext(Status status);  // the next bundle/send/groupMod/packetOut fails, unchanged
   void setConnected(bool connected);
   void injectPacketIn(const PacketIn& packet_in);  // calls the handler synchronously
   void simulateReconnect();  // clears flows and groups (like a vswitchd restart), calls handler

@@ -39,8 +39,22 @@ constexpr std::array<FieldInfo, static_cast<size_t>(Field::kCount)> kFields = {{
     {Field::kCtState, kNxmNx, 105, 4, 32, "ct_state", "NXM_NX_CT_STATE"},
     {Field::kCtZone, kNxmNx, 106, 2, 16, "ct_zone", "NXM_NX_CT_ZONE"},
     {Field::kCtMark, kNxmNx, 107, 4, 32, "ct_mark", "NXM_NX_CT_MARK"},
-    REG(0), REG(1), REG(2), REG(3), REG(4), REG(5), REG(6), REG(7),
-    REG(8), REG(9), REG(10), REG(11), REG(12), REG(13), REG(14), REG(15),
+    REG(0),
+    REG(1),
+    REG(2),
+    REG(3),
+    REG(4),
+    REG(5),
+    REG(6),
+    REG(7),
+    REG(8),
+    REG(9),
+    REG(10),
+    REG(11),
+    REG(12),
+    REG(13),
+    REG(14),
+    REG(15),
     {Field::kMetadata, kOxmBasic, 2, 8, 64, "metadata", "OXM_OF_METADATA"},
     {Field::kConjId, kNxmNx, 37, 4, 32, "conj_id", "NXM_NX_CONJ_ID"},
 }};
@@ -53,12 +67,12 @@ struct Alias {
   Field field;
 };
 constexpr Alias kAliases[] = {
-    {kNxmOf, 1, Field::kEthDst},     {kNxmOf, 2, Field::kEthSrc},   {kNxmOf, 3, Field::kEthType},
-    {kNxmOf, 6, Field::kIpProto},    {kNxmOf, 7, Field::kIpv4Src},  {kNxmOf, 8, Field::kIpv4Dst},
-    {kNxmOf, 9, Field::kTcpSrc},     {kNxmOf, 10, Field::kTcpDst},  {kNxmOf, 11, Field::kUdpSrc},
-    {kNxmOf, 12, Field::kUdpDst},    {kNxmOf, 13, Field::kIcmpType}, {kNxmOf, 14, Field::kIcmpCode},
-    {kNxmOf, 15, Field::kArpOp},     {kNxmOf, 16, Field::kArpSpa},  {kNxmOf, 17, Field::kArpTpa},
-    {kNxmNx, 16, Field::kTunId},     {kNxmNx, 17, Field::kArpSha},  {kNxmNx, 18, Field::kArpTha},
+    {kNxmOf, 1, Field::kEthDst},  {kNxmOf, 2, Field::kEthSrc},    {kNxmOf, 3, Field::kEthType},
+    {kNxmOf, 6, Field::kIpProto}, {kNxmOf, 7, Field::kIpv4Src},   {kNxmOf, 8, Field::kIpv4Dst},
+    {kNxmOf, 9, Field::kTcpSrc},  {kNxmOf, 10, Field::kTcpDst},   {kNxmOf, 11, Field::kUdpSrc},
+    {kNxmOf, 12, Field::kUdpDst}, {kNxmOf, 13, Field::kIcmpType}, {kNxmOf, 14, Field::kIcmpCode},
+    {kNxmOf, 15, Field::kArpOp},  {kNxmOf, 16, Field::kArpSpa},   {kNxmOf, 17, Field::kArpTpa},
+    {kNxmNx, 16, Field::kTunId},  {kNxmNx, 17, Field::kArpSha},   {kNxmNx, 18, Field::kArpTha},
 };
 
 }  // namespace

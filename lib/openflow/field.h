@@ -36,8 +36,22 @@ enum class Field : uint8_t {
   kCtState,
   kCtZone,
   kCtMark,
-  kReg0, kReg1, kReg2, kReg3, kReg4, kReg5, kReg6, kReg7,
-  kReg8, kReg9, kReg10, kReg11, kReg12, kReg13, kReg14, kReg15,
+  kReg0,
+  kReg1,
+  kReg2,
+  kReg3,
+  kReg4,
+  kReg5,
+  kReg6,
+  kReg7,
+  kReg8,
+  kReg9,
+  kReg10,
+  kReg11,
+  kReg12,
+  kReg13,
+  kReg14,
+  kReg15,
   kMetadata,
   kConjId,
   kCount,
@@ -47,10 +61,10 @@ inline Field regField(int n) { return static_cast<Field>(static_cast<int>(Field:
 
 struct FieldInfo {
   Field field;
-  uint16_t oxm_class;     // 0x0000 NXM_OF, 0x0001 NXM_NX, 0x8000 OPENFLOW_BASIC
+  uint16_t oxm_class;  // 0x0000 NXM_OF, 0x0001 NXM_NX, 0x8000 OPENFLOW_BASIC
   uint8_t oxm_field;
-  uint8_t width;          // bytes on the wire
-  uint16_t n_bits;        // significant bits (vlan_vid: 13, in_port 32 ...)
+  uint8_t width;              // bytes on the wire
+  uint16_t n_bits;            // significant bits (vlan_vid: 13, in_port 32 ...)
   std::string_view name;      // ovs-ofctl name in matches/set_field ("eth_src", "reg0")
   std::string_view nxm_name;  // name printed in move/load subfields ("NXM_OF_ETH_SRC")
 };

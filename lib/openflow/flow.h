@@ -18,7 +18,7 @@ struct Flow {
   uint16_t priority = kDefaultPriority;
   uint64_t cookie = 0;
   Match match;
-  std::vector<Action> actions;       // apply-actions; empty with no goto = drop
+  std::vector<Action> actions;  // apply-actions; empty with no goto = drop
   std::optional<uint8_t> goto_table;
   uint16_t idle_timeout = 0;
   uint16_t hard_timeout = 0;
@@ -33,7 +33,13 @@ inline constexpr uint16_t kFlowNoPacketCounts = 1 << 3;
 inline constexpr uint16_t kFlowNoByteCounts = 1 << 4;
 
 struct FlowMod {
-  enum Command : uint8_t { kAdd = 0, kModify = 1, kModifyStrict = 2, kDelete = 3, kDeleteStrict = 4 };
+  enum Command : uint8_t {
+    kAdd = 0,
+    kModify = 1,
+    kModifyStrict = 2,
+    kDelete = 3,
+    kDeleteStrict = 4
+  };
   Command command = kAdd;
   Flow flow;
   uint64_t cookie_mask = 0;  // modify/delete: only flows whose cookie matches under this mask

@@ -34,14 +34,29 @@ enum class Style { kHex, kDecimal, kMac, kIpv4, kPort };
 
 Style styleOf(Field f) {
   switch (f) {
-    case Field::kEthSrc: case Field::kEthDst: case Field::kArpSha: case Field::kArpTha:
+    case Field::kEthSrc:
+    case Field::kEthDst:
+    case Field::kArpSha:
+    case Field::kArpTha:
       return Style::kMac;
-    case Field::kIpv4Src: case Field::kIpv4Dst: case Field::kArpSpa: case Field::kArpTpa:
-    case Field::kTunIpv4Src: case Field::kTunIpv4Dst:
+    case Field::kIpv4Src:
+    case Field::kIpv4Dst:
+    case Field::kArpSpa:
+    case Field::kArpTpa:
+    case Field::kTunIpv4Src:
+    case Field::kTunIpv4Dst:
       return Style::kIpv4;
-    case Field::kVlanVid: case Field::kIpProto: case Field::kTcpSrc: case Field::kTcpDst:
-    case Field::kUdpSrc: case Field::kUdpDst: case Field::kIcmpType: case Field::kIcmpCode:
-    case Field::kArpOp: case Field::kCtZone: case Field::kConjId:
+    case Field::kVlanVid:
+    case Field::kIpProto:
+    case Field::kTcpSrc:
+    case Field::kTcpDst:
+    case Field::kUdpSrc:
+    case Field::kUdpDst:
+    case Field::kIcmpType:
+    case Field::kIcmpCode:
+    case Field::kArpOp:
+    case Field::kCtZone:
+    case Field::kConjId:
       return Style::kDecimal;
     case Field::kInPort:
       return Style::kPort;
@@ -52,28 +67,41 @@ Style styleOf(Field f) {
 
 std::string portName(uint32_t port) {
   switch (port) {
-    case kPortInPort: return "IN_PORT";
-    case kPortTable: return "TABLE";
-    case kPortNormal: return "NORMAL";
-    case kPortFlood: return "FLOOD";
-    case kPortAll: return "ALL";
-    case kPortController: return "CONTROLLER";
-    case kPortLocal: return "LOCAL";
-    case kPortAny: return "ANY";
-    default: return std::to_string(port);
+    case kPortInPort:
+      return "IN_PORT";
+    case kPortTable:
+      return "TABLE";
+    case kPortNormal:
+      return "NORMAL";
+    case kPortFlood:
+      return "FLOOD";
+    case kPortAll:
+      return "ALL";
+    case kPortController:
+      return "CONTROLLER";
+    case kPortLocal:
+      return "LOCAL";
+    case kPortAny:
+      return "ANY";
+    default:
+      return std::to_string(port);
   }
 }
 
 // A field value as OVS's mf_format prints it.
 std::string formatValue(Field f, uint64_t value, std::optional<uint64_t> mask) {
   switch (styleOf(f)) {
-    case Style::kMac: return macMasked(value, mask);
-    case Style::kIpv4: return ipv4Masked(static_cast<uint32_t>(value), mask);
-    case Style::kPort: return portName(static_cast<uint32_t>(value));
+    case Style::kMac:
+      return macMasked(value, mask);
+    case Style::kIpv4:
+      return ipv4Masked(static_cast<uint32_t>(value), mask);
+    case Style::kPort:
+      return portName(static_cast<uint32_t>(value));
     case Style::kDecimal:
       if (!mask) return std::to_string(value);
       return hex(value) + "/" + hex(*mask);
-    case Style::kHex: break;
+    case Style::kHex:
+      break;
   }
   return mask ? hex(value) + "/" + hex(*mask) : hex(value);
 }
@@ -121,8 +149,8 @@ std::string controllerText(const Controller& a) {
   if (a.userdata.empty() && !a.pause && a.reason == PacketInReason::kAction) {
     return "CONTROLLER:" + std::to_string(a.max_len);
   }
-  static const char* kReasons[] = {"no_match", "action", "invalid_ttl", "action_set", "group",
-                                   "packet_out"};
+  static const char* kReasons[] = {"no_match",   "action", "invalid_ttl",
+                                   "action_set", "group",  "packet_out"};
   std::string s;
   if (a.reason != PacketInReason::kAction) {
     auto r = static_cast<size_t>(a.reason);
@@ -195,8 +223,8 @@ std::string formatAction(const Action& action) {
         } else if constexpr (std::is_same_v<T, Ct>) {
           return ctText(a);
         } else if constexpr (std::is_same_v<T, Conjunction>) {
-          return "conjunction(" + std::to_string(a.id) + "," + std::to_string(a.clause + 1) +
-                 "/" + std::to_string(a.n_clauses) + ")";
+          return "conjunction(" + std::to_string(a.id) + "," + std::to_string(a.clause + 1) + "/" +
+                 std::to_string(a.n_clauses) + ")";
         } else {
           return "dec_ttl";
         }

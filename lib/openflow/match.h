@@ -82,11 +82,11 @@ struct Match {
 };
 
 // Helpers for the common prerequisites.
-Match ipv4Match();                 // eth_type=0x0800
-Match arpMatch();                  // eth_type=0x0806
-Match tcpMatch();                  // ip + ip_proto=6
-Match udpMatch();                  // ip + ip_proto=17
-Match icmpMatch();                 // ip + ip_proto=1
+Match ipv4Match();  // eth_type=0x0800
+Match arpMatch();   // eth_type=0x0806
+Match tcpMatch();   // ip + ip_proto=6
+Match udpMatch();   // ip + ip_proto=17
+Match icmpMatch();  // ip + ip_proto=1
 
 // The match in ovs-ofctl's syntax, e.g. "ip,in_port=1,nw_src=10.0.0.0/24" ("" when empty).
 std::string formatMatch(const Match& match);

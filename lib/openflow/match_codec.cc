@@ -93,34 +93,62 @@ std::vector<FieldValue> matchFields(const Match& m) {
 
 Status setMatchField(Match& m, const FieldValue& fv) {
   switch (fv.field) {
-    case Field::kInPort: return set(m.in_port, fv);
-    case Field::kEthSrc: return set(m.eth_src, fv);
-    case Field::kEthDst: return set(m.eth_dst, fv);
-    case Field::kEthType: return set(m.eth_type, fv);
-    case Field::kVlanVid: return set(m.vlan_vid, fv);
-    case Field::kIpProto: return set(m.ip_proto, fv);
-    case Field::kIpv4Src: return set(m.ipv4_src, fv);
-    case Field::kIpv4Dst: return set(m.ipv4_dst, fv);
-    case Field::kTcpSrc: return set(m.tcp_src, fv);
-    case Field::kTcpDst: return set(m.tcp_dst, fv);
-    case Field::kUdpSrc: return set(m.udp_src, fv);
-    case Field::kUdpDst: return set(m.udp_dst, fv);
-    case Field::kIcmpType: return set(m.icmp_type, fv);
-    case Field::kIcmpCode: return set(m.icmp_code, fv);
-    case Field::kArpOp: return set(m.arp_op, fv);
-    case Field::kArpSpa: return set(m.arp_spa, fv);
-    case Field::kArpTpa: return set(m.arp_tpa, fv);
-    case Field::kArpSha: return set(m.arp_sha, fv);
-    case Field::kArpTha: return set(m.arp_tha, fv);
-    case Field::kTunId: return set(m.tun_id, fv);
-    case Field::kTunIpv4Src: return set(m.tun_ipv4_src, fv);
-    case Field::kTunIpv4Dst: return set(m.tun_ipv4_dst, fv);
-    case Field::kCtState: return set(m.ct_state, fv);
-    case Field::kCtZone: return set(m.ct_zone, fv);
-    case Field::kCtMark: return set(m.ct_mark, fv);
-    case Field::kMetadata: return set(m.metadata, fv);
-    case Field::kConjId: return set(m.conj_id, fv);
-    default: break;
+    case Field::kInPort:
+      return set(m.in_port, fv);
+    case Field::kEthSrc:
+      return set(m.eth_src, fv);
+    case Field::kEthDst:
+      return set(m.eth_dst, fv);
+    case Field::kEthType:
+      return set(m.eth_type, fv);
+    case Field::kVlanVid:
+      return set(m.vlan_vid, fv);
+    case Field::kIpProto:
+      return set(m.ip_proto, fv);
+    case Field::kIpv4Src:
+      return set(m.ipv4_src, fv);
+    case Field::kIpv4Dst:
+      return set(m.ipv4_dst, fv);
+    case Field::kTcpSrc:
+      return set(m.tcp_src, fv);
+    case Field::kTcpDst:
+      return set(m.tcp_dst, fv);
+    case Field::kUdpSrc:
+      return set(m.udp_src, fv);
+    case Field::kUdpDst:
+      return set(m.udp_dst, fv);
+    case Field::kIcmpType:
+      return set(m.icmp_type, fv);
+    case Field::kIcmpCode:
+      return set(m.icmp_code, fv);
+    case Field::kArpOp:
+      return set(m.arp_op, fv);
+    case Field::kArpSpa:
+      return set(m.arp_spa, fv);
+    case Field::kArpTpa:
+      return set(m.arp_tpa, fv);
+    case Field::kArpSha:
+      return set(m.arp_sha, fv);
+    case Field::kArpTha:
+      return set(m.arp_tha, fv);
+    case Field::kTunId:
+      return set(m.tun_id, fv);
+    case Field::kTunIpv4Src:
+      return set(m.tun_ipv4_src, fv);
+    case Field::kTunIpv4Dst:
+      return set(m.tun_ipv4_dst, fv);
+    case Field::kCtState:
+      return set(m.ct_state, fv);
+    case Field::kCtZone:
+      return set(m.ct_zone, fv);
+    case Field::kCtMark:
+      return set(m.ct_mark, fv);
+    case Field::kMetadata:
+      return set(m.metadata, fv);
+    case Field::kConjId:
+      return set(m.conj_id, fv);
+    default:
+      break;
   }
   int reg = static_cast<int>(fv.field) - static_cast<int>(Field::kReg0);
   if (reg >= 0 && reg < 16) return set(m.reg[reg], fv);
@@ -220,7 +248,8 @@ StatusOr<Match> decodeMatch(wire::Reader& r) {
   uint16_t type = r.u16();
   uint16_t length = r.u16();
   if (!r.ok() || length < 4) return wire::truncated("match");
-  if (type != 1) return invalidArgumentError("match is not OXM (type " + std::to_string(type) + ")");
+  if (type != 1)
+    return invalidArgumentError("match is not OXM (type " + std::to_string(type) + ")");
   wire::Reader fields = r.sub(length - 4);
   r.skip((8 - length % 8) % 8);
   if (!r.ok()) return wire::truncated("match");

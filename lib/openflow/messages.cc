@@ -21,16 +21,35 @@ constexpr uint16_t kMultipartReplyMore = 1;
 constexpr uint32_t kAny = 0xffffffff;
 
 enum MsgType : uint8_t {
-  kHello = 0, kError = 1, kEchoRequest = 2, kEchoReply = 3, kExperimenter = 4,
-  kFeaturesRequest = 5, kFeaturesReply = 6, kSetConfig = 9, kPacketInMsg = 10,
-  kPacketOutMsg = 13, kFlowModMsg = 14, kGroupModMsg = 15, kMultipartRequest = 18,
-  kMultipartReply = 19, kBarrierRequest = 20, kBarrierReply = 21, kBundleControlMsg = 33,
+  kHello = 0,
+  kError = 1,
+  kEchoRequest = 2,
+  kEchoReply = 3,
+  kExperimenter = 4,
+  kFeaturesRequest = 5,
+  kFeaturesReply = 6,
+  kSetConfig = 9,
+  kPacketInMsg = 10,
+  kPacketOutMsg = 13,
+  kFlowModMsg = 14,
+  kGroupModMsg = 15,
+  kMultipartRequest = 18,
+  kMultipartReply = 19,
+  kBarrierRequest = 20,
+  kBarrierReply = 21,
+  kBundleControlMsg = 33,
   kBundleAddMsg = 34,
 };
 
 enum PacketIn2Prop : uint16_t {
-  kPinPacket = 0, kPinFullLen = 1, kPinBufferId = 2, kPinTableId = 3, kPinCookie = 4,
-  kPinReason = 5, kPinMetadata = 6, kPinUserdata = 7,
+  kPinPacket = 0,
+  kPinFullLen = 1,
+  kPinBufferId = 2,
+  kPinTableId = 3,
+  kPinCookie = 4,
+  kPinReason = 5,
+  kPinMetadata = 6,
+  kPinUserdata = 7,
 };
 
 // Writes the 8-byte header; the length is patched by finishMessage().
@@ -87,8 +106,8 @@ StatusOr<FlowMod> decodeFlowModBody(Reader& r) {
   fm.command = static_cast<FlowMod::Command>(command);
   fm.flow.table = table;
   ASSIGN_OR_RETURN(fm.flow.match, codec::decodeMatch(r));
-  RETURN_IF_ERROR(codec::decodeInstructions(r.sub(r.remaining()), fm.flow.actions,
-                                            fm.flow.goto_table));
+  RETURN_IF_ERROR(
+      codec::decodeInstructions(r.sub(r.remaining()), fm.flow.actions, fm.flow.goto_table));
   return fm;
 }
 
@@ -178,7 +197,8 @@ void encodePacketIn2(Writer& w, const PacketIn& p) {
   });
   prop(kPinReason, [&] { w.u8(static_cast<uint8_t>(p.reason)); });
   prop(kPinMetadata, [&] {
-    for (const auto& fv : codec::matchFields(p.match)) codec::encodeOxm(w, fv.field, fv.value, fv.mask);
+    for (const auto& fv : codec::matchFields(p.match))
+      codec::encodeOxm(w, fv.field, fv.value, fv.mask);
   });
   if (!p.userdata.empty()) prop(kPinUserdata, [&] { w.bytes(p.userdata); });
 }
@@ -194,14 +214,29 @@ StatusOr<PacketIn> decodePacketIn2(Reader& r) {
     r.skip(std::min<size_t>((8 - len % 8) % 8, r.remaining()));
     if (!r.ok()) return wire::truncated("packet-in property");
     switch (type) {
-      case kPinPacket: p.data = body.rest(); break;
-      case kPinFullLen: p.total_len = body.u32(), have_full_len = true; break;
-      case kPinTableId: p.table_id = body.u8(); break;
-      case kPinCookie: body.skip(4), p.cookie = body.u64(); break;
-      case kPinReason: p.reason = static_cast<PacketInReason>(body.u8()); break;
-      case kPinMetadata: RETURN_IF_ERROR(codec::decodeOxmList(body, p.match)); break;
-      case kPinUserdata: p.userdata = body.rest(); break;
-      default: break;  // buffer id, continuation: not used
+      case kPinPacket:
+        p.data = body.rest();
+        break;
+      case kPinFullLen:
+        p.total_len = body.u32(), have_full_len = true;
+        break;
+      case kPinTableId:
+        p.table_id = body.u8();
+        break;
+      case kPinCookie:
+        body.skip(4), p.cookie = body.u64();
+        break;
+      case kPinReason:
+        p.reason = static_cast<PacketInReason>(body.u8());
+        break;
+      case kPinMetadata:
+        RETURN_IF_ERROR(codec::decodeOxmList(body, p.match));
+        break;
+      case kPinUserdata:
+        p.userdata = body.rest();
+        break;
+      default:
+        break;  // buffer id, continuation: not used
     }
     if (!body.ok()) return wire::truncated("packet-in property");
   }
@@ -449,10 +484,14 @@ StatusOr<MessageBody> decodeBody(uint8_t type, uint32_t xid, Reader& r) {
       e.data = r.rest();
       return MessageBody(std::move(e));
     }
-    case kEchoRequest: return MessageBody(EchoRequest{r.rest()});
-    case kEchoReply: return MessageBody(EchoReply{r.rest()});
-    case kExperimenter: return decodeExperimenter(r);
-    case kFeaturesRequest: return MessageBody(FeaturesRequest{});
+    case kEchoRequest:
+      return MessageBody(EchoRequest{r.rest()});
+    case kEchoReply:
+      return MessageBody(EchoReply{r.rest()});
+    case kExperimenter:
+      return decodeExperimenter(r);
+    case kFeaturesRequest:
+      return MessageBody(FeaturesRequest{});
     case kFeaturesReply: {
       FeaturesReply f;
       f.datapath_id = r.u64();
@@ -496,10 +535,14 @@ StatusOr<MessageBody> decodeBody(uint8_t type, uint32_t xid, Reader& r) {
       ASSIGN_OR_RETURN(GroupMod g, decodeGroupMod(r));
       return MessageBody(std::move(g));
     }
-    case kMultipartRequest: return decodeMultipart(r, false);
-    case kMultipartReply: return decodeMultipart(r, true);
-    case kBarrierRequest: return MessageBody(BarrierRequest{});
-    case kBarrierReply: return MessageBody(BarrierReply{});
+    case kMultipartRequest:
+      return decodeMultipart(r, false);
+    case kMultipartReply:
+      return decodeMultipart(r, true);
+    case kBarrierRequest:
+      return MessageBody(BarrierRequest{});
+    case kBarrierReply:
+      return MessageBody(BarrierReply{});
     case kBundleControlMsg: {
       BundleControl b;
       b.bundle_id = r.u32();
@@ -518,7 +561,8 @@ StatusOr<MessageBody> decodeBody(uint8_t type, uint32_t xid, Reader& r) {
       if (!r.ok()) return wire::truncated("bundle add");
       auto rest = r.take(r.remaining());
       size_t inner_len = messageLength(rest);
-      if (inner_len < kOfpHeaderLen || inner_len > rest.size()) return wire::truncated("bundle add");
+      if (inner_len < kOfpHeaderLen || inner_len > rest.size())
+        return wire::truncated("bundle add");
       ASSIGN_OR_RETURN(Message inner, decode(rest.first(inner_len)));
       auto* fm = std::get_if<FlowMod>(&inner.body);
       if (!fm) return invalidArgumentError("bundle add carries a message other than flow_mod");

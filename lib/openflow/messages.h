@@ -72,8 +72,14 @@ std::string errorText(const Error& error);
 
 struct BundleControl {
   enum Type : uint16_t {
-    kOpenRequest = 0, kOpenReply = 1, kCloseRequest = 2, kCloseReply = 3,
-    kCommitRequest = 4, kCommitReply = 5, kDiscardRequest = 6, kDiscardReply = 7,
+    kOpenRequest = 0,
+    kOpenReply = 1,
+    kCloseRequest = 2,
+    kCloseReply = 3,
+    kCommitRequest = 4,
+    kCommitReply = 5,
+    kDiscardRequest = 6,
+    kDiscardReply = 7,
   };
   uint32_t bundle_id = 0;
   Type type = kOpenRequest;
@@ -111,7 +117,7 @@ inline constexpr uint32_t kGroupAll = 0xfffffffc;
 struct PacketOut {
   uint32_t in_port = 0xfffffffd;  // OFPP_CONTROLLER
   std::vector<Action> actions;
-  std::vector<uint8_t> data;      // the whole frame (no buffering)
+  std::vector<uint8_t> data;  // the whole frame (no buffering)
   bool operator==(const PacketOut&) const = default;
 };
 
@@ -120,7 +126,7 @@ struct PacketIn {
   uint8_t table_id = 0;
   uint64_t cookie = 0;
   PacketInReason reason = PacketInReason::kNoMatch;
-  Match match;                    // pipeline metadata: in_port, regs, metadata, tun_id ...
+  Match match;  // pipeline metadata: in_port, regs, metadata, tun_id ...
   uint32_t total_len = 0;
   std::vector<uint8_t> data;
   std::vector<uint8_t> userdata;  // controller(userdata=...)
@@ -149,11 +155,10 @@ struct Unknown {
   bool operator==(const Unknown&) const = default;
 };
 
-using MessageBody =
-    std::variant<Hello, EchoRequest, EchoReply, FeaturesRequest, FeaturesReply, BarrierRequest,
-                 BarrierReply, SetConfig, SetPacketInFormat, Error, FlowMod, BundleControl,
-                 BundleAdd, GroupMod, PacketOut, PacketIn, FlowStatsRequest, FlowStatsReply,
-                 Unknown>;
+using MessageBody = std::variant<Hello, EchoRequest, EchoReply, FeaturesRequest, FeaturesReply,
+                                 BarrierRequest, BarrierReply, SetConfig, SetPacketInFormat, Error,
+                                 FlowMod, BundleControl, BundleAdd, GroupMod, PacketOut, PacketIn,
+                                 FlowStatsRequest, FlowStatsReply, Unknown>;
 
 struct Message {
   uint32_t xid = 0;

@@ -46,8 +46,8 @@ struct BridgeRow {
 };
 
 StatusOr<BridgeRow> readBridge(OvsdbClient& client, const std::string& bridge) {
-  Json ops = Json::array(
-      {op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
+  Json ops =
+      Json::array({op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
   ASSIGN_OR_RETURN(Json result, client.transact(kDatabase, ops));
   const Json& rows = selectedRows(result, 0);
   BridgeRow row;
@@ -124,8 +124,7 @@ StatusOr<std::unique_ptr<BridgeClientImpl>> BridgeClientImpl::create(
     std::shared_ptr<OvsdbClient> client) {
   auto cache = std::make_shared<Cache>();
   cache->monitor_id = "alcor-bridge-client-" + std::to_string(++monitor_counter);
-  RETURN_IF_ERROR(client->monitor(kDatabase, cache->monitor_id,
-                                  bridge_ops::cacheMonitorRequests(),
+  RETURN_IF_ERROR(client->monitor(kDatabase, cache->monitor_id, bridge_ops::cacheMonitorRequests(),
                                   [cache](const MonitorEvent& e) { cache->apply(e); }));
   return std::unique_ptr<BridgeClientImpl>(new BridgeClientImpl(std::move(client), cache));
 }
@@ -162,8 +161,8 @@ Status BridgeClientImpl::addPorts(const std::string& bridge, const std::vector<P
     }
   }
   // Read the bridge and any existing port/interface of each name in one transaction.
-  Json reads = Json::array(
-      {op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
+  Json reads =
+      Json::array({op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
   for (const auto& p : ports) {
     reads.push_back(op::select("Port", Json::array({cond::nameIs(p.name)}), {"_uuid"}));
     reads.push_back(op::select("Interface", Json::array({cond::nameIs(p.name)}), {"_uuid"}));
@@ -185,16 +184,16 @@ Status BridgeClientImpl::addPorts(const std::string& bridge, const std::vector<P
     }
     existing[ports[i].name] = {port_uuid, value::uuidOf(iface_rows[0]["_uuid"])};
   }
-  auto result = client_->transact(kDatabase,
-                                  bridge_ops::addPortsOps(bridge, bridge_uuid, ports, existing));
+  auto result =
+      client_->transact(kDatabase, bridge_ops::addPortsOps(bridge, bridge_uuid, ports, existing));
   return result.ok() ? okStatus() : result.status().withContext("addPorts on " + bridge);
 }
 
 Status BridgeClientImpl::deletePorts(const std::string& bridge,
                                      const std::vector<std::string>& names) {
   if (names.empty()) return okStatus();
-  Json reads = Json::array(
-      {op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
+  Json reads =
+      Json::array({op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"_uuid", "ports"})});
   for (const auto& name : names) {
     reads.push_back(op::select("Port", Json::array({cond::nameIs(name)}), {"_uuid"}));
   }
@@ -217,12 +216,11 @@ Status BridgeClientImpl::deletePorts(const std::string& bridge,
 
 StatusOr<std::vector<PortInfo>> BridgeClientImpl::listPorts(
     const std::string& bridge, const std::map<std::string, std::string>& external_ids_filter) {
-  Json reads = Json::array(
-      {op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"ports"}),
-       op::select("Port", Json::array(), {"_uuid", "name", "interfaces"}),
-       op::select("Interface", Json::array(),
-                  {"_uuid", "name", "type", "options", "external_ids", "ofport", "error",
-                   "mac_in_use"})});
+  Json reads = Json::array({op::select("Bridge", Json::array({cond::nameIs(bridge)}), {"ports"}),
+                            op::select("Port", Json::array(), {"_uuid", "name", "interfaces"}),
+                            op::select("Interface", Json::array(),
+                                       {"_uuid", "name", "type", "options", "external_ids",
+                                        "ofport", "error", "mac_in_use"})});
   ASSIGN_OR_RETURN(Json read, client_->transact(kDatabase, reads));
   const Json& bridge_rows = selectedRows(read, 0);
   if (bridge_rows.empty()) return notFoundError("listPorts: no bridge " + bridge);
@@ -257,11 +255,11 @@ StatusOr<std::vector<PortInfo>> BridgeClientImpl::listPorts(
         if (m.is_string()) info.mac_in_use = m.get<std::string>();
       }
     }
-    bool match = std::all_of(external_ids_filter.begin(), external_ids_filter.end(),
-                             [&](const auto& kv) {
-                               auto it = info.external_ids.find(kv.first);
-                               return it != info.external_ids.end() && it->second == kv.second;
-                             });
+    bool match =
+        std::all_of(external_ids_filter.begin(), external_ids_filter.end(), [&](const auto& kv) {
+          auto it = info.external_ids.find(kv.first);
+          return it != info.external_ids.end() && it->second == kv.second;
+        });
     if (match) out.push_back(std::move(info));
   }
   std::sort(out.begin(), out.end(),
@@ -301,9 +299,8 @@ Status BridgeClientImpl::waitApplied(std::chrono::steady_clock::time_point deadl
   int64_t target = value::optionalInt(rows[0].value("next_cfg", Json())).value_or(0);
   std::unique_lock<std::mutex> l(cache_->mu);
   if (!cache_->changed.wait_until(l, deadline, [&] { return cache_->cur_cfg >= target; })) {
-    return deadlineExceededError("ovs-vswitchd has not applied next_cfg " +
-                                 std::to_string(target) + " (cur_cfg " +
-                                 std::to_string(cache_->cur_cfg) + ")");
+    return deadlineExceededError("ovs-vswitchd has not applied next_cfg " + std::to_string(target) +
+                                 " (cur_cfg " + std::to_string(cache_->cur_cfg) + ")");
   }
   return okStatus();
 }

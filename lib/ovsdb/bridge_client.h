@@ -53,7 +53,8 @@ class BridgeClient {
   virtual Status deletePorts(const std::string& bridge, const std::vector<std::string>& names) = 0;
   // Ports of `bridge` whose Interface external_ids contain every pair of the filter.
   virtual StatusOr<std::vector<PortInfo>> listPorts(
-      const std::string& bridge, const std::map<std::string, std::string>& external_ids_filter = {}) = 0;
+      const std::string& bridge,
+      const std::map<std::string, std::string>& external_ids_filter = {}) = 0;
   // Interface name → ofport once vswitchd assigned all of them. An interface in error (ofport
   // -1) fails with its error text; the deadline passing → DeadlineExceeded naming the missing.
   virtual StatusOr<std::map<std::string, int64_t>> waitForOfports(

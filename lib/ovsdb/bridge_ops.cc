@@ -48,11 +48,11 @@ Json createBridgeOps(const BridgeSpec& spec) {
 Json updateBridgeOps(const std::string& bridge_uuid, const BridgeSpec& spec) {
   Json where = Json::array({cond::uuidIs(bridge_uuid)});
   Json ops = Json::array();
-  ops.push_back(op::update(
-      "Bridge", where,
-      {{"datapath_type", spec.datapath_type},
-       {"fail_mode", spec.fail_mode.empty() ? value::emptySet() : Json(spec.fail_mode)},
-       {"protocols", value::stringSet(spec.protocols)}}));
+  ops.push_back(
+      op::update("Bridge", where,
+                 {{"datapath_type", spec.datapath_type},
+                  {"fail_mode", spec.fail_mode.empty() ? value::emptySet() : Json(spec.fail_mode)},
+                  {"protocols", value::stringSet(spec.protocols)}}));
   appendSetKeys(&ops, "Bridge", where, "other_config", spec.other_config);
   appendSetKeys(&ops, "Bridge", where, "external_ids", spec.external_ids);
   return ops;
@@ -77,8 +77,7 @@ Json addPortsOps(const std::string& bridge_name, const std::string& bridge_uuid,
                  const std::map<std::string, ExistingPort>& existing) {
   Json bridge_where = Json::array({cond::uuidIs(bridge_uuid)});
   Json ops = Json::array();
-  ops.push_back(op::wait("Bridge", bridge_where, {"name"},
-                         Json::array({{{"name", bridge_name}}})));
+  ops.push_back(op::wait("Bridge", bridge_where, {"name"}, Json::array({{{"name", bridge_name}}})));
   std::vector<Json> new_ports;
   for (size_t i = 0; i < ports.size(); ++i) {
     const PortSpec& spec = ports[i];
@@ -99,9 +98,9 @@ Json addPortsOps(const std::string& bridge_name, const std::string& bridge_uuid,
     new_ports.push_back(value::namedUuid(port_name));
   }
   if (!new_ports.empty()) {
-    ops.push_back(op::mutate(
-        "Bridge", bridge_where,
-        Json::array({mutation::insert("ports", value::set(std::move(new_ports)))})));
+    ops.push_back(
+        op::mutate("Bridge", bridge_where,
+                   Json::array({mutation::insert("ports", value::set(std::move(new_ports)))})));
   }
   return ops;
 }
@@ -114,14 +113,13 @@ Json deletePortsOps(const std::string& bridge_uuid, const std::vector<std::strin
 }
 
 Json bumpNextCfgOps() {
-  return Json::array({op::mutate(kRoot, Json::array(),
-                                 Json::array({mutation::add("next_cfg", 1)})),
+  return Json::array({op::mutate(kRoot, Json::array(), Json::array({mutation::add("next_cfg", 1)})),
                       op::select(kRoot, Json::array(), {"next_cfg"})});
 }
 
 Json flowRestoreWaitOps(bool on) {
-  Json mutations = Json::array(
-      {mutation::remove("other_config", value::stringSet({"flow-restore-wait"}))});
+  Json mutations =
+      Json::array({mutation::remove("other_config", value::stringSet({"flow-restore-wait"}))});
   if (on) {
     mutations.push_back(
         mutation::insert("other_config", value::map({{"flow-restore-wait", "true"}})));

@@ -120,11 +120,11 @@ StatusOr<std::vector<PortInfo>> FakeBridgeClient::listPorts(
   if (bit == bridges_.end()) return notFoundError("listPorts: no bridge " + bridge);
   std::vector<PortInfo> out;
   for (const auto& [name, p] : bit->second.ports) {
-    bool match = std::all_of(external_ids_filter.begin(), external_ids_filter.end(),
-                             [&](const auto& kv) {
-                               auto it = p.spec.external_ids.find(kv.first);
-                               return it != p.spec.external_ids.end() && it->second == kv.second;
-                             });
+    bool match =
+        std::all_of(external_ids_filter.begin(), external_ids_filter.end(), [&](const auto& kv) {
+          auto it = p.spec.external_ids.find(kv.first);
+          return it != p.spec.external_ids.end() && it->second == kv.second;
+        });
     if (!match) continue;
     PortInfo info;
     info.name = name;

@@ -26,8 +26,8 @@ Status JsonStreamSplitter::feed(std::string_view bytes, std::vector<nlohmann::js
       // Between values: only whitespace, then the start of an object or array.
       if (isJsonSpace(c)) continue;
       if (c != '{' && c != '[') {
-        return fail(invalidArgumentError("JSON-RPC stream: unexpected byte 0x" +
-                                         hexDump(&c, 1) + " between messages"));
+        return fail(invalidArgumentError("JSON-RPC stream: unexpected byte 0x" + hexDump(&c, 1) +
+                                         " between messages"));
       }
       depth_ = 1;
       start = i;

@@ -41,11 +41,11 @@ class JsonStreamSplitter {
 struct JsonRpcMessage {
   enum class Kind { kRequest, kNotification, kReply };
   Kind kind = Kind::kRequest;
-  std::string method;      // requests and notifications
-  nlohmann::json params;   // requests and notifications (an array)
-  nlohmann::json id;       // requests and replies
-  nlohmann::json result;   // replies
-  nlohmann::json error;    // replies: null when the call succeeded
+  std::string method;     // requests and notifications
+  nlohmann::json params;  // requests and notifications (an array)
+  nlohmann::json id;      // requests and replies
+  nlohmann::json result;  // replies
+  nlohmann::json error;   // replies: null when the call succeeded
 };
 
 // Checks the shape of a received value (an object with method+params+id, or result+error+id).

@@ -153,8 +153,7 @@ struct OvsdbClientImpl::State {
   // Without reconnection a lost connection is final, so there is nothing to wait for.
   bool waitConnected(Clock::time_point deadline) {
     std::unique_lock<std::mutex> l(mu);
-    return cv.wait_until(l, deadline,
-                         [&] { return connected || stopping || !can_reconnect; }) &&
+    return cv.wait_until(l, deadline, [&] { return connected || stopping || !can_reconnect; }) &&
            connected;
   }
 
@@ -237,8 +236,8 @@ struct OvsdbClientImpl::State {
           ALOG(Warn, Ovsdb) << "re-establishing monitor " << mon_id << ": " << reply.status();
         }
       };
-      out->emplace_back(req_id, makeJsonRpcRequest(m.method, Json::array({m.db, id, m.requests}),
-                                                   req_id));
+      out->emplace_back(req_id,
+                        makeJsonRpcRequest(m.method, Json::array({m.db, id, m.requests}), req_id));
     }
   }
 
@@ -372,8 +371,8 @@ struct OvsdbClientImpl::State {
     if (options.echo_interval.count() > 0) {
       auto idle = Clock::now() - last_rx;
       if (idle >= 2 * options.echo_interval) {
-        dropConnection("no message for " +
-                       std::to_string(2 * options.echo_interval.count()) + " ms");
+        dropConnection("no message for " + std::to_string(2 * options.echo_interval.count()) +
+                       " ms");
         return false;
       }
       if (idle >= options.echo_interval && !echo_outstanding) {

@@ -40,8 +40,8 @@ class OvsdbClient {
 
   // "monitor": `requests` is <monitor-requests> ({"Table": {"columns": [...]}, ...}). The callback
   // first gets the initial contents (initial=true) before this returns, then every update.
-  virtual Status monitor(const std::string& db, const std::string& monitor_id,
-                         const Json& requests, MonitorCallback callback) = 0;
+  virtual Status monitor(const std::string& db, const std::string& monitor_id, const Json& requests,
+                         MonitorCallback callback) = 0;
   // "monitor_cond": requests may carry "where" conditions; updates come as <table-updates2>.
   virtual Status monitorCond(const std::string& db, const std::string& monitor_id,
                              const Json& requests, MonitorCallback callback) = 0;

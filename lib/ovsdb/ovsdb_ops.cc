@@ -110,8 +110,8 @@ Json remove(const std::string& table, Json where) {
 
 Json wait(const std::string& table, Json where, std::vector<std::string> columns, Json rows,
           const std::string& until, int timeout_ms) {
-  return {{"op", "wait"},       {"table", table},        {"where", std::move(where)},
-          {"columns", columns}, {"until", until},        {"rows", std::move(rows)},
+  return {{"op", "wait"},         {"table", table}, {"where", std::move(where)},
+          {"columns", columns},   {"until", until}, {"rows", std::move(rows)},
           {"timeout", timeout_ms}};
 }
 

@@ -19,10 +19,10 @@ namespace alcor::ovsdb {
 using Json = nlohmann::json;
 
 namespace value {
-Json uuid(const std::string& uuid);            // ["uuid", "..."]
-Json namedUuid(const std::string& name);       // ["named-uuid", "..."]
-Json set(std::vector<Json> atoms);             // ["set", [...]]
-Json emptySet();                               // ["set", []] (an unset optional column)
+Json uuid(const std::string& uuid);       // ["uuid", "..."]
+Json namedUuid(const std::string& name);  // ["named-uuid", "..."]
+Json set(std::vector<Json> atoms);        // ["set", [...]]
+Json emptySet();                          // ["set", []] (an unset optional column)
 Json map(const std::map<std::string, std::string>& entries);  // ["map", [[k, v], ...]]
 Json stringSet(const std::vector<std::string>& strings);
 

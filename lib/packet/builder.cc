@@ -106,8 +106,7 @@ Bytes PacketBuilder::build() const {
   return frame;
 }
 
-Bytes buildDhcpReplyFrame(const DhcpMessage& reply, MacAddress server_mac,
-                          Ipv4Address server_ip) {
+Bytes buildDhcpReplyFrame(const DhcpMessage& reply, MacAddress server_mac, Ipv4Address server_ip) {
   bool nak = reply.message_type == DhcpMessageType::kNak;
   MacAddress dst_mac = reply.chaddr;
   Ipv4Address dst_ip = reply.yiaddr;

@@ -50,8 +50,7 @@ class PacketBuilder {
 // A DHCP reply from the server (server_mac/server_ip) addressed per RFC 2131 4.1: to the relay
 // (giaddr, port 67) if set; else to ciaddr if set (and not a NAK); else broadcast when the
 // client set the broadcast flag or it is a NAK; else unicast to yiaddr at chaddr.
-Bytes buildDhcpReplyFrame(const DhcpMessage& reply, MacAddress server_mac,
-                          Ipv4Address server_ip);
+Bytes buildDhcpReplyFrame(const DhcpMessage& reply, MacAddress server_mac, Ipv4Address server_ip);
 
 // An ARP reply from sender (the address being resolved) to the requester.
 Bytes buildArpReply(MacAddress sender_mac, Ipv4Address sender_ip, MacAddress target_mac,

@@ -31,8 +31,7 @@ uint16_t internetChecksum(ByteView bytes) {
   return acc.finish();
 }
 
-uint16_t transportChecksumV4(Ipv4Address src, Ipv4Address dst, uint8_t protocol,
-                             ByteView segment) {
+uint16_t transportChecksumV4(Ipv4Address src, Ipv4Address dst, uint8_t protocol, ByteView segment) {
   ChecksumAccumulator acc;
   acc.addU32(src.value());
   acc.addU32(dst.value());

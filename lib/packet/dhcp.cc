@@ -157,14 +157,22 @@ void putFixedString(ByteWriter& w, const std::string& s, size_t field) {
 
 const char* dhcpMessageTypeName(DhcpMessageType type) {
   switch (type) {
-    case DhcpMessageType::kDiscover: return "DHCPDISCOVER";
-    case DhcpMessageType::kOffer: return "DHCPOFFER";
-    case DhcpMessageType::kRequest: return "DHCPREQUEST";
-    case DhcpMessageType::kDecline: return "DHCPDECLINE";
-    case DhcpMessageType::kAck: return "DHCPACK";
-    case DhcpMessageType::kNak: return "DHCPNAK";
-    case DhcpMessageType::kRelease: return "DHCPRELEASE";
-    case DhcpMessageType::kInform: return "DHCPINFORM";
+    case DhcpMessageType::kDiscover:
+      return "DHCPDISCOVER";
+    case DhcpMessageType::kOffer:
+      return "DHCPOFFER";
+    case DhcpMessageType::kRequest:
+      return "DHCPREQUEST";
+    case DhcpMessageType::kDecline:
+      return "DHCPDECLINE";
+    case DhcpMessageType::kAck:
+      return "DHCPACK";
+    case DhcpMessageType::kNak:
+      return "DHCPNAK";
+    case DhcpMessageType::kRelease:
+      return "DHCPRELEASE";
+    case DhcpMessageType::kInform:
+      return "DHCPINFORM";
   }
   return "DHCP?";
 }
@@ -285,9 +293,7 @@ Bytes serializeDhcp(const DhcpMessage& m) {
   w.u32(kMagicCookie);
 
   auto put = [&](uint8_t code, const Bytes& data) { putOption(w, code, data); };
-  auto putText = [&](uint8_t code, const std::string& s) {
-    put(code, Bytes(s.begin(), s.end()));
-  };
+  auto putText = [&](uint8_t code, const std::string& s) { put(code, Bytes(s.begin(), s.end())); };
   if (m.message_type) put(opt::kMessageType, {static_cast<uint8_t>(*m.message_type)});
   if (m.server_id) put(opt::kServerId, u32Bytes(m.server_id->value()));
   if (m.requested_ip) put(opt::kRequestedIp, u32Bytes(m.requested_ip->value()));
@@ -299,7 +305,8 @@ Bytes serializeDhcp(const DhcpMessage& m) {
   if (!m.dns_servers.empty()) put(opt::kDnsServers, addressBytes(m.dns_servers));
   if (m.domain_name && !m.domain_name->empty()) putText(opt::kDomainName, *m.domain_name);
   if (m.host_name && !m.host_name->empty()) putText(opt::kHostName, *m.host_name);
-  if (m.mtu) put(opt::kInterfaceMtu, {static_cast<uint8_t>(*m.mtu >> 8), static_cast<uint8_t>(*m.mtu)});
+  if (m.mtu)
+    put(opt::kInterfaceMtu, {static_cast<uint8_t>(*m.mtu >> 8), static_cast<uint8_t>(*m.mtu)});
   if (!m.classless_routes.empty()) {
     put(opt::kClasslessStaticRoutes, encodeClasslessRoutes(m.classless_routes));
   }

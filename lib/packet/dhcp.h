@@ -84,22 +84,22 @@ struct DhcpMessage {
   std::string sname;  // NUL-terminated on the wire, at most 63 characters
   std::string file;   // at most 127 characters
 
-  std::optional<DhcpMessageType> message_type;  // 53
-  std::optional<Ipv4Address> requested_ip;      // 50
-  std::optional<Ipv4Address> server_id;         // 54
-  std::optional<uint32_t> lease_time;           // 51, seconds
-  std::optional<uint32_t> renewal_time;         // 58 (T1)
-  std::optional<uint32_t> rebinding_time;       // 59 (T2)
-  std::optional<Ipv4Address> subnet_mask;       // 1
-  std::vector<Ipv4Address> routers;             // 3
-  std::vector<Ipv4Address> dns_servers;         // 6
-  std::optional<std::string> domain_name;       // 15
-  std::optional<std::string> host_name;         // 12
-  std::optional<uint16_t> mtu;                  // 26
+  std::optional<DhcpMessageType> message_type;   // 53
+  std::optional<Ipv4Address> requested_ip;       // 50
+  std::optional<Ipv4Address> server_id;          // 54
+  std::optional<uint32_t> lease_time;            // 51, seconds
+  std::optional<uint32_t> renewal_time;          // 58 (T1)
+  std::optional<uint32_t> rebinding_time;        // 59 (T2)
+  std::optional<Ipv4Address> subnet_mask;        // 1
+  std::vector<Ipv4Address> routers;              // 3
+  std::vector<Ipv4Address> dns_servers;          // 6
+  std::optional<std::string> domain_name;        // 15
+  std::optional<std::string> host_name;          // 12
+  std::optional<uint16_t> mtu;                   // 26
   std::vector<ClasslessRoute> classless_routes;  // 121
-  std::vector<uint8_t> parameter_request_list;  // 55
-  std::optional<Bytes> client_id;               // 61 (type byte + id)
-  std::vector<DhcpOption> other_options;        // unknown codes, in wire order
+  std::vector<uint8_t> parameter_request_list;   // 55
+  std::optional<Bytes> client_id;                // 61 (type byte + id)
+  std::vector<DhcpOption> other_options;         // unknown codes, in wire order
 
   bool broadcast() const { return (flags & kDhcpBroadcastFlag) != 0; }
   bool requestsOption(uint8_t code) const;

@@ -131,8 +131,8 @@ StatusOr<ParsedUdp> parseUdp(ByteView segment) {
   return p;
 }
 
-void writeUdpV4(Bytes& out, Ipv4Address src, Ipv4Address dst, uint16_t src_port,
-                uint16_t dst_port, ByteView payload) {
+void writeUdpV4(Bytes& out, Ipv4Address src, Ipv4Address dst, uint16_t src_port, uint16_t dst_port,
+                ByteView payload) {
   size_t start = out.size();
   ByteWriter w(out);
   w.u16(src_port);

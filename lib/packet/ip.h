@@ -92,8 +92,8 @@ struct ParsedUdp {
 
 StatusOr<ParsedUdp> parseUdp(ByteView segment);
 // Full datagram with length and checksum filled in (checksum over the v4 pseudo header).
-void writeUdpV4(Bytes& out, Ipv4Address src, Ipv4Address dst, uint16_t src_port,
-                uint16_t dst_port, ByteView payload);
+void writeUdpV4(Bytes& out, Ipv4Address src, Ipv4Address dst, uint16_t src_port, uint16_t dst_port,
+                ByteView payload);
 // True when the checksum is absent (0) or verifies; `segment` = the whole UDP datagram.
 bool udpChecksumOkV4(Ipv4Address src, Ipv4Address dst, ByteView segment);
 
@@ -151,8 +151,7 @@ struct ParsedIcmp {
 };
 
 StatusOr<ParsedIcmp> parseIcmp(ByteView message);
-void writeIcmpEcho(Bytes& out, bool request, uint16_t identifier, uint16_t sequence,
-                   ByteView data);
+void writeIcmpEcho(Bytes& out, bool request, uint16_t identifier, uint16_t sequence, ByteView data);
 
 // ---- ICMPv6 neighbor discovery (RFC 4861) ----
 inline constexpr uint8_t kIcmpv6NeighborSolicitation = 135;
@@ -165,9 +164,9 @@ struct Icmpv6Message {
   bool checksum_ok = false;  // parse only
   // NS/NA only:
   Ipv6Bytes target{};
-  bool router = false;     // NA R flag
-  bool solicited = false;  // NA S flag
-  bool override_flag = false;  // NA O flag
+  bool router = false;                            // NA R flag
+  bool solicited = false;                         // NA S flag
+  bool override_flag = false;                     // NA O flag
   std::optional<MacAddress> source_link_address;  // option 1
   std::optional<MacAddress> target_link_address;  // option 2
   bool isNeighborDiscovery() const {

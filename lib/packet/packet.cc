@@ -24,11 +24,16 @@ std::string addressText(const Ipv6Bytes& b, bool v6) {
 
 const char* protocolName(uint8_t p) {
   switch (p) {
-    case kIpProtoTcp: return "tcp";
-    case kIpProtoUdp: return "udp";
-    case kIpProtoIcmp: return "icmp";
-    case kIpProtoIcmpv6: return "icmpv6";
-    default: return nullptr;
+    case kIpProtoTcp:
+      return "tcp";
+    case kIpProtoUdp:
+      return "udp";
+    case kIpProtoIcmp:
+      return "icmp";
+    case kIpProtoIcmpv6:
+      return "icmpv6";
+    default:
+      return nullptr;
   }
 }
 
@@ -142,9 +147,8 @@ StatusOr<ParsedPacket> parsePacket(ByteView frame) {
       } else if (ip.header.next_header == kIpProtoUdp) {
         ASSIGN_OR_RETURN(ParsedUdp udp, parseUdp(ip.payload));
         p.udp = udp.header;
-        p.udp_checksum_ok =
-            transportChecksumV6(ip.header.src, ip.header.dst, kIpProtoUdp,
-                                ip.payload.first(udp.header.length)) == 0;
+        p.udp_checksum_ok = transportChecksumV6(ip.header.src, ip.header.dst, kIpProtoUdp,
+                                                ip.payload.first(udp.header.length)) == 0;
         setPayload(p, frame, udp.payload);
       } else if (ip.header.next_header == kIpProtoTcp) {
         ASSIGN_OR_RETURN(ParsedTcp tcp, parseTcp(ip.payload));

@@ -164,7 +164,9 @@ class RestControllerClient : public ControllerClient {
       c->set_connection_timeout(connect_ms_ / 1000, (connect_ms_ % 1000) * 1000);
       c->set_read_timeout(request_ms_ / 1000, (request_ms_ % 1000) * 1000);
       c->set_write_timeout(request_ms_ / 1000, (request_ms_ % 1000) * 1000);
-      c->set_keep_alive(true);
+      // No keep-alive: the controller closes idle connections, and reusing one it has just
+      // closed fails the request mid-read ("controller unreachable (Read)") under load.
+      c->set_keep_alive(false);
       owner = this;
     }
     return *c;

@@ -68,7 +68,8 @@ Status DataplaneImpl::readInstalledLocked() {
   groups_unknown_ = true;
   for (auto& f : flows) {
     if (!isAgentCookie(f.cookie)) continue;
-    // Zeta direct paths live by their idle timeout, outside the desired state (zeta/direct_paths.h).
+    // Zeta direct paths live by their idle timeout, outside the desired state
+    // (zeta/direct_paths.h).
     if (pipeline::cookieCategory(f.cookie) == pipeline::CookieCategory::kDirectPath) continue;
     // Counters and timeouts are not part of the desired state.
     f.idle_timeout = f.hard_timeout = 0;
@@ -120,8 +121,8 @@ Status DataplaneImpl::programLocked() {
     if (!s.ok()) {
       ++stats_.failures;
       dirty_ = true;
-      ALOG(Error, Pipeline) << "bundle of " << mods.size() << " flow mod(s) failed: "
-                            << s.message();
+      ALOG(Error, Pipeline) << "bundle of " << mods.size()
+                            << " flow mod(s) failed: " << s.message();
       return s;
     }
     ++stats_.bundles;
@@ -190,8 +191,8 @@ void DataplaneImpl::read(const std::function<void(const NetworkState&)>& reader)
   reader(state_);
 }
 
-std::set<std::string> DataplaneImpl::waitForPorts(
-    const std::set<std::string>& port_ids, std::chrono::steady_clock::time_point deadline) {
+std::set<std::string> DataplaneImpl::waitForPorts(const std::set<std::string>& port_ids,
+                                                  std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   auto ready = [&] {
     std::set<std::string> out;

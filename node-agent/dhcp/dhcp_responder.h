@@ -23,8 +23,7 @@ struct DhcpOptions {
 // The reply to `request` from port `port_id`, or nullopt when nothing must be sent (RELEASE,
 // DECLINE, a port without a DHCP entry, a subnet without DHCP).
 std::optional<packet::DhcpMessage> answerDhcp(const packet::DhcpMessage& request,
-                                              const NetworkState& state,
-                                              const std::string& port_id,
+                                              const NetworkState& state, const std::string& port_id,
                                               const DhcpOptions& options);
 
 class DhcpResponder {

@@ -14,8 +14,7 @@ int runProbe(const std::string& which, const std::string& cni_socket) {
     std::cerr << "--probe must be live or ready\n";
     return 2;
   }
-  auto channel =
-      grpc::CreateChannel("unix://" + cni_socket, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel("unix://" + cni_socket, grpc::InsecureChannelCredentials());
   if (which == "live") {
     bool up = channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(3));
     if (!up) std::cerr << "alcor-agent does not answer on " << cni_socket << "\n";

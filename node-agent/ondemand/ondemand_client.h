@@ -35,8 +35,7 @@ class FakeOnDemandClient : public OnDemandClient {
  public:
   using Responder = std::function<StatusOr<schema::HostRequestReply>(const schema::HostRequest&)>;
 
-  StatusOr<schema::HostRequestReply> requestGoalStates(
-      const schema::HostRequest& request) override;
+  StatusOr<schema::HostRequestReply> requestGoalStates(const schema::HostRequest& request) override;
 
   void setResponder(Responder responder);
   std::vector<schema::HostRequest> requests() const;

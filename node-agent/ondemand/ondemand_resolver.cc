@@ -54,10 +54,18 @@ void fillStateRequest(const OnDemandQuery& q, const std::string& request_id,
   out.set_destination_port(q.destination_port);
   out.set_ethertype(schema::IPV4);
   switch (q.ip_protocol) {
-    case 6: out.set_protocol(schema::TCP); break;
-    case 17: out.set_protocol(schema::UDP); break;
-    case 1: out.set_protocol(schema::ICMP); break;
-    default: out.set_protocol(schema::ARP); break;  // ARP, and Alcor has no "other"
+    case 6:
+      out.set_protocol(schema::TCP);
+      break;
+    case 17:
+      out.set_protocol(schema::UDP);
+      break;
+    case 1:
+      out.set_protocol(schema::ICMP);
+      break;
+    default:
+      out.set_protocol(schema::ARP);
+      break;  // ARP, and Alcor has no "other"
   }
 }
 
@@ -175,7 +183,8 @@ void OnDemandResolver::resolveBatch(std::vector<Key> keys) {
   if (reply.ok()) {
     for (const auto& st : reply->operation_statuses()) {
       auto it = by_id.find(st.request_id());
-      if (it != by_id.end() && st.operation_status() == schema::SUCCESS) resolved.insert(it->second);
+      if (it != by_id.end() && st.operation_status() == schema::SUCCESS)
+        resolved.insert(it->second);
     }
   } else {
     ALOG(Warn, OnDemand) << "on-demand request failed: " << reply.status().message();
@@ -201,7 +210,7 @@ void OnDemandResolver::resolveBatch(std::vector<Key> keys) {
   }
   for (auto& [port, frame] : frames) reinject(port, std::move(frame));
   ALOG(Debug, OnDemand) << "on-demand: " << keys.size() << " quer(ies), " << resolved.size()
-                    << " resolved";
+                        << " resolved";
 }
 
 // Back in at table 0 as if the pod sent it again: the flows the controller just pushed answer.

@@ -32,26 +32,26 @@
 namespace alcor::agent {
 
 struct OnDemandOptions {
-  double per_port_rate = 20;   // queries per second a port may cause
-  double per_port_burst = 10;  // ... and in a burst
-  size_t queue_capacity = 256;            // queued queries beyond this are dropped
-  size_t frames_per_query = 4;            // frames kept for re-injection per (VNI, address)
-  size_t max_batch = 32;                  // queries per RequestGoalStates call
+  double per_port_rate = 20;                     // queries per second a port may cause
+  double per_port_burst = 10;                    // ... and in a burst
+  size_t queue_capacity = 256;                   // queued queries beyond this are dropped
+  size_t frames_per_query = 4;                   // frames kept for re-injection per (VNI, address)
+  size_t max_batch = 32;                         // queries per RequestGoalStates call
   std::chrono::milliseconds negative_ttl{2000};  // an unroutable address is not asked again
 };
 
 struct OnDemandStats {
   uint64_t packet_ins = 0;
-  uint64_t ignored = 0;       // not ARP/IPv4, unknown port, malformed
+  uint64_t ignored = 0;  // not ARP/IPv4, unknown port, malformed
   uint64_t rate_limited = 0;
   uint64_t queue_full = 0;
-  uint64_t merged = 0;        // joined a query already queued or in flight
-  uint64_t negative_hits = 0; // recently unroutable
-  uint64_t requests = 0;      // RequestGoalStates calls
-  uint64_t resolved = 0;      // queries answered SUCCESS
-  uint64_t unresolved = 0;    // FAILURE or no answer
-  uint64_t errors = 0;        // calls that failed
-  uint64_t reinjected = 0;    // frames sent back into the pipeline
+  uint64_t merged = 0;         // joined a query already queued or in flight
+  uint64_t negative_hits = 0;  // recently unroutable
+  uint64_t requests = 0;       // RequestGoalStates calls
+  uint64_t resolved = 0;       // queries answered SUCCESS
+  uint64_t unresolved = 0;     // FAILURE or no answer
+  uint64_t errors = 0;         // calls that failed
+  uint64_t reinjected = 0;     // frames sent back into the pipeline
 };
 
 // What a punted frame asks for.

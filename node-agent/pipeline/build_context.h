@@ -43,10 +43,10 @@ class BuildContext {
 
 // The features, in the order buildFlows() runs them.
 void addStaticFlows(BuildContext& ctx);
-void addLocalPortFlows(BuildContext& ctx);  // ports, DHCP punts, segments (flooding, tunnel)
-void addOverlayFlows(BuildContext& ctx);    // subnets (gateway ARP, DVR), neighbors
-void addHostGatewayFlows(BuildContext& ctx);  // pods of one VPC <-> the node
+void addLocalPortFlows(BuildContext& ctx);      // ports, DHCP punts, segments (flooding, tunnel)
+void addOverlayFlows(BuildContext& ctx);        // subnets (gateway ARP, DVR), neighbors
+void addHostGatewayFlows(BuildContext& ctx);    // pods of one VPC <-> the node
 void addSecurityGroupFlows(BuildContext& ctx);  // conntrack + rules (security_group_flows.cc)
-void addZetaFlows(BuildContext& ctx);       // Zeta gateway groups (zeta_flows.h)
+void addZetaFlows(BuildContext& ctx);           // Zeta gateway groups (zeta_flows.h)
 
 }  // namespace alcor::agent::pipeline

@@ -58,10 +58,10 @@ struct Side {
   Field zone;
 };
 
-const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules, kL3Forwarding,
-                   kInPortField, Field::kReg4};
+const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules,
+                   kL3Forwarding,      kInPortField,     Field::kReg4};
 const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
-                    kOutPortField, Field::kReg1};
+                    kOutPortField,       Field::kReg1};
 
 // The rules of one group, one direction and one remote group: they share a conjunction id.
 struct AllowSet {
@@ -102,15 +102,23 @@ void setRemote(Match& m, Direction d, const Ipv4Prefix& p) {
 std::vector<Match> ruleMatches(const SecurityGroupRule& r, Direction d) {
   Match base;
   switch (r.protocol) {
-    case IpProtocol::kTcp: base = openflow::tcpMatch(); break;
-    case IpProtocol::kUdp: base = openflow::udpMatch(); break;
-    case IpProtocol::kIcmp: base = openflow::icmpMatch(); break;
-    case IpProtocol::kAny: base = openflow::ipv4Match(); break;
+    case IpProtocol::kTcp:
+      base = openflow::tcpMatch();
+      break;
+    case IpProtocol::kUdp:
+      base = openflow::udpMatch();
+      break;
+    case IpProtocol::kIcmp:
+      base = openflow::icmpMatch();
+      break;
+    case IpProtocol::kAny:
+      base = openflow::ipv4Match();
+      break;
   }
   if (r.remote_prefix) setRemote(base, d, *r.remote_prefix);
   const bool ported = r.protocol == IpProtocol::kTcp || r.protocol == IpProtocol::kUdp;
-  const bool all_ports = (r.port_min == 0 && r.port_max == 0) ||
-                         (r.port_min <= 1 && r.port_max == 65535);
+  const bool all_ports =
+      (r.port_min == 0 && r.port_max == 0) || (r.port_min <= 1 && r.port_max == 65535);
   if (!ported || all_ports) return {base};
   std::vector<Match> out;
   for (const auto& masked : portRangeMasks(r.port_min, r.port_max)) {
@@ -301,7 +309,8 @@ class SecurityGroupBuilder {
     // reply of an ingress connection leaves by the egress tables and vice versa).
     for (const Side* any : {&kEgress, &kIngress}) {
       Match est;
-      est.ct_state = Masked<uint32_t>(openflow::kCtTracked, openflow::kCtNew | openflow::kCtTracked);
+      est.ct_state =
+          Masked<uint32_t>(openflow::kCtTracked, openflow::kCtNew | openflow::kCtTracked);
       est.ct_mark = Masked<uint32_t>(set.mark);
       ctx_.add(any->rules, kSgEstablishedPriority, c, est).goto_table = any->next.id;
     }

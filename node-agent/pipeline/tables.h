@@ -32,8 +32,9 @@ inline constexpr Table kIngressRules{61, "IngressRules"};          // SG: ingres
 inline constexpr Table kOutput{70, "Output"};                      // output to the chosen port
 
 inline constexpr std::array kTables = {
-    kClassifier,   kSpoofGuard, kArpResponder, kLocalServices,    kEgressConntrack, kEgressRules,
-    kL3Forwarding, kL3Routes, kDvrRestore, kL2Forwarding, kIngressConntrack, kIngressRules,    kOutput};
+    kClassifier,       kSpoofGuard,   kArpResponder, kLocalServices, kEgressConntrack,
+    kEgressRules,      kL3Forwarding, kL3Routes,     kDvrRestore,    kL2Forwarding,
+    kIngressConntrack, kIngressRules, kOutput};
 
 std::string_view tableName(uint8_t id);
 

@@ -54,8 +54,7 @@ void OamHandler::drop(uint64_t OamStats::*counter, const std::string& why) {
 
 void OamHandler::countMalformed() { drop(&OamStats::malformed, "oversized datagram"); }
 
-void OamHandler::handle(const uint8_t* data, size_t size, Ipv4Address sender,
-                        uint16_t local_port) {
+void OamHandler::handle(const uint8_t* data, size_t size, Ipv4Address sender, uint16_t local_port) {
   {
     std::lock_guard lock(mu_);
     ++stats_.received;
@@ -73,7 +72,8 @@ void OamHandler::handle(const uint8_t* data, size_t size, Ipv4Address sender,
     }
     bool from_fwd = false;
     for (const auto& d : gw->destinations) from_fwd = from_fwd || d.ip == sender;
-    if (!from_fwd) refused = "sender " + sender.toString() + " is not a FWD of " + gw->id;
+    if (!from_fwd)
+      refused = "sender " + sender.toString() + " is not a FWD of " + gw->id;
     else if (gw->oam_port != local_port) {
       refused = "port " + std::to_string(local_port) + " is not the OAM port of " + gw->id;
     }
@@ -223,15 +223,14 @@ void OamServer::receive(uint16_t port, int fd) {
   for (int i = 0; i < 64; ++i) {  // bounded: other sockets and refreshes get their turn
     sockaddr_in from{};
     socklen_t from_len = sizeof(from);
-    ssize_t n = recvfrom(fd, buffer, sizeof(buffer), MSG_TRUNC,
-                         reinterpret_cast<sockaddr*>(&from), &from_len);
+    ssize_t n = recvfrom(fd, buffer, sizeof(buffer), MSG_TRUNC, reinterpret_cast<sockaddr*>(&from),
+                         &from_len);
     if (n < 0) return;  // EAGAIN (drained) or a transient error
     if (static_cast<size_t>(n) > sizeof(buffer)) {
       handler_.countMalformed();
       continue;
     }
-    handler_.handle(buffer, static_cast<size_t>(n), Ipv4Address(ntohl(from.sin_addr.s_addr)),
-                    port);
+    handler_.handle(buffer, static_cast<size_t>(n), Ipv4Address(ntohl(from.sin_addr.s_addr)), port);
   }
 }
 

@@ -86,7 +86,8 @@ TEST_F(CniPathTest, DelLeavesNothingBehindAndTheAddressIsReused) {
   // The address is free again: the controller hands it out when asked for it.
   auto port = cluster->rest(
       "POST", "/project/" + cluster->project() + "/ports",
-      {{"port", {{"network_id", vpc}, {"fixed_ips", {{{"subnet_id", subnet}, {"ip_address", ip}}}}}}});
+      {{"port",
+        {{"network_id", vpc}, {"fixed_ips", {{{"subnet_id", subnet}, {"ip_address", ip}}}}}}});
   EXPECT_EQ(port.status, 201) << port.raw;
 }
 
@@ -134,8 +135,8 @@ TEST_F(CniPathTest, TwentyConcurrentAddsThenDels) {
 TEST_F(CniPathTest, SecondAddForTheSameContainerFails) {
   auto a = cluster->addPod(0, vpc, subnet);
   ASSERT_TRUE(a.ok());
-  auto r = cluster->cni(0, "ADD", cluster->cniConfig(0, vpc, subnet), a->container_id,
-                        a->ns->path());
+  auto r =
+      cluster->cni(0, "ADD", cluster->cniConfig(0, vpc, subnet), a->container_id, a->ns->path());
   EXPECT_FALSE(r.ok());
   EXPECT_NE(cniCode(r), 0) << r.out;
   EXPECT_EQ(podPorts(node()).size(), 1u);
@@ -156,8 +157,11 @@ TEST_F(CniPathTest, MalformedInputIsRejectedAndNothingIsCreated) {
   ASSERT_TRUE(ns.ok());
   RunOptions o;
   o.netns = node().ns->name();
-  o.env = {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "bad1"}, {"CNI_NETNS", (*ns)->path()},
-           {"CNI_IFNAME", "eth0"}, {"CNI_PATH", "/usr/lib/cni"}};
+  o.env = {{"CNI_COMMAND", "ADD"},
+           {"CNI_CONTAINERID", "bad1"},
+           {"CNI_NETNS", (*ns)->path()},
+           {"CNI_IFNAME", "eth0"},
+           {"CNI_PATH", "/usr/lib/cni"}};
   o.stdin_data = "{not json";
   auto r = run({Cluster::binary("alcor-cni")}, o);
   EXPECT_FALSE(r.ok());

@@ -84,13 +84,13 @@ TEST_F(OverlayTest, DhcpClientInAPodGetsItsPortAddressFromTheAgent) {
   {
     std::ofstream s(script);
     s << "#!/bin/sh\n"
-         "case \"$1\" in bound|renew) echo \"$ip $mask $router $mtu\" > " << dir.path()
-      << "/lease;; esac\n";
+         "case \"$1\" in bound|renew) echo \"$ip $mask $router $mtu\" > "
+      << dir.path() << "/lease;; esac\n";
   }
   run({"chmod", "+x", script});
   // The address is already configured by CNI; the lease must agree with it.
-  auto r = a->ns->exec({"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1",
-                        "-s", script});
+  auto r = a->ns->exec(
+      {"busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1", "-s", script});
   ASSERT_TRUE(r.ok()) << r.describe();
   auto lease = run({"cat", dir.path() + "/lease"});
   EXPECT_THAT(lease.out, HasSubstr(ip + " 24 10.0.1.1")) << lease.out;

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <set>
 
-#include "tests/e2e/e2e_util.h"
 #include "lib/base/strings.h"
+#include "tests/e2e/e2e_util.h"
 #include "tests/e2e/podman/podman_runtime.h"
 
 namespace alcor::testing {

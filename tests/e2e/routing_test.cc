@@ -65,7 +65,8 @@ TEST_F(RoutingTest, PodsOfTwoSubnetsOnOneNodeTalkThroughTheRouter) {
   EXPECT_TRUE(eventuallyPings(*b, a->ip()));
   EXPECT_TRUE(tcpWorks(*a, *b));
   // Routed on node 0 (L3Forwarding to the gateway MAC, then L3Routes to the local port).
-  auto routed = cluster->node(0).ovs->ofctl({"dump-flows", "br-int", "table=41,ip,nw_dst=" + b->ip()});
+  auto routed =
+      cluster->node(0).ovs->ofctl({"dump-flows", "br-int", "table=41,ip,nw_dst=" + b->ip()});
   EXPECT_THAT(routed.out, Not(HasSubstr("n_packets=0,"))) << routed.out;
 }
 
@@ -78,8 +79,8 @@ TEST_F(RoutingTest, PodsOfTwoSubnetsOnTwoNodesTalkThroughTheDistributedRouter) {
   EXPECT_TRUE(eventuallyPings(*b, a->ip()));
   EXPECT_TRUE(tcpWorks(*a, *b));
   // The receiving node restored the gateway MAC on frames routed by the other node.
-  auto restore = cluster->node(1).ovs->ofctl(
-      {"dump-flows", "br-int", "table=45,ip,nw_dst=10.0.2.0/24"});
+  auto restore =
+      cluster->node(1).ovs->ofctl({"dump-flows", "br-int", "table=45,ip,nw_dst=10.0.2.0/24"});
   EXPECT_THAT(restore.out, HasSubstr("->eth_src")) << restore.out;
   EXPECT_THAT(restore.out, Not(HasSubstr("n_packets=0,"))) << restore.out;
 }

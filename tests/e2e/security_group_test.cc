@@ -20,9 +20,9 @@
 namespace alcor::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
@@ -84,19 +84,27 @@ bool udpPasses(const Pod& from, const Pod& to, const std::string& to_ip, int por
       "import socket\n"
       "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
       "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-      "s.bind(('0.0.0.0'," + std::to_string(port) + "))\n"
-      "s.settimeout(" + std::to_string(secs + 0.5) + ")\n"
+      "s.bind(('0.0.0.0'," +
+      std::to_string(port) +
+      "))\n"
+      "s.settimeout(" +
+      std::to_string(secs + 0.5) +
+      ")\n"
       "try:\n  d,a=s.recvfrom(100); print('got', a[0], d.decode(), flush=True)\n"
       "except OSError: print('none', flush=True)\n";
   const std::string sender =
       "import socket,time\n"
       "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
       "s.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1)\n"
-      "s.bind(('" + (src_ip.empty() ? std::string("0.0.0.0") : src_ip) + "'," +
-      std::to_string(src_port) + "))\n"
+      "s.bind(('" +
+      (src_ip.empty() ? std::string("0.0.0.0") : src_ip) + "'," + std::to_string(src_port) +
+      "))\n"
       "time.sleep(0.2)\n"
-      "for i in range(" + std::to_string(window.count() / 100) + "):\n"
-      "  s.sendto(b'alcor-udp',('" + to_ip + "'," + std::to_string(port) + ")); time.sleep(0.1)\n";
+      "for i in range(" +
+      std::to_string(window.count() / 100) +
+      "):\n"
+      "  s.sendto(b'alcor-udp',('" +
+      to_ip + "'," + std::to_string(port) + ")); time.sleep(0.1)\n";
   Daemon server = startIn(to, {kPython, "-c", receiver}, out);
   Daemon client = startIn(from, {kPython, "-c", sender}, dir.path() + "/sender");
   server.wait(window + milliseconds(1500));
@@ -120,15 +128,27 @@ class SecurityGroupTest : public ::testing::Test {
       auto r = cluster->rest("POST", path("security-groups"), {{"security_group", {{"id", g}}}});
       ASSERT_EQ(r.status, 201) << r.raw;
     }
-    addRule({{"security_group_id", "web"}, {"direction", "ingress"}, {"protocol", "tcp"},
-             {"port_range_min", 8000}, {"port_range_max", 8099},
+    addRule({{"security_group_id", "web"},
+             {"direction", "ingress"},
+             {"protocol", "tcp"},
+             {"port_range_min", 8000},
+             {"port_range_max", 8099},
              {"remote_ip_prefix", "10.0.1.0/24"}});
-    addRule({{"security_group_id", "web"}, {"direction", "ingress"}, {"protocol", "udp"},
-             {"port_range_min", 5353}, {"port_range_max", 5353}, {"remote_group_id", "clients"}});
-    addRule({{"security_group_id", "web"}, {"direction", "ingress"}, {"protocol", "icmp"},
+    addRule({{"security_group_id", "web"},
+             {"direction", "ingress"},
+             {"protocol", "udp"},
+             {"port_range_min", 5353},
+             {"port_range_max", 5353},
              {"remote_group_id", "clients"}});
-    addRule({{"security_group_id", "web"}, {"direction", "egress"}, {"protocol", "tcp"},
-             {"port_range_min", 9000}, {"port_range_max", 9000}});
+    addRule({{"security_group_id", "web"},
+             {"direction", "ingress"},
+             {"protocol", "icmp"},
+             {"remote_group_id", "clients"}});
+    addRule({{"security_group_id", "web"},
+             {"direction", "egress"},
+             {"protocol", "tcp"},
+             {"port_range_min", 9000},
+             {"port_range_max", 9000}});
     addRule({{"security_group_id", "clients"}, {"direction", "egress"}});
     addRule({{"security_group_id", "open"}, {"direction", "ingress"}});
     addRule({{"security_group_id", "open"}, {"direction", "egress"}});
@@ -229,8 +249,10 @@ TEST_F(SecurityGroupTest, IngressAndEgressAreSeparate) {
 }
 
 TEST_F(SecurityGroupTest, RemoteIpPrefixOfOneAddress) {
-  const std::string id = addRule({{"security_group_id", "web"}, {"direction", "ingress"},
-                                  {"protocol", "tcp"}, {"port_range_min", 7000},
+  const std::string id = addRule({{"security_group_id", "web"},
+                                  {"direction", "ingress"},
+                                  {"protocol", "tcp"},
+                                  {"port_range_min", 7000},
                                   {"port_range_max", 7000},
                                   {"remote_ip_prefix", other->ip() + "/32"}});
   EXPECT_TRUE(tcpPasses(*other, *server, 7000, 15));
@@ -241,8 +263,10 @@ TEST_F(SecurityGroupTest, RemoteIpPrefixOfOneAddress) {
 }
 
 TEST_F(SecurityGroupTest, EstablishedConnectionSurvivesOtherRulesAndDiesWithItsOwn) {
-  const std::string own = addRule({{"security_group_id", "web"}, {"direction", "ingress"},
-                                   {"protocol", "tcp"}, {"port_range_min", 9500},
+  const std::string own = addRule({{"security_group_id", "web"},
+                                   {"direction", "ingress"},
+                                   {"protocol", "tcp"},
+                                   {"port_range_min", 9500},
                                    {"port_range_max", 9500},
                                    {"remote_ip_prefix", client->ip() + "/32"}});
   ASSERT_TRUE(eventually([] { return tcpPasses(*client, *server, 9500); }));
@@ -250,40 +274,45 @@ TEST_F(SecurityGroupTest, EstablishedConnectionSurvivesOtherRulesAndDiesWithItsO
   // when its stdin ends: python on both sides.)
   TempDir dir;
   const std::string received = dir.path() + "/received";
-  Daemon listener = startIn(
-      *server,
-      {kPython, "-c",
-       "import socket,sys\n"
-       "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-       "s.bind(('0.0.0.0',9500)); s.listen(1); c,a=s.accept()\n"
-       "while True:\n"
-       "  d=c.recv(100)\n"
-       "  if not d: break\n"
-       "  sys.stdout.write(d.decode()); sys.stdout.flush()\n"},
-      received);
+  Daemon listener =
+      startIn(*server,
+              {kPython, "-c",
+               "import socket,sys\n"
+               "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+               "s.bind(('0.0.0.0',9500)); s.listen(1); c,a=s.accept()\n"
+               "while True:\n"
+               "  d=c.recv(100)\n"
+               "  if not d: break\n"
+               "  sys.stdout.write(d.decode()); sys.stdout.flush()\n"},
+              received);
   std::this_thread::sleep_for(milliseconds(300));
-  Daemon talker = startIn(
-      *client,
-      {kPython, "-c",
-       "import socket,time\n"
-       "c=socket.create_connection(('" + server->ip() + "',9500),timeout=5)\n"
-       "c.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\n"
-       "while True: c.send(b'tick\\n'); time.sleep(0.1)\n"},
-      dir.path() + "/talker");
+  Daemon talker = startIn(*client,
+                          {kPython, "-c",
+                           "import socket,time\n"
+                           "c=socket.create_connection(('" +
+                               server->ip() +
+                               "',9500),timeout=5)\n"
+                               "c.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\n"
+                               "while True: c.send(b'tick\\n'); time.sleep(0.1)\n"},
+                          dir.path() + "/talker");
   auto size = [&] { return readFile(received).size(); };
   auto grows = [&] {
     const size_t before = size();
     return waitFor([&] { return size() > before + 20; }, seconds(3));
   };
-  ASSERT_TRUE(grows()) << "the connection never carried data: "
-                       << readFile(dir.path() + "/talker") << "|" << readFile(received);
+  ASSERT_TRUE(grows()) << "the connection never carried data: " << readFile(dir.path() + "/talker")
+                       << "|" << readFile(received);
 
   // Unrelated changes: a rule in the same group and direction, and one in another group.
-  const std::string unrelated = addRule({{"security_group_id", "web"}, {"direction", "ingress"},
-                                         {"protocol", "tcp"}, {"port_range_min", 6000},
+  const std::string unrelated = addRule({{"security_group_id", "web"},
+                                         {"direction", "ingress"},
+                                         {"protocol", "tcp"},
+                                         {"port_range_min", 6000},
                                          {"port_range_max", 6000}});
-  const std::string elsewhere = addRule({{"security_group_id", "open"}, {"direction", "ingress"},
-                                         {"protocol", "udp"}, {"port_range_min", 53},
+  const std::string elsewhere = addRule({{"security_group_id", "open"},
+                                         {"direction", "ingress"},
+                                         {"protocol", "udp"},
+                                         {"port_range_min", 53},
                                          {"port_range_max", 53}});
   ASSERT_TRUE(waitFlow(0, "tp_dst=6000", true));
   EXPECT_TRUE(grows()) << "an unrelated rule change cut the connection";
@@ -315,11 +344,10 @@ TEST_F(SecurityGroupTest, SpoofedSourceAddressesAreDropped) {
   const std::string mac = podMac(*client);
   const std::string other_mac = podMac(*other);
   ASSERT_TRUE(client->ns
-                  ->exec({"ip", "neigh", "replace", other->ip(), "lladdr", other_mac, "dev",
-                          "eth0", "nud", "permanent"})
+                  ->exec({"ip", "neigh", "replace", other->ip(), "lladdr", other_mac, "dev", "eth0",
+                          "nud", "permanent"})
                   .ok());
-  ASSERT_TRUE(
-      client->ns->exec({"ip", "link", "set", "eth0", "address", "02:00:00:00:66:66"}).ok());
+  ASSERT_TRUE(client->ns->exec({"ip", "link", "set", "eth0", "address", "02:00:00:00:66:66"}).ok());
   EXPECT_FALSE(udpPasses(*client, *other, other->ip(), 7070, milliseconds(1000)));
   ASSERT_TRUE(client->ns->exec({"ip", "link", "set", "eth0", "address", mac}).ok());
   EXPECT_TRUE(udpPasses(*client, *other, other->ip(), 7070, seconds(3)));

@@ -89,11 +89,19 @@ class ZetaTest : public ::testing::Test {
   // Starts the FWD daemons; oam_port 0 = forward only.
   void runFwds(int oam_port, int idle_timeout) {
     for (auto& f : fwd) {
-      std::vector<std::string> argv = {
-          ZETA_FWD_BINARY, "--ip", f.ip, "--oam-port", std::to_string(oam_port),
-          "--idle-timeout", std::to_string(idle_timeout), "--counter", f.counter,
-          "--instance", a.ip() + "," + podMac(a) + "," + cluster->node(0).ip,
-          "--instance", b.ip() + "," + podMac(b) + "," + cluster->node(1).ip};
+      std::vector<std::string> argv = {ZETA_FWD_BINARY,
+                                       "--ip",
+                                       f.ip,
+                                       "--oam-port",
+                                       std::to_string(oam_port),
+                                       "--idle-timeout",
+                                       std::to_string(idle_timeout),
+                                       "--counter",
+                                       f.counter,
+                                       "--instance",
+                                       a.ip() + "," + podMac(a) + "," + cluster->node(0).ip,
+                                       "--instance",
+                                       b.ip() + "," + podMac(b) + "," + cluster->node(1).ip};
       auto d = Daemon::start(argv, f.counter + ".log", {.netns = f.ns->name()});
       ASSERT_TRUE(d.ok()) << d.status().message();
       f.process = std::move(*d);
@@ -204,8 +212,8 @@ TEST_F(ZetaTest, TwoFwdsShareTheFlowsThroughTheSelectGroup) {
   EXPECT_THAT(g, HasSubstr("set_field:" + fwd[1].ip + "->tun_dst"));
   ASSERT_TRUE(pingEventually(a, b.ip()));
   // 40 UDP flows (a new source port each): the group hashes them over both FWDs.
-  auto r = a.ns->shell("for i in $(seq 40); do echo x > /dev/udp/" + b.ip() +
-                       "/9999; sleep 0.02; done");
+  auto r =
+      a.ns->shell("for i in $(seq 40); do echo x > /dev/udp/" + b.ip() + "/9999; sleep 0.02; done");
   ASSERT_TRUE(r.ok()) << r.describe();
   EXPECT_TRUE(waitFor([&] { return forwarded(fwd[0]) > 0 && forwarded(fwd[1]) > 0; },
                       std::chrono::seconds(5)))
@@ -225,8 +233,7 @@ TEST_F(ZetaTest, GarbageAndForeignOamMessagesChangeNothing) {
   // not the VPC's.
   r = sendOam(cluster->infra(), "inject", 0, icmpFlow());
   ASSERT_TRUE(r.ok()) << r.describe();
-  r = sendOam(*fwd[0].ns, "inject", 0,
-              a.ip() + "," + b.ip() + ",1,0,0," + std::to_string(vni + 1));
+  r = sendOam(*fwd[0].ns, "inject", 0, a.ip() + "," + b.ip() + ",1,0,0," + std::to_string(vni + 1));
   ASSERT_TRUE(r.ok()) << r.describe();
   ASSERT_TRUE(waitFor(
       [&] {
@@ -249,12 +256,12 @@ TEST_F(ZetaTest, GarbageAndForeignOamMessagesChangeNothing) {
 
 TEST_F(ZetaTest, TheGroupFollowsTheFwdListAndGoesWithTheLastPort) {
   ASSERT_NO_FATAL_FAILURE(start(1));
-  auto g = cluster->rest("PUT", "/project/" + cluster->project() + "/gateways/" + gateway,
-                         {{"gateway",
-                           {{"destinations",
-                             {{{"ip_address", fwd[0].ip}, {"mac_address", fwd[0].mac}},
-                              {{"ip_address", "10.200.0.250"},
-                               {"mac_address", "02:5a:00:00:00:fa"}}}}}}});
+  auto g = cluster->rest(
+      "PUT", "/project/" + cluster->project() + "/gateways/" + gateway,
+      {{"gateway",
+        {{"destinations",
+          {{{"ip_address", fwd[0].ip}, {"mac_address", fwd[0].mac}},
+           {{"ip_address", "10.200.0.250"}, {"mac_address", "02:5a:00:00:00:fa"}}}}}}});
   ASSERT_EQ(g.status, 200) << g.raw;
   EXPECT_TRUE(waitFor([&] { return groups(0).find("10.200.0.250") != std::string::npos; },
                       std::chrono::seconds(5)))

@@ -33,8 +33,10 @@ std::string Cluster::binary(const std::string& name) {
 StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
   std::unique_ptr<Cluster> c(new Cluster(std::move(options)));
   ASSIGN_OR_RETURN(c->infra_, Netns::create("infra"));
-  auto r = c->infra_->shell(std::string("ip link add ulbr type bridge && ip link set ulbr up && "
-                                        "ip addr add ") +
+  // A fixed MAC: a Linux bridge otherwise takes the lowest MAC of its ports, and the controller's
+  // address would move (stale ARP entries on the nodes) whenever a test plugs in another port.
+  auto r = c->infra_->shell(std::string("ip link add ulbr address 02:00:0a:c8:00:01 type bridge && "
+                                        "ip link set ulbr up && ip addr add ") +
                             kInfraIp + "/24 dev ulbr");
   if (!r.ok()) return internalError("underlay bridge: " + r.describe());
   RETURN_IF_ERROR(c->startController());
@@ -71,8 +73,8 @@ Status Cluster::startController() {
   argv.insert(argv.end(), options_.extra_controller_flags.begin(),
               options_.extra_controller_flags.end());
   // Appended, so a restarted controller's log follows the first one's.
-  std::vector<std::string> wrapped = {"sh", "-c",
-                                      "exec \"$@\" >>" + controllerLog() + " 2>&1", "controller"};
+  std::vector<std::string> wrapped = {"sh", "-c", "exec \"$@\" >>" + controllerLog() + " 2>&1",
+                                      "controller"};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   ASSIGN_OR_RETURN(controller_, Daemon::start(wrapped, "/dev/null", o));
   if (!waitFor([&] { return rest("GET", "/healthz").status == 200; }, std::chrono::seconds(10))) {

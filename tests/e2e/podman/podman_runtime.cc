@@ -99,7 +99,7 @@ CommandResult PodmanRuntime::podman(const std::vector<std::string>& args,
 
 CommandResult PodmanRuntime::runSleeper(const std::string& name,
                                         const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"run",       "-d",        "--name",   name,
+  std::vector<std::string> args = {"run",       "-d",          "--name",    name,
                                    "--network", networkName(), "--cap-add", "NET_RAW"};
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), {"--rootfs", rootfs_, "/bin/sleep", "3600"});

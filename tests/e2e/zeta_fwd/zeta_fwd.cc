@@ -100,7 +100,10 @@ int sendOnce(const std::string& what, const std::string& to, const std::string& 
   std::vector<std::vector<uint8_t>> datagrams;
   if (what == "garbage") {
     // Wrong sizes, an unknown op code, an empty datagram, a long one.
-    datagrams = {{}, {0, 0, 0}, std::vector<uint8_t>(20, 0xff), std::vector<uint8_t>(43, 0),
+    datagrams = {{},
+                 {0, 0, 0},
+                 std::vector<uint8_t>(20, 0xff),
+                 std::vector<uint8_t>(43, 0),
                  std::vector<uint8_t>(300, 0)};
     std::vector<uint8_t> bad_op = agent::zeta::encodeOam(flowMessage(flow));
     bad_op[3] = 7;
@@ -131,13 +134,20 @@ int main(int argc, char** argv) {
   uint16_t oam_port = 0, idle_timeout = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--ip") bind_ip = value;
-    else if (key == "--counter") counter_path = value;
-    else if (key == "--oam-port") oam_port = static_cast<uint16_t>(std::stoi(value));
-    else if (key == "--idle-timeout") idle_timeout = static_cast<uint16_t>(std::stoi(value));
-    else if (key == "--send") send = value;
-    else if (key == "--to") to = value;
-    else if (key == "--flow") flow = value;
+    if (key == "--ip")
+      bind_ip = value;
+    else if (key == "--counter")
+      counter_path = value;
+    else if (key == "--oam-port")
+      oam_port = static_cast<uint16_t>(std::stoi(value));
+    else if (key == "--idle-timeout")
+      idle_timeout = static_cast<uint16_t>(std::stoi(value));
+    else if (key == "--send")
+      send = value;
+    else if (key == "--to")
+      to = value;
+    else if (key == "--flow")
+      flow = value;
     else if (key == "--instance") {
       std::vector<std::string> f;
       for (auto part : splitString(value, ',')) f.emplace_back(part);
@@ -160,8 +170,8 @@ int main(int argc, char** argv) {
   while (true) {
     sockaddr_in from{};
     socklen_t from_len = sizeof(from);
-    ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from),
-                         &from_len);
+    ssize_t n =
+        recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n < 8 + 14) continue;
     const Ipv4Address source_host(ntohl(from.sin_addr.s_addr));
     const uint32_t vni = be32(&buf[4]) >> 8;

@@ -56,9 +56,9 @@ TEST(NetnsIntegrationTest, AcceptsAProcessNamespacePath) {
   ASSERT_TRUE(sleeper.ok()) << sleeper.status();
   std::string proc_path = "/proc/" + std::to_string(sleeper->pid()) + "/ns/net";
   // The child enters the namespace right after fork; wait until it has.
-  ASSERT_TRUE(alcor::testing::waitFor(
-      [&] { return netnsOfPath(proc_path) == netnsOfPath((*ns)->path()); },
-      std::chrono::seconds(5)));
+  ASSERT_TRUE(
+      alcor::testing::waitFor([&] { return netnsOfPath(proc_path) == netnsOfPath((*ns)->path()); },
+                              std::chrono::seconds(5)));
   std::string inside;
   Status s = runInNetns(proc_path, [&] {
     inside = threadNetns();

@@ -170,8 +170,8 @@ TEST_F(OpenflowConnectionTest, PacketInCarriesUserdataAndPacketOutReachesPod) {
   auto pod = Netns::create("pod");
   ASSERT_TRUE(pod.ok());
   ASSERT_TRUE(addVethPair(node_->name(), "vpod1", (*pod)->name(), "eth0").ok());
-  auto r = ovs_->vsctl({"add-port", "br0", "vpod1", "--", "set", "interface", "vpod1",
-                        "ofport_request=1"});
+  auto r = ovs_->vsctl(
+      {"add-port", "br0", "vpod1", "--", "set", "interface", "vpod1", "ofport_request=1"});
   ASSERT_TRUE(r.ok()) << r.describe();
   ASSERT_TRUE((*pod)->shell("ip addr add 10.0.0.1/24 dev eth0").ok());
 

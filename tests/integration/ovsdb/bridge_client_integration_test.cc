@@ -113,8 +113,7 @@ TEST_F(BridgeClientTest, AddPortsInOneCallMatchesOvsVsctl) {
   EXPECT_THAT(lines({"list-ports", "br-int"}),
               UnorderedElementsAre("int0", "int1", "int2", "int3", "vxlan0"));
   EXPECT_EQ(get("Interface", "vxlan0", "type"), "vxlan");
-  EXPECT_EQ(get("Interface", "vxlan0", "options"),
-            "{dst_port=\"4789\", key=flow, remote_ip=flow}");
+  EXPECT_EQ(get("Interface", "vxlan0", "options"), "{dst_port=\"4789\", key=flow, remote_ip=flow}");
   EXPECT_EQ(get("Interface", "int2", "external_ids:pod"), "pod2");
   EXPECT_EQ(get("Interface", "int0", "mtu_request"), "1400");
 
@@ -142,9 +141,11 @@ TEST_F(BridgeClientTest, AddPortsInOneCallMatchesOvsVsctl) {
 TEST_F(BridgeClientTest, ListPortsFiltersByExternalIds) {
   ASSERT_TRUE(client_->ensureBridge(netdevBridge("br-int")).ok());
   ASSERT_TRUE(client_
-                  ->addPorts("br-int", {{.name = "a", .type = "internal",
+                  ->addPorts("br-int", {{.name = "a",
+                                         .type = "internal",
                                          .external_ids = {{"owner", "alcor"}, {"pod", "x"}}},
-                                        {.name = "b", .type = "internal",
+                                        {.name = "b",
+                                         .type = "internal",
                                          .external_ids = {{"owner", "alcor"}, {"pod", "y"}}},
                                         {.name = "c", .type = "internal"}})
                   .ok());
@@ -170,8 +171,9 @@ TEST_F(BridgeClientTest, ListPortsFiltersByExternalIds) {
 
 TEST_F(BridgeClientTest, DeletePortsIsIdempotent) {
   ASSERT_TRUE(client_->ensureBridge(netdevBridge("br-int")).ok());
-  ASSERT_TRUE(client_->addPorts("br-int", {{.name = "a", .type = "internal"},
-                                           {.name = "b", .type = "internal"}})
+  ASSERT_TRUE(client_
+                  ->addPorts("br-int",
+                             {{.name = "a", .type = "internal"}, {.name = "b", .type = "internal"}})
                   .ok());
   ASSERT_TRUE(client_->deletePorts("br-int", {"a", "ghost"}).ok());
   EXPECT_THAT(lines({"list-ports", "br-int"}), UnorderedElementsAre("b"));
@@ -269,8 +271,8 @@ TEST_F(BridgeClientTest, MonitorSeesPortAddedByOvsVsctl) {
                               cv.notify_all();
                             })
                   .ok());
-  auto r = ovs_->vsctl({"add-port", "br-int", "viavsctl", "--", "set", "Interface", "viavsctl",
-                        "type=internal"});
+  auto r = ovs_->vsctl(
+      {"add-port", "br-int", "viavsctl", "--", "set", "Interface", "viavsctl", "type=internal"});
   ASSERT_TRUE(r.ok()) << r.describe();
   std::unique_lock<std::mutex> l(mu);
   EXPECT_TRUE(cv.wait_for(l, 5s, [&] { return !inserted.empty(); }));

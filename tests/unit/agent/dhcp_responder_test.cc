@@ -38,8 +38,8 @@ class DhcpTest : public ::testing::Test {
 };
 
 TEST_F(DhcpTest, DiscoverGetsAnOfferWithTheSubnetsOptions) {
-  auto reply = answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1",
-                          options);
+  auto reply =
+      answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1", options);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->message_type, DhcpMessageType::kOffer);
   EXPECT_EQ(reply->xid, 0x1234u);
@@ -72,22 +72,22 @@ TEST_F(DhcpTest, RequestForAnotherAddressIsNaked) {
 }
 
 TEST_F(DhcpTest, NothingIsSentForReleaseForeignMacsOrDisabledSubnets) {
-  EXPECT_FALSE(answerDhcp(request(DhcpMessageType::kRelease, "fa:16:3e:00:00:05"), state, "p1",
-                          options));
-  EXPECT_FALSE(answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:99"), state, "p1",
-                          options));
+  EXPECT_FALSE(
+      answerDhcp(request(DhcpMessageType::kRelease, "fa:16:3e:00:00:05"), state, "p1", options));
+  EXPECT_FALSE(
+      answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:99"), state, "p1", options));
   EXPECT_FALSE(answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state,
                           "unknown-port", options));
   state.subnets["sub-vpc-a"].dhcp_enabled = false;
-  EXPECT_FALSE(answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1",
-                          options));
+  EXPECT_FALSE(
+      answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1", options));
 }
 
 TEST_F(DhcpTest, HostRoutesGoInOption121WithTheDefaultRoute) {
   state.subnets["sub-vpc-a"].host_routes = {
       HostRoute{*Ipv4Prefix::parse("172.16.0.0/16"), ip("10.1.0.254")}};
-  auto reply = answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1",
-                          options);
+  auto reply =
+      answerDhcp(request(DhcpMessageType::kDiscover, "fa:16:3e:00:00:05"), state, "p1", options);
   ASSERT_TRUE(reply);
   ASSERT_EQ(reply->classless_routes.size(), 2u);
   EXPECT_EQ(reply->classless_routes[0].router, ip("10.1.0.254"));

@@ -26,10 +26,7 @@ packet::Bytes arpRequest(const char* sender_ip, const char* target_ip) {
   arp.sender_mac = mac("fa:16:3e:00:00:05");
   arp.sender_ip = ip(sender_ip);
   arp.target_ip = ip(target_ip);
-  return packet::PacketBuilder()
-      .ethernet(arp.sender_mac, packet::kBroadcastMac)
-      .arp(arp)
-      .build();
+  return packet::PacketBuilder().ethernet(arp.sender_mac, packet::kBroadcastMac).arp(arp).build();
 }
 
 openflow::PacketIn punt(packet::Bytes frame, uint32_t in_port, uint8_t userdata) {

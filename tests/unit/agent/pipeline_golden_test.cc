@@ -28,40 +28,125 @@ constexpr uint32_t kTunnelOfport = 100;
 // The context most cases start from: VPC vpc-1 (VNI 1001), subnet sub-a 10.1.0.0/24 with DHCP,
 // subnet sub-b 10.1.1.0/24, and local port p1 (10.1.0.5, ofport 5) plugged.
 constexpr const char* kVpc = R"pb(
-  vpc_states { key: "vpc-1" value { operation_type: CREATE configuration {
-    id: "vpc-1" project_id: "proj" name: "vpc" cidr: "10.1.0.0/16" tunnel_id: 1001 } } })pb";
+  vpc_states {
+    key: "vpc-1"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "vpc-1"
+        project_id: "proj"
+        name: "vpc"
+        cidr: "10.1.0.0/16"
+        tunnel_id: 1001
+      }
+    }
+  })pb";
 constexpr const char* kSubnetA = R"pb(
-  subnet_states { key: "sub-a" value { operation_type: CREATE configuration {
-    id: "sub-a" vpc_id: "vpc-1" name: "a" cidr: "10.1.0.0/24" tunnel_id: 1001 dhcp_enable: true
-    gateway { ip_address: "10.1.0.1" mac_address: "aa:bb:cc:00:00:01" } } } })pb";
+  subnet_states {
+    key: "sub-a"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "sub-a"
+        vpc_id: "vpc-1"
+        name: "a"
+        cidr: "10.1.0.0/24"
+        tunnel_id: 1001
+        dhcp_enable: true
+        gateway { ip_address: "10.1.0.1" mac_address: "aa:bb:cc:00:00:01" }
+      }
+    }
+  })pb";
 constexpr const char* kSubnetB = R"pb(
-  subnet_states { key: "sub-b" value { operation_type: CREATE configuration {
-    id: "sub-b" vpc_id: "vpc-1" name: "b" cidr: "10.1.1.0/24" tunnel_id: 1001
-    gateway { ip_address: "10.1.1.1" mac_address: "aa:bb:cc:00:01:01" } } } })pb";
+  subnet_states {
+    key: "sub-b"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "sub-b"
+        vpc_id: "vpc-1"
+        name: "b"
+        cidr: "10.1.1.0/24"
+        tunnel_id: 1001
+        gateway { ip_address: "10.1.1.1" mac_address: "aa:bb:cc:00:01:01" }
+      }
+    }
+  })pb";
 constexpr const char* kPort = R"pb(
-  port_states { key: "p1" value { operation_type: CREATE configuration {
-    id: "p1" vpc_id: "vpc-1" name: "pod-1" device_id: "c1" device_owner: "compute:kubernetes"
-    mac_address: "fa:16:3e:00:00:05" admin_state_up: true host_info { ip_address: "192.168.0.10" }
-    fixed_ips { subnet_id: "sub-a" ip_address: "10.1.0.5" } } } })pb";
+  port_states {
+    key: "p1"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "p1"
+        vpc_id: "vpc-1"
+        name: "pod-1"
+        device_id: "c1"
+        device_owner: "compute:kubernetes"
+        mac_address: "fa:16:3e:00:00:05"
+        admin_state_up: true
+        host_info { ip_address: "192.168.0.10" }
+        fixed_ips { subnet_id: "sub-a" ip_address: "10.1.0.5" }
+      }
+    }
+  })pb";
 constexpr const char* kNeighborL2 = R"pb(
-  neighbor_states { key: "L2/n1" value { operation_type: CREATE configuration {
-    id: "n1" vpc_id: "vpc-1" name: "pod-n1" mac_address: "fa:16:3e:00:01:07"
-    host_ip_address: "192.168.0.11"
-    fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" } } } })pb";
+  neighbor_states {
+    key: "L2/n1"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "n1"
+        vpc_id: "vpc-1"
+        name: "pod-n1"
+        mac_address: "fa:16:3e:00:01:07"
+        host_ip_address: "192.168.0.11"
+        fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" }
+      }
+    }
+  })pb";
 constexpr const char* kNeighborL3 = R"pb(
-  neighbor_states { key: "L3/n2" value { operation_type: CREATE configuration {
-    id: "n2" vpc_id: "vpc-1" name: "pod-n2" mac_address: "fa:16:3e:00:02:08"
-    host_ip_address: "192.168.0.12"
-    fixed_ips { neighbor_type: L3 subnet_id: "sub-b" ip_address: "10.1.1.8" } } } })pb";
+  neighbor_states {
+    key: "L3/n2"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "n2"
+        vpc_id: "vpc-1"
+        name: "pod-n2"
+        mac_address: "fa:16:3e:00:02:08"
+        host_ip_address: "192.168.0.12"
+        fixed_ips { neighbor_type: L3 subnet_id: "sub-b" ip_address: "10.1.1.8" }
+      }
+    }
+  })pb";
 constexpr const char* kDhcp = R"pb(
-  dhcp_states { key: "p1/0" value { operation_type: CREATE configuration {
-    id: "p1/0" subnet_id: "sub-a" mac_address: "fa:16:3e:00:00:05" ipv4_address: "10.1.0.5"
-    port_host_name: "pod-1" } } })pb";
+  dhcp_states {
+    key: "p1/0"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "p1/0"
+        subnet_id: "sub-a"
+        mac_address: "fa:16:3e:00:00:05"
+        ipv4_address: "10.1.0.5"
+        port_host_name: "pod-1"
+      }
+    }
+  })pb";
 constexpr const char* kRouter = R"pb(
-  router_states { key: "r1" value { operation_type: CREATE configuration {
-    id: "r1" host_dvr_mac_address: "fe:16:11:00:00:0a"
-    subnet_routing_tables { subnet_id: "sub-a" } subnet_routing_tables { subnet_id: "sub-b" }
-  } } })pb";
+  router_states {
+    key: "r1"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "r1"
+        host_dvr_mac_address: "fe:16:11:00:00:0a"
+        subnet_routing_tables { subnet_id: "sub-a" }
+        subnet_routing_tables { subnet_id: "sub-b" }
+      }
+    }
+  })pb";
 
 std::string cat(std::initializer_list<const char*> parts) {
   std::string out;
@@ -84,61 +169,170 @@ std::vector<GoldenCase> cases() {
       {"static_pipeline", {}, "", false, true},
       {"vpc_create", {}, kVpc},
       {"vpc_update_name", {kVpc}, R"pb(
-        vpc_states { key: "vpc-1" value { operation_type: UPDATE configuration {
-          id: "vpc-1" project_id: "proj" name: "renamed" cidr: "10.1.0.0/16" tunnel_id: 1001
-        } } })pb"},
+         vpc_states {
+           key: "vpc-1"
+           value {
+             operation_type: UPDATE
+             configuration {
+               id: "vpc-1"
+               project_id: "proj"
+               name: "renamed"
+               cidr: "10.1.0.0/16"
+               tunnel_id: 1001
+             }
+           }
+         })pb"},
       {"vpc_delete", {kVpc}, R"pb(
-        vpc_states { key: "vpc-1" value { operation_type: DELETE configuration { id: "vpc-1" } } })pb"},
+         vpc_states {
+           key: "vpc-1"
+           value {
+             operation_type: DELETE
+             configuration { id: "vpc-1" }
+           }
+         })pb"},
       {"subnet_create", {cat({kVpc, kSubnetA, kPort})}, kSubnetB},
       {"subnet_update_gateway_mac", {with_port}, R"pb(
-        subnet_states { key: "sub-b" value { operation_type: UPDATE configuration {
-          id: "sub-b" vpc_id: "vpc-1" name: "b" cidr: "10.1.1.0/24" tunnel_id: 1001
-          gateway { ip_address: "10.1.1.1" mac_address: "aa:bb:cc:00:01:02" } } } })pb"},
+         subnet_states {
+           key: "sub-b"
+           value {
+             operation_type: UPDATE
+             configuration {
+               id: "sub-b"
+               vpc_id: "vpc-1"
+               name: "b"
+               cidr: "10.1.1.0/24"
+               tunnel_id: 1001
+               gateway { ip_address: "10.1.1.1" mac_address: "aa:bb:cc:00:01:02" }
+             }
+           }
+         })pb"},
       {"subnet_delete", {with_port}, R"pb(
-        subnet_states { key: "sub-b" value { operation_type: DELETE configuration { id: "sub-b" } } })pb"},
+         subnet_states {
+           key: "sub-b"
+           value {
+             operation_type: DELETE
+             configuration { id: "sub-b" }
+           }
+         })pb"},
       {"port_create", {base}, kPort},
       {"port_update_second_ip", {with_port}, R"pb(
-        port_states { key: "p1" value { operation_type: UPDATE configuration {
-          id: "p1" vpc_id: "vpc-1" name: "pod-1" device_id: "c1" device_owner: "compute:kubernetes"
-          mac_address: "fa:16:3e:00:00:05" admin_state_up: true
-          host_info { ip_address: "192.168.0.10" }
-          fixed_ips { subnet_id: "sub-a" ip_address: "10.1.0.5" }
-          fixed_ips { subnet_id: "sub-b" ip_address: "10.1.1.5" } } } })pb"},
+         port_states {
+           key: "p1"
+           value {
+             operation_type: UPDATE
+             configuration {
+               id: "p1"
+               vpc_id: "vpc-1"
+               name: "pod-1"
+               device_id: "c1"
+               device_owner: "compute:kubernetes"
+               mac_address: "fa:16:3e:00:00:05"
+               admin_state_up: true
+               host_info { ip_address: "192.168.0.10" }
+               fixed_ips { subnet_id: "sub-a" ip_address: "10.1.0.5" }
+               fixed_ips { subnet_id: "sub-b" ip_address: "10.1.1.5" }
+             }
+           }
+         })pb"},
       {"port_delete", {with_port}, R"pb(
-        port_states { key: "p1" value { operation_type: DELETE configuration { id: "p1" } } })pb"},
+         port_states {
+           key: "p1"
+           value {
+             operation_type: DELETE
+             configuration { id: "p1" }
+           }
+         })pb"},
       {"port_invalid_is_refused", {base}, R"pb(
-        port_states { key: "p1" value { operation_type: CREATE configuration {
-          id: "p1" vpc_id: "vpc-1" mac_address: "fa:16:3e:00:00:05"
-          fixed_ips { subnet_id: "sub-a" ip_address: "10.9.9.9" } } } })pb"},
+         port_states {
+           key: "p1"
+           value {
+             operation_type: CREATE
+             configuration {
+               id: "p1"
+               vpc_id: "vpc-1"
+               mac_address: "fa:16:3e:00:00:05"
+               fixed_ips { subnet_id: "sub-a" ip_address: "10.9.9.9" }
+             }
+           }
+         })pb"},
       {"neighbor_l2_create", {with_port}, kNeighborL2},
       {"neighbor_l2_without_local_port_is_kept", {base}, kNeighborL2},
       {"port_create_uses_kept_neighbor", {base, kNeighborL2}, kPort},
       {"neighbor_l2_update_host", {with_port, kNeighborL2}, R"pb(
-        neighbor_states { key: "L2/n1" value { operation_type: UPDATE configuration {
-          id: "n1" vpc_id: "vpc-1" name: "pod-n1" mac_address: "fa:16:3e:00:01:07"
-          host_ip_address: "192.168.0.13"
-          fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" } } } })pb"},
+         neighbor_states {
+           key: "L2/n1"
+           value {
+             operation_type: UPDATE
+             configuration {
+               id: "n1"
+               vpc_id: "vpc-1"
+               name: "pod-n1"
+               mac_address: "fa:16:3e:00:01:07"
+               host_ip_address: "192.168.0.13"
+               fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" }
+             }
+           }
+         })pb"},
       {"neighbor_l2_delete", {with_port, kNeighborL2}, R"pb(
-        neighbor_states { key: "L2/n1" value { operation_type: DELETE configuration { id: "n1" } } })pb"},
+         neighbor_states {
+           key: "L2/n1"
+           value {
+             operation_type: DELETE
+             configuration { id: "n1" }
+           }
+         })pb"},
       {"neighbor_l3_create", {with_port, kRouter}, kNeighborL3},
       {"neighbor_l3_delete", {with_port, kRouter, kNeighborL3}, R"pb(
-        neighbor_states { key: "L3/n2" value { operation_type: DELETE configuration { id: "n2" } } })pb"},
+         neighbor_states {
+           key: "L3/n2"
+           value {
+             operation_type: DELETE
+             configuration { id: "n2" }
+           }
+         })pb"},
       {"dhcp_create", {with_port}, kDhcp},
       {"dhcp_delete", {with_port, kDhcp}, R"pb(
-        dhcp_states { key: "p1/0" value { operation_type: DELETE configuration { id: "p1/0" } } })pb"},
+         dhcp_states {
+           key: "p1/0"
+           value {
+             operation_type: DELETE
+             configuration { id: "p1/0" }
+           }
+         })pb"},
       {"router_create", {with_port, kNeighborL2}, kRouter},
       {"router_update_detach_subnet", {with_port, kRouter}, R"pb(
-        router_states { key: "r1" value { operation_type: UPDATE configuration {
-          id: "r1" host_dvr_mac_address: "fe:16:11:00:00:0a"
-          subnet_routing_tables { subnet_id: "sub-b" } } } })pb"},
+         router_states {
+           key: "r1"
+           value {
+             operation_type: UPDATE
+             configuration {
+               id: "r1"
+               host_dvr_mac_address: "fe:16:11:00:00:0a"
+               subnet_routing_tables { subnet_id: "sub-b" }
+             }
+           }
+         })pb"},
       {"router_delete", {with_port, kRouter}, R"pb(
-        router_states { key: "r1" value { operation_type: DELETE configuration { id: "r1" } } })pb"},
+         router_states {
+           key: "r1"
+           value {
+             operation_type: DELETE
+             configuration { id: "r1" }
+           }
+         })pb"},
       {"v1_neighbor_create",
        {with_port},
-       R"pb(neighbor_states { operation_type: CREATE configuration {
-          id: "n1" vpc_id: "vpc-1" name: "pod-n1" mac_address: "fa:16:3e:00:01:07"
-          host_ip_address: "192.168.0.11"
-          fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" } } })pb",
+       R"pb(neighbor_states {
+              operation_type: CREATE
+              configuration {
+                id: "n1"
+                vpc_id: "vpc-1"
+                name: "pod-n1"
+                mac_address: "fa:16:3e:00:01:07"
+                host_ip_address: "192.168.0.11"
+                fixed_ips { neighbor_type: L2 subnet_id: "sub-a" ip_address: "10.1.0.7" }
+              }
+            })pb",
        true},
   };
 }

@@ -106,7 +106,9 @@ TEST_F(PipelineTest, TwoVpcsGetDifferentSegmentsAndNoSharedForwarding) {
   auto floods = grep(lines, {"table=50", "priority=100"});
   ASSERT_EQ(floods.size(), 2u);
   for (const auto& f : floods) {
-    EXPECT_TRUE((f.find("output:1") != std::string::npos) != (f.find("output:2") != std::string::npos)) << f;
+    EXPECT_TRUE((f.find("output:1") != std::string::npos) !=
+                (f.find("output:2") != std::string::npos))
+        << f;
   }
 }
 

@@ -273,8 +273,8 @@ TEST_F(PodManagerTest, ReconcileKeepsLiveAttachmentsAndRemovesBrokenOnes) {
 }
 
 TEST_F(PodManagerTest, ReconcileRemovesVethsOfAddsCutShort) {
-  plumber_.addExisting({"tapgood", 5,
-                        {{ext_ids::kPortId, "p-good"}, {ext_ids::kNetns, "/proc/self/ns/net"}}});
+  plumber_.addExisting(
+      {"tapgood", 5, {{ext_ids::kPortId, "p-good"}, {ext_ids::kNetns, "/proc/self/ns/net"}}});
   plumber_.stray_veths = {"tapgood", "tapcutshort"};
   ASSERT_TRUE(manager_.reconcile().ok());
   EXPECT_TRUE(plumber_.stray_veths.empty());  // asked once, with the OVS ports to keep

@@ -143,31 +143,29 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
                           "actions=ct(table=61,zone=NXM_NX_REG1[0..15])"));
   EXPECT_THAT(
       n.normalize(tableLines(d, 61)),
-      ElementsAre(
-          "table=61, priority=0 actions=drop",
-          "table=61, priority=100,conj_id=IN,ip actions=ct(commit,zone=NXM_NX_REG1[0..15],"
-          "exec(set_field:MARK_IN->ct_mark)),goto_table:70",
-          "table=61, priority=100,reg1=0x7 actions=conjunction(IN,1/2)",
-          "table=61, priority=100,tcp,nw_src=10.9.0.0/16,tp_dst=0x1f40/0xffc0 "
-          "actions=conjunction(IN,2/2)",
-          "table=61, priority=100,tcp,nw_src=10.9.0.0/16,tp_dst=0x1f80/0xff80 "
-          "actions=conjunction(IN,2/2)",
-          "table=61, priority=180,ct_state=-new+rpl+trk actions=drop",
-          "table=61, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:70",
-          "table=61, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:70",
-          "table=61, priority=200,ct_state=+inv+trk actions=drop"));
+      ElementsAre("table=61, priority=0 actions=drop",
+                  "table=61, priority=100,conj_id=IN,ip actions=ct(commit,zone=NXM_NX_REG1[0..15],"
+                  "exec(set_field:MARK_IN->ct_mark)),goto_table:70",
+                  "table=61, priority=100,reg1=0x7 actions=conjunction(IN,1/2)",
+                  "table=61, priority=100,tcp,nw_src=10.9.0.0/16,tp_dst=0x1f40/0xffc0 "
+                  "actions=conjunction(IN,2/2)",
+                  "table=61, priority=100,tcp,nw_src=10.9.0.0/16,tp_dst=0x1f80/0xff80 "
+                  "actions=conjunction(IN,2/2)",
+                  "table=61, priority=180,ct_state=-new+rpl+trk actions=drop",
+                  "table=61, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:70",
+                  "table=61, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:70",
+                  "table=61, priority=200,ct_state=+inv+trk actions=drop"));
   EXPECT_THAT(
       n.normalize(tableLines(d, 31)),
-      ElementsAre(
-          "table=31, priority=0 actions=drop",
-          "table=31, priority=100,conj_id=OUT,ip actions=ct(commit,zone=NXM_NX_REG4[0..15],"
-          "exec(set_field:MARK_OUT->ct_mark)),goto_table:40",
-          "table=31, priority=100,ip actions=conjunction(OUT,2/2)",
-          "table=31, priority=100,reg4=0x7 actions=conjunction(OUT,1/2)",
-          "table=31, priority=180,ct_state=-new+rpl+trk actions=drop",
-          "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:40",
-          "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:40",
-          "table=31, priority=200,ct_state=+inv+trk actions=drop"));
+      ElementsAre("table=31, priority=0 actions=drop",
+                  "table=31, priority=100,conj_id=OUT,ip actions=ct(commit,zone=NXM_NX_REG4[0..15],"
+                  "exec(set_field:MARK_OUT->ct_mark)),goto_table:40",
+                  "table=31, priority=100,ip actions=conjunction(OUT,2/2)",
+                  "table=31, priority=100,reg4=0x7 actions=conjunction(OUT,1/2)",
+                  "table=31, priority=180,ct_state=-new+rpl+trk actions=drop",
+                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:40",
+                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:40",
+                  "table=31, priority=200,ct_state=+inv+trk actions=drop"));
 }
 
 TEST_F(SecurityGroupFlowsTest, RemoteGroupIsAThreeClauseConjunctionWithSharedMembers) {
@@ -205,8 +203,8 @@ TEST_F(SecurityGroupFlowsTest, FlowsGrowAdditively) {
   std::vector<SecurityGroupRule> rules;
   for (int i = 0; i < 50; ++i) {
     rules.push_back(rule("r" + std::to_string(i), Direction::kIngress, IpProtocol::kTcp,
-                         static_cast<uint16_t>(1000 + i), static_cast<uint16_t>(1000 + i),
-                         nullptr, "peers"));
+                         static_cast<uint16_t>(1000 + i), static_cast<uint16_t>(1000 + i), nullptr,
+                         "peers"));
   }
   group("web", rules);
   std::vector<std::string> texts;
@@ -249,7 +247,7 @@ TEST_F(SecurityGroupFlowsTest, MissingGroupAllowsNothingAndIpv6RulesAreIgnored) 
   state.ports["p1"].security_group_ids = {"unknown", "v6only"};
   auto d = build();
   EXPECT_EQ(grep(tableLines(d, 60), "reg1=0x7").size(), 1u);  // tracked
-  EXPECT_TRUE(grep(tableLines(d, 61), "conj").empty());        // nothing allowed
+  EXPECT_TRUE(grep(tableLines(d, 61), "conj").empty());       // nothing allowed
 }
 
 TEST_F(SecurityGroupFlowsTest, PortSecurityDisabledSkipsSpoofGuardAndGroups) {

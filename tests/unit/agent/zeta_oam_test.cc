@@ -40,16 +40,16 @@ OamMessage inject() {
 class OamHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dataplane
-                    .update([](NetworkState& s, ChangeSet&) {
-                      addVpc(s);
-                      addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
-                      Gateway g{"zeta-1", GatewayType::kZeta, {{kFwd, mac("02:5a:00:00:00:01")}},
-                                kOamPort};
-                      s.gateways[g.id] = g;
-                      s.vpcs["vpc-a"].gateway_ids = {g.id};
-                    })
-                    .ok());
+    ASSERT_TRUE(
+        dataplane
+            .update([](NetworkState& s, ChangeSet&) {
+              addVpc(s);
+              addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
+              Gateway g{"zeta-1", GatewayType::kZeta, {{kFwd, mac("02:5a:00:00:00:01")}}, kOamPort};
+              s.gateways[g.id] = g;
+              s.vpcs["vpc-a"].gateway_ids = {g.id};
+            })
+            .ok());
   }
   void deliver(const OamMessage& m, Ipv4Address from = kFwd, uint16_t port = kOamPort) {
     auto bytes = encodeOam(m);
@@ -144,27 +144,27 @@ TEST(OamServerTest, ReceivesOnTheGatewaysPortAndAppliesInjects) {
   close(probe);
 
   FakeDataplane dataplane;
-  ASSERT_TRUE(dataplane
-                  .update([&](NetworkState& s, ChangeSet&) {
-                    addVpc(s);
-                    addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
-                    s.gateways["z"] = Gateway{"z", GatewayType::kZeta,
-                                              {{ip("127.0.0.1"), mac("02:5a:00:00:00:01")}}, port};
-                    s.vpcs["vpc-a"].gateway_ids = {"z"};
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      dataplane
+          .update([&](NetworkState& s, ChangeSet&) {
+            addVpc(s);
+            addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
+            s.gateways["z"] = Gateway{
+                "z", GatewayType::kZeta, {{ip("127.0.0.1"), mac("02:5a:00:00:00:01")}}, port};
+            s.vpcs["vpc-a"].gateway_ids = {"z"};
+          })
+          .ok());
   openflow::FakeConnection of;
   DirectPathTable paths(of, 100);
   OamHandler handler(dataplane, paths);
   OamServer server(handler, {"127.0.0.1", std::chrono::milliseconds(50)});
   ASSERT_TRUE(server.start().ok());
-  ASSERT_TRUE(
-      [&] {
-        for (int i = 0; i < 200 && !server.listeningPorts().count(port); ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return server.listeningPorts().count(port) == 1;
-      }());
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 200 && !server.listeningPorts().count(port); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return server.listeningPorts().count(port) == 1;
+  }());
 
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   auto send = [&](const std::vector<uint8_t>& bytes) {

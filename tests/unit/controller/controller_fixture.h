@@ -63,8 +63,8 @@ class ControllerFixture : public ::testing::Test {
   // Shortcuts for the usual setup; ASSERT-style checks inside.
   void createVpc(const std::string& id, const std::string& cidr = "10.0.0.0/16",
                  const std::string& project = "p") {
-    auto r = call("POST", "/project/" + project + "/vpcs",
-                  {{"network", {{"id", id}, {"cidr", cidr}}}});
+    auto r =
+        call("POST", "/project/" + project + "/vpcs", {{"network", {{"id", id}, {"cidr", cidr}}}});
     ASSERT_EQ(r.status, 201) << r.body.dump();
   }
   void createSubnet(const std::string& id, const std::string& vpc, const std::string& cidr,
@@ -81,7 +81,9 @@ class ControllerFixture : public ::testing::Test {
   void registerNode(const std::string& name, const std::string& ip, int port) {
     auto r = call("POST", "/nodes",
                   {{"host_info",
-                    {{"node_id", name}, {"node_name", name}, {"local_ip", ip},
+                    {{"node_id", name},
+                     {"node_name", name},
+                     {"local_ip", ip},
                      {"mac_address", macFor(ip)},
                      {"server_port", port}}}});
     ASSERT_EQ(r.status, 201) << r.body.dump();
@@ -90,8 +92,11 @@ class ControllerFixture : public ::testing::Test {
                   const std::string& host, const std::string& project = "p") {
     auto r = call("POST", "/project/" + project + "/ports",
                   {{"port",
-                    {{"id", id}, {"network_id", vpc}, {"binding:host_id", host},
-                     {"device_id", "dev-" + id}, {"fixed_ips", {{{"subnet_id", subnet}}}}}}});
+                    {{"id", id},
+                     {"network_id", vpc},
+                     {"binding:host_id", host},
+                     {"device_id", "dev-" + id},
+                     {"fixed_ips", {{{"subnet_id", subnet}}}}}}});
     EXPECT_EQ(r.status, 201) << r.body.dump();
     return r.body["port"];
   }

@@ -55,10 +55,12 @@ void expectAgentAccepts(const schema::GoalStateV2& gs) {
     }
   }
   for (const auto& [k, s] : gs.dhcp_states()) {
-    if (s.operation_type() != schema::DELETE) EXPECT_TRUE(agent::toDhcp(s.configuration()).ok()) << k;
+    if (s.operation_type() != schema::DELETE)
+      EXPECT_TRUE(agent::toDhcp(s.configuration()).ok()) << k;
   }
   for (const auto& [k, s] : gs.router_states()) {
-    if (s.operation_type() != schema::DELETE) EXPECT_TRUE(agent::toRouter(s.configuration()).ok()) << k;
+    if (s.operation_type() != schema::DELETE)
+      EXPECT_TRUE(agent::toRouter(s.configuration()).ok()) << k;
   }
   for (const auto& [k, s] : gs.security_group_states()) {
     if (s.operation_type() != schema::DELETE) {
@@ -66,7 +68,8 @@ void expectAgentAccepts(const schema::GoalStateV2& gs) {
     }
   }
   for (const auto& [k, s] : gs.gateway_states()) {
-    if (s.operation_type() != schema::DELETE) EXPECT_TRUE(agent::toGateway(s.configuration()).ok()) << k;
+    if (s.operation_type() != schema::DELETE)
+      EXPECT_TRUE(agent::toGateway(s.configuration()).ok()) << k;
   }
   EXPECT_EQ(gs.host_resources_size(), 1);
 }
@@ -189,15 +192,18 @@ TEST_F(DpmTest, RouterInterfacesBringL3Neighbors) {
   createPort("p3", "v1", "s2", "node-c");
   idle();
   ASSERT_EQ(call("POST", "/project/p/routers", {{"router", {{"id", "r1"}}}}).status, 201);
-  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s1"}}).status, 200);
+  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s1"}}).status,
+            200);
   idle();
   for (auto& ag : agents_) ag->clear();
-  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s2"}}).status, 200);
+  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s2"}}).status,
+            200);
   idle();
   auto a = agent(0).merged();
   auto c = agent(2).merged();
   EXPECT_EQ(keys(a.neighbor_states()), (std::set<std::string>{"L3/p3"}));
-  EXPECT_EQ(a.neighbor_states().at("L3/p3").configuration().fixed_ips(0).neighbor_type(), schema::L3);
+  EXPECT_EQ(a.neighbor_states().at("L3/p3").configuration().fixed_ips(0).neighbor_type(),
+            schema::L3);
   EXPECT_EQ(keys(c.neighbor_states()), (std::set<std::string>{"L3/p1"}));
   ASSERT_TRUE(a.router_states().contains("r1"));
   const auto& rc = a.router_states().at("r1").configuration();
@@ -217,7 +223,9 @@ TEST_F(DpmTest, RouterInterfacesBringL3Neighbors) {
   checkAll();
   // Detaching s2 withdraws the L3 neighbors.
   for (auto& ag : agents_) ag->clear();
-  ASSERT_EQ(call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s2"}}).status, 200);
+  ASSERT_EQ(
+      call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s2"}}).status,
+      200);
   idle();
   a = agent(0).merged();
   EXPECT_EQ(a.neighbor_states().at("L3/p3").operation_type(), schema::DELETE);
@@ -275,29 +283,40 @@ TEST_F(DpmTest, PortOfUnknownHostWaitsForItsNodeAndRestartResyncs) {
 }
 
 TEST_F(DpmTest, SecurityGroupsAndGatewaysReachTheHosts) {
-  ASSERT_EQ(call("POST", "/project/p/security-groups", {{"security_group", {{"id", "sg1"}}}}).status,
-            201);
+  ASSERT_EQ(
+      call("POST", "/project/p/security-groups", {{"security_group", {{"id", "sg1"}}}}).status,
+      201);
   ASSERT_EQ(call("POST", "/project/p/gateways",
-                 {{"gateway", {{"id", "zgw"}, {"gateway_type", "ZETA"},
-                               {"destinations", {{{"ip_address", "172.16.0.5"},
-                                                  {"mac_address", "02:00:00:00:aa:01"}}}},
-                               {"zeta_info", {{"port_inband_operation", 8300}}}}}})
+                 {{"gateway",
+                   {{"id", "zgw"},
+                    {"gateway_type", "ZETA"},
+                    {"destinations",
+                     {{{"ip_address", "172.16.0.5"}, {"mac_address", "02:00:00:00:aa:01"}}}},
+                    {"zeta_info", {{"port_inband_operation", 8300}}}}}})
                 .status,
             201);
-  ASSERT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zgw"}}}}}).status, 200);
+  ASSERT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zgw"}}}}}).status,
+            200);
   auto r = call("POST", "/project/p/ports",
-                {{"port", {{"id", "p1"}, {"network_id", "v1"}, {"binding:host_id", "node-a"},
-                           {"security_groups", {"sg1"}}}}});
+                {{"port",
+                  {{"id", "p1"},
+                   {"network_id", "v1"},
+                   {"binding:host_id", "node-a"},
+                   {"security_groups", {"sg1"}}}}});
   ASSERT_EQ(r.status, 201);
   idle();
   auto a = agent(0).merged();
   EXPECT_TRUE(a.security_group_states().contains("sg1"));
   ASSERT_TRUE(a.gateway_states().contains("zgw"));
-  EXPECT_EQ(a.gateway_states().at("zgw").configuration().zeta_info().port_inband_operation(), 8300u);
+  EXPECT_EQ(a.gateway_states().at("zgw").configuration().zeta_info().port_inband_operation(),
+            8300u);
   agent(0).clear();
   r = call("POST", "/project/p/security-group-rules",
-           {{"security_group_rule", {{"security_group_id", "sg1"}, {"protocol", "tcp"},
-                                     {"port_range_min", 22}, {"port_range_max", 22}}}});
+           {{"security_group_rule",
+             {{"security_group_id", "sg1"},
+              {"protocol", "tcp"},
+              {"port_range_min", 22},
+              {"port_range_max", 22}}}});
   ASSERT_EQ(r.status, 201);
   idle();
   a = agent(0).merged();
@@ -313,14 +332,20 @@ TEST_F(DpmTest, RemoteGroupMembersReachHostsWhoseRulesNameTheGroup) {
               201);
   }
   ASSERT_EQ(call("POST", "/project/p/security-group-rules",
-                 {{"security_group_rule", {{"security_group_id", "web"}, {"direction", "ingress"},
-                                           {"protocol", "tcp"}, {"remote_group_id", "db"}}}})
+                 {{"security_group_rule",
+                   {{"security_group_id", "web"},
+                    {"direction", "ingress"},
+                    {"protocol", "tcp"},
+                    {"remote_group_id", "db"}}}})
                 .status,
             201);
   ASSERT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"id", "w1"}, {"network_id", "v1"}, {"binding:host_id", "node-a"},
-                            {"fixed_ips", {{{"subnet_id", "s1"}, {"ip_address", "10.0.1.10"}}}},
-                            {"security_groups", {"web"}}}}})
+                 {{"port",
+                   {{"id", "w1"},
+                    {"network_id", "v1"},
+                    {"binding:host_id", "node-a"},
+                    {"fixed_ips", {{{"subnet_id", "s1"}, {"ip_address", "10.0.1.10"}}}},
+                    {"security_groups", {"web"}}}}})
                 .status,
             201);
   idle();
@@ -329,9 +354,12 @@ TEST_F(DpmTest, RemoteGroupMembersReachHostsWhoseRulesNameTheGroup) {
   EXPECT_EQ(a.security_group_states().at("db").configuration().member_ip_addresses_size(), 0);
   agent(0).clear();
   ASSERT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"id", "d1"}, {"network_id", "v1"}, {"binding:host_id", "node-b"},
-                            {"fixed_ips", {{{"subnet_id", "s2"}, {"ip_address", "10.0.2.20"}}}},
-                            {"security_groups", {"db"}}}}})
+                 {{"port",
+                   {{"id", "d1"},
+                    {"network_id", "v1"},
+                    {"binding:host_id", "node-b"},
+                    {"fixed_ips", {{{"subnet_id", "s2"}, {"ip_address", "10.0.2.20"}}}},
+                    {"security_groups", {"db"}}}}})
                 .status,
             201);
   idle();
@@ -361,8 +389,10 @@ TEST_F(DpmTest, LargeNeighborSetsAreSplit) {
   start(config);
   json ports = json::array();
   for (int i = 0; i < 10; ++i) {
-    ports.push_back({{"id", "b" + std::to_string(i)}, {"network_id", "v1"},
-                     {"binding:host_id", "node-b"}, {"fixed_ips", {{{"subnet_id", "s1"}}}}});
+    ports.push_back({{"id", "b" + std::to_string(i)},
+                     {"network_id", "v1"},
+                     {"binding:host_id", "node-b"},
+                     {"fixed_ips", {{{"subnet_id", "s1"}}}}});
   }
   ASSERT_EQ(call("POST", "/project/p/ports/bulk", {{"ports", ports}}).status, 201);
   idle();

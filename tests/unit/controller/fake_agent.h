@@ -81,12 +81,13 @@ class FakeAgent final : public schema::GoalStateProvisioner::Service {
     gs.set_format_version(v1->format_version());
     for (const auto& s : v1->port_states()) (*gs.mutable_port_states())[s.configuration().id()] = s;
     for (const auto& s : v1->neighbor_states()) {
-      (*gs.mutable_neighbor_states())[neighborKey(s.configuration().fixed_ips_size()
-                                                      ? s.configuration().fixed_ips(0).neighbor_type()
-                                                      : schema::L2,
-                                                  s.configuration().id())] = s;
+      (*gs.mutable_neighbor_states())[neighborKey(
+          s.configuration().fixed_ips_size() ? s.configuration().fixed_ips(0).neighbor_type()
+                                             : schema::L2,
+          s.configuration().id())] = s;
     }
-    for (const auto& s : v1->subnet_states()) (*gs.mutable_subnet_states())[s.configuration().id()] = s;
+    for (const auto& s : v1->subnet_states())
+      (*gs.mutable_subnet_states())[s.configuration().id()] = s;
     for (const auto& s : v1->vpc_states()) (*gs.mutable_vpc_states())[s.configuration().id()] = s;
     for (const auto& s : v1->dhcp_states()) (*gs.mutable_dhcp_states())[s.configuration().id()] = s;
     *reply = handle(gs);

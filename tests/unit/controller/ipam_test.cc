@@ -23,8 +23,8 @@ TEST(SubnetIpamTest, NeverHandsOutNetworkBroadcastOrGateway) {
     ASSERT_TRUE(a.ok()) << a.status();
     got.insert(a->toString());
   }
-  EXPECT_EQ(got, (std::set<std::string>{"10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5",
-                                        "10.0.0.6"}));
+  EXPECT_EQ(got,
+            (std::set<std::string>{"10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"}));
   auto full = ipam.allocate();
   EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted);
 }

@@ -39,14 +39,35 @@ struct BadCase {
 
 TEST(JsonCodecTest, BadInputIsRejectedNamingTheField) {
   std::vector<BadCase> cases = {
-      {"vpc bad cidr", [] { return vpcFromJson({{"cidr", "10.0.0.0/33"}}).status(); }, "cidr"},
-      {"vpc cidr host bits", [] { return vpcFromJson({{"cidr", "10.0.0.1/24"}}).status(); }, "cidr"},
-      {"vpc name number", [] { return vpcFromJson({{"name", 5}}).status(); }, "name"},
-      {"vpc bad id", [] { return vpcFromJson({{"id", "a/b"}}).status(); }, "id"},
-      {"subnet no network", [] { return subnetFromJson({{"cidr", "10.0.0.0/24"}}).status(); },
+      {"vpc bad cidr",
+       [] {
+         return vpcFromJson({{"cidr", "10.0.0.0/33"}}).status();
+       },
+       "cidr"},
+      {"vpc cidr host bits",
+       [] {
+         return vpcFromJson({{"cidr", "10.0.0.1/24"}}).status();
+       },
+       "cidr"},
+      {"vpc name number",
+       [] {
+         return vpcFromJson({{"name", 5}}).status();
+       },
+       "name"},
+      {"vpc bad id",
+       [] {
+         return vpcFromJson({{"id", "a/b"}}).status();
+       },
+       "id"},
+      {"subnet no network",
+       [] {
+         return subnetFromJson({{"cidr", "10.0.0.0/24"}}).status();
+       },
        "network_id"},
       {"subnet bad cidr",
-       [] { return subnetFromJson({{"network_id", "v"}, {"cidr", "10.0.0/24"}}).status(); },
+       [] {
+         return subnetFromJson({{"network_id", "v"}, {"cidr", "10.0.0/24"}}).status();
+       },
        "cidr"},
       {"subnet gateway outside",
        [] {
@@ -70,32 +91,40 @@ TEST(JsonCodecTest, BadInputIsRejectedNamingTheField) {
        },
        "dns_nameservers"},
       {"port bad mac",
-       [] { return portFromJson({{"network_id", "v"}, {"mac_address", "zz:00"}}).status(); },
+       [] {
+         return portFromJson({{"network_id", "v"}, {"mac_address", "zz:00"}}).status();
+       },
        "mac_address"},
       {"port multicast mac",
        [] {
-         return portFromJson({{"network_id", "v"}, {"mac_address", "01:00:5e:00:00:01"}})
-             .status();
+         return portFromJson({{"network_id", "v"}, {"mac_address", "01:00:5e:00:00:01"}}).status();
        },
        "mac_address"},
       {"port fixed_ips object",
-       [] { return portFromJson({{"network_id", "v"}, {"fixed_ips", {{"a", 1}}}}).status(); },
+       [] {
+         return portFromJson({{"network_id", "v"}, {"fixed_ips", {{"a", 1}}}}).status();
+       },
        "fixed_ips"},
       {"port bad ip",
        [] {
-         return portFromJson({{"network_id", "v"},
-                              {"fixed_ips", {{{"ip_address", "10.0.0.300"}}}}})
+         return portFromJson({{"network_id", "v"}, {"fixed_ips", {{{"ip_address", "10.0.0.300"}}}}})
              .status();
        },
        "ip_address"},
       {"port sg not list",
-       [] { return portFromJson({{"network_id", "v"}, {"security_groups", "sg"}}).status(); },
+       [] {
+         return portFromJson({{"network_id", "v"}, {"security_groups", "sg"}}).status();
+       },
        "security_groups"},
       {"port admin string",
-       [] { return portFromJson({{"network_id", "v"}, {"admin_state_up", "true"}}).status(); },
+       [] {
+         return portFromJson({{"network_id", "v"}, {"admin_state_up", "true"}}).status();
+       },
        "admin_state_up"},
       {"node bad ip",
-       [] { return nodeFromJson({{"node_name", "n"}, {"local_ip", "host"}}).status(); },
+       [] {
+         return nodeFromJson({{"node_name", "n"}, {"local_ip", "host"}}).status();
+       },
        "local_ip"},
       {"node port range",
        [] {
@@ -103,7 +132,11 @@ TEST(JsonCodecTest, BadInputIsRejectedNamingTheField) {
              .status();
        },
        "server_port"},
-      {"rule direction", [] { return ruleFromJson({{"direction", "up"}}).status(); }, "direction"},
+      {"rule direction",
+       [] {
+         return ruleFromJson({{"direction", "up"}}).status();
+       },
+       "direction"},
       {"rule port order",
        [] {
          return ruleFromJson({{"protocol", "tcp"}, {"port_range_min", 90}, {"port_range_max", 80}})
@@ -111,12 +144,15 @@ TEST(JsonCodecTest, BadInputIsRejectedNamingTheField) {
        },
        "port_range_min"},
       {"gateway zeta without port",
-       [] { return gatewayFromJson({{"gateway_type", "ZETA"}}).status(); }, "port_inband"},
+       [] {
+         return gatewayFromJson({{"gateway_type", "ZETA"}}).status();
+       },
+       "port_inband"},
       {"gateway destination mac",
        [] {
-         return gatewayFromJson({{"gateway_type", "DEFAULT"},
-                                 {"destinations", {{{"ip_address", "10.0.0.1"},
-                                                    {"mac_address", "nope"}}}}})
+         return gatewayFromJson(
+                    {{"gateway_type", "DEFAULT"},
+                     {"destinations", {{{"ip_address", "10.0.0.1"}, {"mac_address", "nope"}}}}})
              .status();
        },
        "mac_address"},

@@ -39,9 +39,11 @@ TEST_F(PersistenceTest, RestartKeepsResourcesAllocationsAndStatus) {
   registerNode("node-a", "127.0.0.31", agent.port());
   json p1 = createPort("p1", "v1", "s1", "node-a");
   json p2 = createPort("p2", "v1", "s1", "node-unknown");
-  ASSERT_EQ(call("POST", "/project/p/security-groups", {{"security_group", {{"id", "sg"}}}}).status, 201);
+  ASSERT_EQ(call("POST", "/project/p/security-groups", {{"security_group", {{"id", "sg"}}}}).status,
+            201);
   ASSERT_EQ(call("POST", "/project/p/routers", {{"router", {{"id", "r1"}}}}).status, 201);
-  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s1"}}).status, 200);
+  ASSERT_EQ(call("PUT", "/project/p/routers/r1/add_router_interface", {{"subnet_id", "s1"}}).status,
+            200);
   ASSERT_TRUE(app_->scheduler().waitIdle(5000ms));
   ASSERT_EQ(call("GET", "/project/p/ports/p1").body["port"]["status"], "ACTIVE");
   int vni = call("GET", "/project/p/vpcs/v1").body["network"]["tunnel_id"];
@@ -64,10 +66,12 @@ TEST_F(PersistenceTest, RestartKeepsResourcesAllocationsAndStatus) {
   EXPECT_EQ(call("GET", "/project/p/routers/r1").body["router"]["interfaces"].size(), 1u);
   // Allocations are rebuilt: the stored addresses and MACs are taken.
   EXPECT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"network_id", "v1"}, {"fixed_ips", p1["fixed_ips"]}}}}).status,
+                 {{"port", {{"network_id", "v1"}, {"fixed_ips", p1["fixed_ips"]}}}})
+                .status,
             409);
   EXPECT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"network_id", "v1"}, {"mac_address", p2["mac_address"]}}}}).status,
+                 {{"port", {{"network_id", "v1"}, {"mac_address", p2["mac_address"]}}}})
+                .status,
             409);
   EXPECT_EQ(call("POST", "/project/p/vpcs", {{"network", {{"tunnel_id", vni}}}}).status, 409);
   EXPECT_EQ(call("DELETE", "/project/p/vpcs/v1").status, 409);

@@ -52,20 +52,28 @@ TEST_F(RestTest, VpcCrud) {
 
 TEST_F(RestTest, SubnetCrudAndConflicts) {
   createVpc("v1");
-  auto r = call("POST", "/project/p/subnets",
-                {{"subnet", {{"network_id", "v1"}, {"cidr", "10.0.1.0/24"},
-                             {"dns_nameservers", {"10.0.0.53"}}}}});
+  auto r =
+      call("POST", "/project/p/subnets",
+           {{"subnet",
+             {{"network_id", "v1"}, {"cidr", "10.0.1.0/24"}, {"dns_nameservers", {"10.0.0.53"}}}}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   std::string id = r.body["subnet"]["id"];
   EXPECT_EQ(r.body["subnet"]["gateway_ip"], "10.0.1.1");
-  EXPECT_FALSE(r.body["subnet"]["gateway_port_detail"]["gateway_macAddress"].get<std::string>().empty());
+  EXPECT_FALSE(
+      r.body["subnet"]["gateway_port_detail"]["gateway_macAddress"].get<std::string>().empty());
   // Overlap in the same VPC: 409; outside the VPC: 400; unknown VPC: 404.
   EXPECT_EQ(call("POST", "/project/p/subnets",
-                 {{"subnet", {{"network_id", "v1"}, {"cidr", "10.0.1.128/25"}}}}).status, 409);
+                 {{"subnet", {{"network_id", "v1"}, {"cidr", "10.0.1.128/25"}}}})
+                .status,
+            409);
   EXPECT_EQ(call("POST", "/project/p/subnets",
-                 {{"subnet", {{"network_id", "v1"}, {"cidr", "192.168.0.0/24"}}}}).status, 400);
+                 {{"subnet", {{"network_id", "v1"}, {"cidr", "192.168.0.0/24"}}}})
+                .status,
+            400);
   EXPECT_EQ(call("POST", "/project/p/subnets",
-                 {{"subnet", {{"network_id", "nope"}, {"cidr", "10.0.2.0/24"}}}}).status, 404);
+                 {{"subnet", {{"network_id", "nope"}, {"cidr", "10.0.2.0/24"}}}})
+                .status,
+            404);
   r = call("PUT", "/project/p/subnets/" + id, {{"subnet", {{"enable_dhcp", false}}}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body["subnet"]["enable_dhcp"], false);
@@ -89,9 +97,12 @@ TEST_F(RestTest, PortCrudAllocationAndFilters) {
   EXPECT_EQ(a["mac_address"].get<std::string>().substr(0, 8), "fa:16:3e");
   // Requested address and MAC; no fixed_ips = the VPC's first subnet.
   auto r = call("POST", "/project/p/ports",
-                {{"port", {{"network_id", "v1"}, {"device_id", "pod-b"},
-                           {"binding:host_id", "node-2"}, {"mac_address", "02:aa:00:00:00:01"},
-                           {"fixed_ips", {{{"ip_address", "10.0.1.77"}}}}}}});
+                {{"port",
+                  {{"network_id", "v1"},
+                   {"device_id", "pod-b"},
+                   {"binding:host_id", "node-2"},
+                   {"mac_address", "02:aa:00:00:00:01"},
+                   {"fixed_ips", {{{"ip_address", "10.0.1.77"}}}}}}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   EXPECT_EQ(r.body["port"]["fixed_ips"][0]["subnet_id"], "s1");
   r = call("POST", "/project/p/ports", {{"port", {{"network_id", "v1"}}}});
@@ -103,17 +114,20 @@ TEST_F(RestTest, PortCrudAllocationAndFilters) {
                 .status,
             409);
   EXPECT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"network_id", "v1"}, {"mac_address", "02:aa:00:00:00:01"}}}}).status,
+                 {{"port", {{"network_id", "v1"}, {"mac_address", "02:aa:00:00:00:01"}}}})
+                .status,
             409);
-  EXPECT_EQ(call("POST", "/project/p/ports", {{"port", {{"id", "a"}, {"network_id", "v1"}}}}).status,
-            409);
+  EXPECT_EQ(
+      call("POST", "/project/p/ports", {{"port", {{"id", "a"}, {"network_id", "v1"}}}}).status,
+      409);
   // Gateway address and unknown subnet.
   EXPECT_EQ(call("POST", "/project/p/ports",
                  {{"port", {{"network_id", "v1"}, {"fixed_ips", {{{"ip_address", "10.0.1.1"}}}}}}})
                 .status,
             400);
   EXPECT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"network_id", "v1"}, {"fixed_ips", {{{"subnet_id", "zz"}}}}}}}).status,
+                 {{"port", {{"network_id", "v1"}, {"fixed_ips", {{{"subnet_id", "zz"}}}}}}})
+                .status,
             404);
   EXPECT_EQ(count("/project/p/ports", "ports"), 3u);
   EXPECT_EQ(count("/project/p/ports?binding:host_id=node-1", "ports"), 1u);
@@ -138,7 +152,8 @@ TEST_F(RestTest, BulkPortsAreAllOrNothing) {
   createVpc("v1");
   createSubnet("s1", "v1", "10.0.1.0/24");
   json ports = json::array();
-  for (int i = 0; i < 20; ++i) ports.push_back({{"network_id", "v1"}, {"name", "b" + std::to_string(i)}});
+  for (int i = 0; i < 20; ++i)
+    ports.push_back({{"network_id", "v1"}, {"name", "b" + std::to_string(i)}});
   auto r = call("POST", "/project/p/ports/bulk", {{"ports", ports}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   EXPECT_EQ(r.body["ports"].size(), 20u);
@@ -199,9 +214,11 @@ TEST_F(RestTest, NodesRegisterUpdateAndConflict) {
   ASSERT_EQ(r.status, 200);
   std::string dvr = r.body["host_info"]["host_dvr_mac"];
   EXPECT_EQ(dvr.substr(0, 8), "fe:16:11");
-  EXPECT_EQ(call("POST", "/nodes", {{"host_info", {{"node_id", "x"}, {"node_name", "other"},
-                                                   {"local_ip", "10.9.0.1"}}}}).status,
-            409);
+  EXPECT_EQ(
+      call("POST", "/nodes",
+           {{"host_info", {{"node_id", "x"}, {"node_name", "other"}, {"local_ip", "10.9.0.1"}}}})
+          .status,
+      409);
   r = call("PUT", "/nodes/node-1", {{"host_info", {{"local_ip", "10.9.0.2"}}}});
   ASSERT_EQ(r.status, 200) << r.body.dump();
   EXPECT_EQ(r.body["host_info"]["host_dvr_mac"], dvr);
@@ -218,22 +235,29 @@ TEST_F(RestTest, SecurityGroupsRulesRoutersGateways) {
                 {{"security_group", {{"id", "sg1"}, {"name", "web"}}}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   r = call("POST", "/project/p/security-group-rules",
-           {{"security_group_rule", {{"security_group_id", "sg1"}, {"direction", "ingress"},
-                                     {"protocol", "tcp"}, {"port_range_min", 80},
-                                     {"port_range_max", 80}, {"remote_ip_prefix", "0.0.0.0/0"}}}});
+           {{"security_group_rule",
+             {{"security_group_id", "sg1"},
+              {"direction", "ingress"},
+              {"protocol", "tcp"},
+              {"port_range_min", 80},
+              {"port_range_max", 80},
+              {"remote_ip_prefix", "0.0.0.0/0"}}}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   std::string rule = r.body["security_group_rule"]["id"];
-  EXPECT_EQ(call("GET", "/project/p/security-groups/sg1").body["security_group"]
-                ["security_group_rules"].size(),
+  EXPECT_EQ(call("GET", "/project/p/security-groups/sg1")
+                .body["security_group"]["security_group_rules"]
+                .size(),
             1u);
   EXPECT_EQ(call("POST", "/project/p/security-group-rules",
-                 {{"security_group_rule", {{"security_group_id", "nope"}}}}).status,
+                 {{"security_group_rule", {{"security_group_id", "nope"}}}})
+                .status,
             404);
   auto port = call("POST", "/project/p/ports",
                    {{"port", {{"id", "pp"}, {"network_id", "v1"}, {"security_groups", {"sg1"}}}}});
   ASSERT_EQ(port.status, 201);
   EXPECT_EQ(call("POST", "/project/p/ports",
-                 {{"port", {{"network_id", "v1"}, {"security_groups", {"zz"}}}}}).status,
+                 {{"port", {{"network_id", "v1"}, {"security_groups", {"zz"}}}}})
+                .status,
             404);
   EXPECT_EQ(call("DELETE", "/project/p/security-groups/sg1").status, 409);
   EXPECT_EQ(call("DELETE", "/project/p/security-group-rules/" + rule).status, 204);
@@ -249,28 +273,34 @@ TEST_F(RestTest, SecurityGroupsRulesRoutersGateways) {
             404);
   EXPECT_EQ(call("DELETE", "/project/p/routers/r1").status, 409);
   EXPECT_EQ(call("DELETE", "/project/p/subnets/s1").status, 409);
-  EXPECT_EQ(call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s1"}}).status,
-            200);
-  EXPECT_EQ(call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s1"}}).status,
-            404);
+  EXPECT_EQ(
+      call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s1"}}).status,
+      200);
+  EXPECT_EQ(
+      call("PUT", "/project/p/routers/r1/remove_router_interface", {{"subnet_id", "s1"}}).status,
+      404);
   EXPECT_EQ(call("DELETE", "/project/p/routers/r1").status, 204);
 
-  r = call("POST", "/project/p/gateways",
-           {{"gateway", {{"id", "zgw"}, {"gateway_type", "ZETA"},
-                         {"destinations", {{{"ip_address", "172.16.0.5"},
-                                            {"mac_address", "02:00:00:00:aa:01"}}}},
-                         {"zeta_info", {{"port_inband_operation", 8300}}}}}});
+  r = call(
+      "POST", "/project/p/gateways",
+      {{"gateway",
+        {{"id", "zgw"},
+         {"gateway_type", "ZETA"},
+         {"destinations", {{{"ip_address", "172.16.0.5"}, {"mac_address", "02:00:00:00:aa:01"}}}},
+         {"zeta_info", {{"port_inband_operation", 8300}}}}}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
-  EXPECT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zgw"}}}}}).status, 200);
-  EXPECT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zz"}}}}}).status, 404);
+  EXPECT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zgw"}}}}}).status,
+            200);
+  EXPECT_EQ(call("PUT", "/project/p/vpcs/v1", {{"network", {{"gateway_ids", {"zz"}}}}}).status,
+            404);
   EXPECT_EQ(call("DELETE", "/project/p/gateways/zgw").status, 409);
 }
 
 TEST_F(RestTest, AgentRestClientWorksAgainstIt) {
   createVpc("cluster-vpc");
   createSubnet("cluster-subnet", "cluster-vpc", "10.0.1.0/24");
-  auto client = agent::makeRestControllerClient("http://127.0.0.1:" +
-                                                std::to_string(app_->restPort()));
+  auto client =
+      agent::makeRestControllerClient("http://127.0.0.1:" + std::to_string(app_->restPort()));
   ASSERT_TRUE(client->ping().ok());
   agent::NodeRegistration node{"node-1-id", "node-1", "10.9.0.1", "02:00:00:00:00:01", 50001, ""};
   auto reg = client->registerNode(node);

@@ -59,8 +59,8 @@ TEST(IpPrefixTest, ParsesNetworkAndContains) {
 }
 
 TEST(IpPrefixTest, RejectsBadLengths) {
-  for (const char* bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "fd00::/129",
-                          "/24"}) {
+  for (const char* bad :
+       {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "fd00::/129", "/24"}) {
     EXPECT_FALSE(IpPrefix::parse(bad).ok()) << bad;
   }
 }

@@ -37,7 +37,8 @@ TEST_P(FlowModCodecTest, FormatFlowMatchesOvsText) {
   // "cookie=0x.., table=N, ..."; the match and actions text is the same.
   const FlowCase& c = GetParam();
   std::string ours = formatFlow(c.flow);
-  static const std::regex kHeader("(table|cookie|idle_timeout|hard_timeout|idle|hard)[:=][^ ,]+,? ?");
+  static const std::regex kHeader(
+      "(table|cookie|idle_timeout|hard_timeout|idle|hard)[:=][^ ,]+,? ?");
   EXPECT_EQ(std::regex_replace(ours, kHeader, ""), std::regex_replace(c.ovs_text, kHeader, ""))
       << "formatFlow: " << ours;
 }

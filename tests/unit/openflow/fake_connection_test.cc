@@ -31,9 +31,9 @@ TEST(FakeConnectionTest, LooseAndStrictDelete) {
   FakeConnection c;
   Flow specific = flow(1, 10, 1);
   specific.match.eth_type = kEthTypeIpv4;
-  ASSERT_TRUE(c.send({FlowMod::add(flow(1, 10, 1)), FlowMod::add(specific),
-                      FlowMod::add(flow(1, 10, 2))})
-                  .ok());
+  ASSERT_TRUE(
+      c.send({FlowMod::add(flow(1, 10, 1)), FlowMod::add(specific), FlowMod::add(flow(1, 10, 2))})
+          .ok());
   // Strict: only the exact match and priority.
   ASSERT_TRUE(c.send({FlowMod::deleteStrict(flow(1, 10, 1))}).ok());
   EXPECT_EQ(c.flows().size(), 2u);

@@ -140,7 +140,8 @@ std::vector<uint8_t> sampleFrame() {
   // Broadcast ARP request 10.0.0.1 -> who has 10.0.0.2.
   return fromHex(
       "ffffffffffff0a000000000108060001080006040001"
-      "0a00000000010a000001000000000000" "0a000002");
+      "0a00000000010a000001000000000000"
+      "0a000002");
 }
 
 TEST(MessagesTest, PacketOut) {
@@ -182,8 +183,7 @@ TEST(MessagesTest, FlowStats) {
   q.table = 3;
   q.cookie = 0x5;
   q.cookie_mask = 0xff;
-  EXPECT_EQ(ofpPrint(encode(Message{1, q})),
-            "OFPST_FLOW request (OF1.5) (xid=0x1): table=3");
+  EXPECT_EQ(ofpPrint(encode(Message{1, q})), "OFPST_FLOW request (OF1.5) (xid=0x1): table=3");
   expectRoundTrip(Message{1, q});
   FlowStatsReply r;
   Flow f;
@@ -195,16 +195,18 @@ TEST(MessagesTest, FlowStats) {
   r.more = true;
   expectRoundTrip(Message{2, r});
   std::string text = ofpPrint(encode(Message{2, r}));
-  EXPECT_NE(text.find("table=3, n_packets=?, n_bytes=?, priority=7,tcp actions=output:1"), std::string::npos) << text;
+  EXPECT_NE(text.find("table=3, n_packets=?, n_bytes=?, priority=7,tcp actions=output:1"),
+            std::string::npos)
+      << text;
 }
 
 TEST(MessagesTest, RejectsBadHeaders) {
   EXPECT_FALSE(decode({}).ok());
   EXPECT_FALSE(decode(fromHex("0600")).ok());
-  EXPECT_FALSE(decode(fromHex("0614000900000001")).ok());    // length 9, 8 given
-  EXPECT_FALSE(decode(fromHex("0614000400000001")).ok());    // length below header
-  EXPECT_FALSE(decode(fromHex("0114000800000001")).ok());    // OpenFlow 1.0 barrier
-  EXPECT_TRUE(decode(fromHex("0614000800000001")).ok());     // a valid barrier
+  EXPECT_FALSE(decode(fromHex("0614000900000001")).ok());  // length 9, 8 given
+  EXPECT_FALSE(decode(fromHex("0614000400000001")).ok());  // length below header
+  EXPECT_FALSE(decode(fromHex("0114000800000001")).ok());  // OpenFlow 1.0 barrier
+  EXPECT_TRUE(decode(fromHex("0614000800000001")).ok());   // a valid barrier
 }
 
 TEST(MessagesTest, GarbageNeverCrashes) {

@@ -83,8 +83,7 @@ std::vector<FlowCase> flowCases() {
   f.match.udp_src = Masked<uint16_t>(5, 0xff);
   f.match.udp_dst = Masked<uint16_t>(67);
   f.actions = {Conjunction{7, 0, 2}};
-  add("conjunction_udp", f,
-      "table:2 udp,tp_src=0x5/0xff,tp_dst=67 actions=conjunction(7,1/2)");
+  add("conjunction_udp", f, "table:2 udp,tp_src=0x5/0xff,tp_dst=67 actions=conjunction(7,1/2)");
 
   f = Flow{};
   f.table = 2;
@@ -95,8 +94,9 @@ std::vector<FlowCase> flowCases() {
   Controller paused;
   paused.userdata = {1, 2};
   paused.pause = true;
-  f.actions = {ctl, Controller{128}, paused, Group{5}, PushVlan{0x8100},
-               setField(Field::kVlanVid, 0x1064), PopVlan{}, DecTtl{}, output(3)};
+  f.actions = {ctl,       Controller{128},  paused,
+               Group{5},  PushVlan{0x8100}, setField(Field::kVlanVid, 0x1064),
+               PopVlan{}, DecTtl{},         output(3)};
   add("controller_group_vlan", f,
       "table:2 conj_id=7,ip actions=controller(userdata=01.02.03.04),CONTROLLER:128,"
       "controller(userdata=01.02,pause),group:5,push_vlan:0x8100,set_field:4196->vlan_vid,"
@@ -163,8 +163,12 @@ std::vector<FlowCase> flowCases() {
   Ct mark;
   mark.commit = true;
   mark.actions = {SetField{Field::kCtMark, 2, 2}};
-  f.actions = {snat, mark, loadReg(2, 1, 3, 1), setField(Field::kIpv4Dst, ip("1.2.3.4")),
-               move(Field::kReg1, 0, Field::kReg2, 4, 4), move(Field::kTunIpv4Src, Field::kReg3),
+  f.actions = {snat,
+               mark,
+               loadReg(2, 1, 3, 1),
+               setField(Field::kIpv4Dst, ip("1.2.3.4")),
+               move(Field::kReg1, 0, Field::kReg2, 4, 4),
+               move(Field::kTunIpv4Src, Field::kReg3),
                move(Field::kMetadata, 0, Field::kReg1, 0, 32),
                move(Field::kTunId, 0, Field::kReg4, 0, 32),
                move(Field::kInPort, Field::kReg6)};
@@ -181,8 +185,8 @@ std::vector<FlowCase> flowCases() {
   f.match.eth_type = 0x88cc;
   f.match.vlan_vid = Masked<uint16_t>(0);
   f.actions = {setField(Field::kEthDst, mac("00:00:00:00:00:01")),
-               setField(Field::kTunIpv4Dst, ip("1.1.1.1")),
-               setField(Field::kMetadata, 5), output(kPortAll), output(kPortInPort)};
+               setField(Field::kTunIpv4Dst, ip("1.1.1.1")), setField(Field::kMetadata, 5),
+               output(kPortAll), output(kPortInPort)};
   add("other_ethertype", f,
       "table:7 vlan_tci=0x0000/0x1fff,dl_type=0x88cc actions=set_field:00:00:00:00:00:01->eth_dst,"
       "set_field:1.1.1.1->tun_dst,set_field:0x5->metadata,ALL,IN_PORT");

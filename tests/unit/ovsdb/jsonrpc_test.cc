@@ -25,7 +25,8 @@ TEST(JsonStreamSplitterTest, OneMessageInOneRead) {
 }
 
 TEST(JsonStreamSplitterTest, MessageSplitAcrossEveryByte) {
-  std::string msg = R"({"method":"update","params":["m",{"T":{"u":{"new":{"a":[1,2]}}}}],"id":null})";
+  std::string msg =
+      R"({"method":"update","params":["m",{"T":{"u":{"new":{"a":[1,2]}}}}],"id":null})";
   JsonStreamSplitter s;
   std::vector<json> out;
   for (char c : msg) ASSERT_TRUE(s.feed(std::string_view(&c, 1), &out).ok());
@@ -125,9 +126,9 @@ TEST(JsonRpcMessageTest, ClassifiesRequestsNotificationsAndReplies) {
 }
 
 TEST(JsonRpcMessageTest, RejectsMalformedShapes) {
-  for (const char* bad : {R"([1])", R"({"method":1,"params":[],"id":1})",
-                          R"({"method":"x","params":{},"id":1})", R"({"result":1})",
-                          R"({"id":1})"}) {
+  for (const char* bad :
+       {R"([1])", R"({"method":1,"params":[],"id":1})", R"({"method":"x","params":{},"id":1})",
+        R"({"result":1})", R"({"id":1})"}) {
     EXPECT_FALSE(parseJsonRpcMessage(json::parse(bad)).ok()) << bad;
   }
 }

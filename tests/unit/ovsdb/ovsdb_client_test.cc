@@ -108,8 +108,7 @@ class ScriptedServer {
 std::vector<json> echoCommentServer(const json& req) {
   std::string m = req.value("method", "");
   if (m == "transact") {
-    return {makeJsonRpcReply(json::array({{{"comment", req["params"][1]["comment"]}}}),
-                             req["id"])};
+    return {makeJsonRpcReply(json::array({{{"comment", req["params"][1]["comment"]}}}), req["id"])};
   }
   if (m == "monitor" || m == "monitor_cond") {
     return {makeJsonRpcReply(json::object({{"T", json::object()}}), req["id"])};
@@ -182,10 +181,9 @@ TEST(OvsdbClientTest, ErrorReplyBecomesStatus) {
 
 TEST(OvsdbClientTest, OpErrorInResultBecomesStatusWithOvsdbText) {
   auto p = makePair([](const json& req) -> std::vector<json> {
-    return {makeJsonRpcReply(
-        json::parse(R"([{}, {"error":"constraint violation",
+    return {makeJsonRpcReply(json::parse(R"([{}, {"error":"constraint violation",
                              "details":"rows in Bridge table have identical values"}])"),
-        req["id"])};
+                             req["id"])};
   });
   auto r = p.client->transact("Open_vSwitch", commentOp("x"));
   ASSERT_FALSE(r.ok());
@@ -196,14 +194,14 @@ TEST(OvsdbClientTest, OpErrorInResultBecomesStatusWithOvsdbText) {
 
 TEST(OvsdbClientTest, NonArrayOpsAreRejectedLocally) {
   auto p = makePair(echoCommentServer);
-  EXPECT_EQ(p.client->transact("db", json::object()).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.client->transact("db", json::object()).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(OvsdbClientTest, AnswersServerEcho) {
   auto p = makePair(echoCommentServer);
   p.server->send(makeJsonRpcRequest("echo", json::array({"ping", 1}), "server-echo-1"));
-  json reply = p.server->waitFor([](const json& m) { return m.value("id", json()) == "server-echo-1"; });
+  json reply =
+      p.server->waitFor([](const json& m) { return m.value("id", json()) == "server-echo-1"; });
   ASSERT_FALSE(reply.is_null());
   EXPECT_EQ(reply["result"], json::array({"ping", 1}));
   EXPECT_TRUE(reply["error"].is_null());
@@ -276,11 +274,11 @@ TEST(OvsdbClientTest, CallTimesOut) {
 TEST(OvsdbClientTest, MonitorDeliversInitialThenUpdatesInOrder) {
   auto p = makePair([](const json& req) -> std::vector<json> {
     if (req.value("method", "") != "monitor") return {};
-    return {makeJsonRpcReply(json::parse(R"({"Interface":{"u1":{"new":{"name":"a"}}}})"),
-                             req["id"]),
-            makeJsonRpcNotification(
-                "update", json::array({req["params"][1],
-                                       json::parse(R"({"Interface":{"u1":{"old":{}}}})")}))};
+    return {
+        makeJsonRpcReply(json::parse(R"({"Interface":{"u1":{"new":{"name":"a"}}}})"), req["id"]),
+        makeJsonRpcNotification(
+            "update",
+            json::array({req["params"][1], json::parse(R"({"Interface":{"u1":{"old":{}}}})")}))};
   });
   std::mutex mu;
   std::condition_variable cv;
@@ -301,7 +299,8 @@ TEST(OvsdbClientTest, MonitorDeliversInitialThenUpdatesInOrder) {
   EXPECT_FALSE(events[1].update2);
   EXPECT_TRUE(events[1].updates["Interface"]["u1"].contains("old"));
   json req = p.server->waitFor(ScriptedServer::method("monitor"));
-  EXPECT_EQ(req["params"], json::parse(R"(["Open_vSwitch","mon1",{"Interface":{"columns":["name"]}}])"));
+  EXPECT_EQ(req["params"],
+            json::parse(R"(["Open_vSwitch","mon1",{"Interface":{"columns":["name"]}}])"));
   l.unlock();
   EXPECT_EQ(p.client->monitor("Open_vSwitch", "mon1", json::object(), [](auto&) {}).code(),
             StatusCode::kAlreadyExists);
@@ -327,7 +326,6 @@ TEST(OvsdbClientTest, MonitorCondUsesUpdate2) {
   EXPECT_EQ(update2.load(), 2);  // initial + one update; the unknown monitor id is ignored
   EXPECT_TRUE(p.client->cancelMonitor("m2").ok());
   EXPECT_EQ(p.client->cancelMonitor("m2").code(), StatusCode::kNotFound);
-
 }
 
 TEST(OvsdbClientTest, CallFromMonitorCallbackFailsInsteadOfDeadlocking) {
@@ -350,8 +348,7 @@ TEST(OvsdbClientTest, CallFromMonitorCallbackFailsInsteadOfDeadlocking) {
 TEST(OvsdbClientTest, ConnectRejectsBadTargets) {
   EXPECT_EQ(OvsdbClientImpl::connect("ssl:1.2.3.4:6640").status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(OvsdbClientImpl::connect("tcp:nohost").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OvsdbClientImpl::connect("tcp:nohost").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OvsdbClientImpl::connect("unix:/nonexistent/db.sock").status().code(),
             StatusCode::kUnavailable);
 }
@@ -378,7 +375,8 @@ class Listener {
 };
 
 TEST(OvsdbClientTest, ReconnectsAndReestablishesMonitors) {
-  std::string dir = std::filesystem::temp_directory_path() / ("ovsdb-test-" + std::to_string(getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("ovsdb-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string path = dir + "/db.sock";
   Listener listener(path);

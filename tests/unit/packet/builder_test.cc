@@ -91,8 +91,7 @@ TEST(BuilderTest, DhcpReplyIsAddressedPerRfc2131) {
 }
 
 TEST(BuilderTest, ArpReplyAnswersTheRequester) {
-  Bytes frame = buildArpReply(mac("02:00:00:00:00:09"), ip("10.0.0.9"), kClientMac,
-                              ip("10.0.0.5"));
+  Bytes frame = buildArpReply(mac("02:00:00:00:00:09"), ip("10.0.0.9"), kClientMac, ip("10.0.0.5"));
   EXPECT_EQ(frame.size(), 60u);  // padded to the Ethernet minimum
   auto p = parsePacket(frame);
   ASSERT_TRUE(p.ok()) << p.status();

@@ -112,18 +112,21 @@ TEST(DhcpTest, LongOptionsAreSplitAndJoined) {
 
 TEST(DhcpTest, ClasslessRoutesUseRfc3442Encoding) {
   std::vector<ClasslessRoute> routes = {
-      {prefix("0.0.0.0/0"), ip("10.0.0.1")},
-      {prefix("10.0.0.0/8"), ip("10.0.0.2")},
-      {prefix("10.17.0.0/16"), ip("10.0.0.3")},
-      {prefix("10.229.0.128/25"), ip("10.0.0.4")},
+      {prefix("0.0.0.0/0"), ip("10.0.0.1")},     {prefix("10.0.0.0/8"), ip("10.0.0.2")},
+      {prefix("10.17.0.0/16"), ip("10.0.0.3")},  {prefix("10.229.0.128/25"), ip("10.0.0.4")},
       {prefix("192.168.1.7/32"), ip("0.0.0.0")},
   };
   Bytes expected = fromHex(
-      "00" "0a000001"
-      "080a" "0a000002"
-      "100a11" "0a000003"
-      "190ae50080" "0a000004"
-      "20c0a80107" "00000000");
+      "00"
+      "0a000001"
+      "080a"
+      "0a000002"
+      "100a11"
+      "0a000003"
+      "190ae50080"
+      "0a000004"
+      "20c0a80107"
+      "00000000");
   EXPECT_EQ(encodeClasslessRoutes(routes), expected);
   auto decoded = decodeClasslessRoutes(expected);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -131,7 +134,9 @@ TEST(DhcpTest, ClasslessRoutesUseRfc3442Encoding) {
 
   EXPECT_FALSE(decodeClasslessRoutes(fromHex("210a000000000000000000")).ok());  // /33
   EXPECT_FALSE(decodeClasslessRoutes(fromHex("100a11")).ok());                  // no router
-  EXPECT_FALSE(decodeClasslessRoutes(fromHex("080a01" "0a000001")).ok());       // host bits
+  EXPECT_FALSE(decodeClasslessRoutes(fromHex("080a01"
+                                             "0a000001"))
+                   .ok());  // host bits
 }
 
 TEST(DhcpTest, RejectsMalformedMessages) {

@@ -272,10 +272,9 @@ TEST(ParsePacketTest, RejectsTruncatedLayers) {
   Bytes arp = buildGratuitousArp(mac("02:00:00:00:00:01"), ip("10.0.0.1"));
   arp[15] = 6;
   EXPECT_FALSE(parsePacket(arp).ok());
-  EXPECT_FALSE(parsePacket(ByteView(buildGratuitousArp(mac("02:00:00:00:00:01"),
-                                                       ip("10.0.0.1")))
-                               .first(30))
-                   .ok());
+  EXPECT_FALSE(
+      parsePacket(ByteView(buildGratuitousArp(mac("02:00:00:00:00:01"), ip("10.0.0.1"))).first(30))
+          .ok());
 }
 
 TEST(ParsePacketTest, ToleratesEthernetPadding) {
