@@ -196,7 +196,9 @@ void PushScheduler::workerLoop() {
       if (delayed_.empty()) {
         work_cv_.wait(lock);
       } else {
-        work_cv_.wait_until(lock, delayed_.begin()->first);
+        // A copy: the entry may be erased by another thread while this one waits.
+        const auto until = delayed_.begin()->first;
+        work_cv_.wait_until(lock, until);
       }
       continue;
     }

@@ -24,7 +24,8 @@ Level fromAnnotations(const Annotations& a) {
   l.project = get(kAnnotationProject);
   l.vpc = get(kAnnotationVpc);
   l.subnet = get(kAnnotationSubnet);
-  for (auto sg : splitString(get(kAnnotationSecurityGroups), ',')) {
+  const std::string sgs = get(kAnnotationSecurityGroups);  // the views below point into it
+  for (auto sg : splitString(sgs, ',')) {
     if (auto t = trimSpace(sg); !t.empty()) l.sgs.emplace_back(t);
   }
   return l;
