@@ -434,12 +434,14 @@ StatusOr<MessageBody> decodeExperimenter(Reader& r) {
 }
 
 StatusOr<MessageBody> decodeMultipart(Reader& r, bool reply) {
+  const Reader whole = r;  // an unknown multipart keeps its header, so it re-encodes as it came
   uint16_t type = r.u16();
   uint16_t flags = r.u16();
   r.skip(4);
   if (!r.ok()) return wire::truncated("multipart");
   if (type != kMultipartFlowDesc) {
-    return MessageBody(Unknown{reply ? kMultipartReply : kMultipartRequest, 0, type, r.rest()});
+    Reader all = whole;
+    return MessageBody(Unknown{reply ? kMultipartReply : kMultipartRequest, 0, type, all.rest()});
   }
   if (!reply) {
     FlowStatsRequest q;

@@ -120,10 +120,11 @@ StatusOr<std::vector<PortInfo>> FakeBridgeClient::listPorts(
   if (bit == bridges_.end()) return notFoundError("listPorts: no bridge " + bridge);
   std::vector<PortInfo> out;
   for (const auto& [name, p] : bit->second.ports) {
+    const auto& ids = p.spec.external_ids;  // clang 14 cannot capture structured bindings
     bool match =
         std::all_of(external_ids_filter.begin(), external_ids_filter.end(), [&](const auto& kv) {
-          auto it = p.spec.external_ids.find(kv.first);
-          return it != p.spec.external_ids.end() && it->second == kv.second;
+          auto it = ids.find(kv.first);
+          return it != ids.end() && it->second == kv.second;
         });
     if (!match) continue;
     PortInfo info;
