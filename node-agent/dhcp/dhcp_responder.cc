@@ -116,14 +116,10 @@ void DhcpResponder::handlePacketIn(const openflow::PacketIn& packet_in) {
       if (iface.ofport != in_port) continue;
       reply = answerDhcp(*request, state, port_id, options_);
       if (reply) {
-        for (const auto& [id, entry] : state.dhcp) {
-          if (entry.mac == request->chaddr) {
-            if (const Subnet* sub = state.subnet(entry.subnet_id)) {
-              server_mac = sub->gateway_mac;
-              server_ip = sub->gateway_ip;
-            }
-          }
-        }
+        // A reply means answerDhcp found the port, its DHCP entry and the entry's subnet.
+        const Subnet* subnet = state.subnet(entryFor(state, state.ports.at(port_id))->subnet_id);
+        server_mac = subnet->gateway_mac;
+        server_ip = subnet->gateway_ip;
       }
       break;
     }
