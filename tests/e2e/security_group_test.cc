@@ -26,25 +26,6 @@ using ::testing::HasSubstr;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
-// A pod plugged by alcor-cni with `securityGroups` in its network configuration.
-StatusOr<Pod> addPodInGroups(Cluster& cluster, int node, const std::string& vpc,
-                             const std::string& subnet, const std::vector<std::string>& groups,
-                             const std::string& name) {
-  Pod pod;
-  pod.node = node;
-  ASSIGN_OR_RETURN(pod.ns, Netns::create("sgpod"));
-  pod.container_id = "c" + pod.ns->name();
-  nlohmann::json config = cluster.cniConfig(node, vpc, subnet);
-  config["securityGroups"] = groups;
-  auto r = cluster.cni(node, "ADD", config, pod.container_id, pod.ns->path(), pod.ifname,
-                       "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + name +
-                           ";K8S_POD_UID=uid-" + pod.ns->name());
-  if (!r.ok()) return internalError("CNI ADD " + name + ": " + r.describe());
-  pod.result = nlohmann::json::parse(r.out, nullptr, false);
-  if (pod.result.is_discarded()) return internalError("CNI ADD " + name + ": bad JSON " + r.out);
-  return pod;
-}
-
 Daemon startIn(const Pod& pod, const std::vector<std::string>& argv, const std::string& log) {
   RunOptions o;
   o.netns = pod.ns->name();
@@ -191,7 +172,7 @@ class SecurityGroupTest : public ::testing::Test {
   }
 
   static Pod* addPod(int node, const std::vector<std::string>& groups, const std::string& name) {
-    auto pod = addPodInGroups(*cluster, node, vpc, subnet, groups, name);
+    auto pod = cluster->addPod(node, vpc, subnet, name, {{"securityGroups", groups}});
     EXPECT_TRUE(pod.ok()) << pod.status().message();
     return pod.ok() ? new Pod(std::move(*pod)) : nullptr;
   }

@@ -215,13 +215,15 @@ CommandResult Cluster::cni(int i, const std::string& command, const nlohmann::js
 }
 
 StatusOr<Pod> Cluster::addPod(int i, const std::string& vpc, const std::string& subnet,
-                              const std::string& pod_name) {
+                              const std::string& pod_name, const nlohmann::json& extra_config) {
   Pod pod;
   pod.node = i;
   ASSIGN_OR_RETURN(pod.ns, Netns::create("pod"));
   std::string name = pod_name.empty() ? "pod-" + std::to_string(++pod_counter_) : pod_name;
   pod.container_id = "c" + pod.ns->name();
-  auto r = cni(i, "ADD", cniConfig(i, vpc, subnet), pod.container_id, pod.ns->path(), pod.ifname,
+  nlohmann::json config = cniConfig(i, vpc, subnet);
+  config.update(extra_config);
+  auto r = cni(i, "ADD", config, pod.container_id, pod.ns->path(), pod.ifname,
                "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + name +
                    ";K8S_POD_UID=uid-" + pod.ns->name());
   if (!r.ok()) return internalError("CNI ADD " + name + ": " + r.describe());

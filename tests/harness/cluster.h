@@ -96,9 +96,11 @@ class Cluster {
                     const std::string& container_id, const std::string& netns_path,
                     const std::string& ifname = "eth0", const std::string& cni_args = "");
 
-  // Creates a pod namespace and ADDs it; the result lands in Pod::result.
+  // Creates a pod namespace and ADDs it; the result lands in Pod::result. `extra_config` keys
+  // (e.g. securityGroups) are added to the network configuration.
   StatusOr<Pod> addPod(int node, const std::string& vpc, const std::string& subnet,
-                       const std::string& pod_name = "");
+                       const std::string& pod_name = "",
+                       const nlohmann::json& extra_config = nlohmann::json::object());
   CommandResult delPod(Pod& pod, const std::string& vpc, const std::string& subnet);
 
   static std::string binary(const std::string& name);  // build dir path of our binaries
