@@ -240,6 +240,44 @@ TEST(HostAccessTest, PodMtuFollowsTheUnderlayAndAMissingUnderlayStopsTheAgent) {
   EXPECT_THAT(r.out + r.err, HasSubstr("underlay interface nope0 does not exist on this node"));
 }
 
+// Host access survives an agent restart (the gateway and its controller port are adopted, not
+// made again) and an ovs-vswitchd crash that lost the internal port's device (recreated bare).
+TEST(HostAccessTest, HostAccessSurvivesAgentAndVswitchdRestarts) {
+  auto c = Cluster::start(hostAccessCluster(2));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  Cluster& cluster = **c;
+  auto local = cluster.addPod(0, "vpc-default", "subnet-default", "local");
+  auto remote = cluster.addPod(1, "vpc-default", "subnet-default", "remote");
+  ASSERT_TRUE(local.ok() && remote.ok());
+  TempDir logs;
+  std::vector<Daemon> servers;
+  serve(servers, *local, "local", logs.path());
+  serve(servers, *remote, "remote", logs.path());
+  ClusterNode& n0 = cluster.node(0);
+  const std::string gw = gatewayIp(n0);
+  auto reachable = [&] {
+    return echoWithin(n0.ns->name(), "tcp", local->ip(), kTcp) == "local " + gw &&
+           echoWithin(n0.ns->name(), "udp", remote->ip(), kUdp) == "remote " + gw;
+  };
+  ASSERT_TRUE(reachable());
+  const int ports = controllerPortCount(cluster);
+
+  cluster.stopAgent(0);
+  ASSERT_TRUE(cluster.startAgent(0).ok());
+  ASSERT_TRUE(cluster.waitAgentReady(0).ok());
+  EXPECT_TRUE(reachable());
+  EXPECT_EQ(gatewayIp(n0), gw);
+  EXPECT_EQ(controllerPortCount(cluster), ports);  // the same gateway port, adopted
+
+  // A vswitchd that comes back recreates the internal port's device, bare.
+  ASSERT_TRUE(n0.ovs->killVswitchd().ok());
+  ASSERT_TRUE(n0.ns->exec({"ip", "link", "del", "alcor-gw0"}).ok());
+  ASSERT_TRUE(n0.ovs->restartVswitchd().ok());
+  EXPECT_TRUE(waitFor([&] { return gatewayIp(n0) == gw; }, std::chrono::seconds(20)))
+      << n0.ns->exec({"ip", "addr", "show", "alcor-gw0"}).out;
+  EXPECT_TRUE(reachable());
+}
+
 // Capability io.kubernetes.cri.pod-annotations: the runtime's copy of the pod's annotations
 // picks its network (here a VPC and an address) with no Kubernetes API at all.
 TEST(HostAccessTest, PodAnnotationsFromTheRuntimeChooseThePodsNetwork) {
