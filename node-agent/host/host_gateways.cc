@@ -198,7 +198,9 @@ StatusOr<std::string> HostGatewayManager::portNameFor(const std::string& vpc_id)
     if (valueOr(p.external_ids, kHostGatewayVpcKey) == vpc_id) return p.name;
     taken.insert(p.name);
   }
-  if (vpc_id == options_.cluster_vpc) return options_.port_name;
+  // The cluster VPC's name is kept for it (another VPC's gateway may hold it after the flag
+  // changed: then it counts up like the others).
+  if (vpc_id == options_.cluster_vpc && !taken.count(options_.port_name)) return options_.port_name;
   taken.insert(options_.port_name);
   const std::string stem = nameStem(options_.port_name);
   for (int i = 1; i < 1000; ++i) {
@@ -341,10 +343,41 @@ void HostGatewayManager::retry() {
     dirty = nat_dirty_;
   }
   if (dirty) applyNat();
-  if (options_.cluster_vpc.empty() || activeOrRefused(options_.cluster_vpc)) return;
-  if (Status s = ensure(options_.cluster_project, options_.cluster_vpc, ""); !s.ok()) {
-    ALOG(Warn, Main) << "host access to the cluster VPC " << options_.cluster_vpc
-                     << " (retried): " << s;
+  // A gateway whose port the controller no longer pushes (deleted behind the agent's back) is
+  // set up again from scratch.
+  std::vector<std::pair<std::string, std::string>> lost;  // VPC, project
+  {
+    std::lock_guard setup(setup_mu_);
+    std::set<std::string> known;
+    dataplane_.read([&](const NetworkState& s) {
+      for (const auto& [id, port] : s.ports) known.insert(id);
+    });
+    std::vector<Gateway> gone;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = active_.begin(); it != active_.end();) {
+        if (known.count(it->second.info.port_id)) {
+          ++it;
+          continue;
+        }
+        gone.push_back(std::move(it->second));
+        it = active_.erase(it);
+      }
+    }
+    for (const auto& g : gone) {
+      ALOG(Warn, Main) << "host gateway port " << g.info.port_id << " of VPC " << g.info.vpc_id
+                       << " is gone from the controller: setting host access up again";
+      teardown(g.info.project, g.info.vpc_id, g.info.port_id, g.info.ovs_port);
+      lost.emplace_back(g.info.vpc_id, g.info.project);
+    }
+  }
+  if (!options_.cluster_vpc.empty() && !activeOrRefused(options_.cluster_vpc)) {
+    lost.emplace_back(options_.cluster_vpc, options_.cluster_project);
+  }
+  for (const auto& [vpc, project] : lost) {
+    if (Status s = ensure(project, vpc, ""); !s.ok()) {
+      ALOG(Warn, Main) << "host access to VPC " << vpc << " (retried): " << s;
+    }
   }
 }
 

@@ -275,6 +275,39 @@ TEST_F(HostGatewaysTest, AVpcWithoutLocalPodsLosesItsGatewayButTheClusterVpcNeve
   EXPECT_EQ(m->ensure("demo", "vpc-red", "sub-red").code(), StatusCode::kFailedPrecondition);
 }
 
+TEST_F(HostGatewaysTest, AGatewayPortDeletedBehindTheAgentsBackIsMadeAgain) {
+  auto m = manager();
+  ASSERT_OK(m->start());
+  const std::string first = m->status()[0].port_id;
+  // Someone deletes the port through the REST API: the controller stops pushing it.
+  ASSERT_TRUE(controller_.deletePort("demo", first).ok());
+  dataplane_.mutate([&](NetworkState& s, ChangeSet&) { s.ports.erase(first); });
+  m->retry();
+  ASSERT_EQ(m->status().size(), 1u);
+  EXPECT_TRUE(m->status()[0].active);
+  EXPECT_NE(m->status()[0].port_id, first);
+  EXPECT_EQ(controller_.ports().size(), 1u);
+  EXPECT_EQ(dataplane_.state().host_gateways["vpc-a"].port_id, m->status()[0].port_id);
+  EXPECT_EQ(m->status()[0].ovs_port, "alcor-gw0");
+}
+
+TEST_F(HostGatewaysTest, TheClusterVpcNeverTakesAnotherVpcsGatewayPort) {
+  // alcor-gw0 belongs to vpc-b (the cluster VPC flag changed since it was made).
+  HostGatewayOptions o;
+  o.node_name = "node-1";
+  o.cluster_vpc = "vpc-b";
+  o.cluster_project = "demo";
+  o.ready_timeout = std::chrono::milliseconds(300);
+  o.proc_sys = dir_.path();
+  HostGatewayManager before(o, controller_, bridges_, links_, dataplane_, &nat_);
+  ASSERT_OK(before.start());
+  ASSERT_EQ(bridges_.port("br-int", "alcor-gw0")->external_ids.at(kHostGatewayVpcKey), "vpc-b");
+  auto m = manager();  // cluster VPC vpc-a
+  ASSERT_OK(m->start());
+  EXPECT_EQ(bridges_.port("br-int", "alcor-gw0")->external_ids.at(kHostGatewayVpcKey), "vpc-b");
+  EXPECT_EQ(bridges_.port("br-int", "alcor-gw1")->external_ids.at(kHostGatewayVpcKey), "vpc-a");
+}
+
 TEST_F(HostGatewaysTest, ANatFailureIsRetriedByMaintenance) {
   nat_.fail(internalError("nftables: no"));
   auto m = manager();
