@@ -77,10 +77,10 @@ class HostGatewaysTest : public ::testing::Test {
     });
   }
 
-  std::unique_ptr<HostGatewayManager> manager() {
+  std::unique_ptr<HostGatewayManager> manager(const std::string& cluster_vpc = "vpc-a") {
     HostGatewayOptions o;
     o.node_name = "node-1";
-    o.cluster_vpc = "vpc-a";
+    o.cluster_vpc = cluster_vpc;
     o.cluster_project = "demo";
     o.ready_timeout = std::chrono::milliseconds(300);
     o.proc_sys = dir_.path();
@@ -293,14 +293,7 @@ TEST_F(HostGatewaysTest, AGatewayPortDeletedBehindTheAgentsBackIsMadeAgain) {
 
 TEST_F(HostGatewaysTest, TheClusterVpcNeverTakesAnotherVpcsGatewayPort) {
   // alcor-gw0 belongs to vpc-b (the cluster VPC flag changed since it was made).
-  HostGatewayOptions o;
-  o.node_name = "node-1";
-  o.cluster_vpc = "vpc-b";
-  o.cluster_project = "demo";
-  o.ready_timeout = std::chrono::milliseconds(300);
-  o.proc_sys = dir_.path();
-  HostGatewayManager before(o, controller_, bridges_, links_, dataplane_, &nat_);
-  ASSERT_OK(before.start());
+  ASSERT_OK(manager("vpc-b")->start());
   ASSERT_EQ(bridges_.port("br-int", "alcor-gw0")->external_ids.at(kHostGatewayVpcKey), "vpc-b");
   auto m = manager();  // cluster VPC vpc-a
   ASSERT_OK(m->start());
