@@ -381,8 +381,9 @@ void HostGatewayManager::retry() {
   }
 }
 
+// Not under setup_mu_: it runs on the OpenFlow connection's reconnect, which a set-up waiting for
+// its flows would otherwise block.
 void HostGatewayManager::reapplyAddresses() {
-  std::lock_guard setup(setup_mu_);
   std::vector<Gateway> gateways;
   {
     std::lock_guard lock(mu_);
