@@ -151,6 +151,7 @@ Status HostGatewayManager::setUp(const std::string& project, const std::string& 
   }
   g.info = {vpc_id, true, project, port.id, name, g.address.toString(), cidrs, "", ""};
   g.ofport = ofport;
+  g.mac = *MacAddress::parse(port.mac_address);  // checked by plug()
   const Ipv4Prefix connected(g.address.network(), g.address.length());
   for (const auto& c : cidrs) {
     if (Ipv4Prefix(c.network(), c.length()) == connected) continue;  // the address covers it
@@ -242,9 +243,12 @@ StatusOr<uint32_t> HostGatewayManager::plug(const std::string& name, const std::
   return static_cast<uint32_t>(ofport);
 }
 
+// The MAC too: a device OVS recreated may not have it yet, and the pods' frames to the
+// gateway's MAC would not be taken by the node.
 Status HostGatewayManager::configureHost(Gateway& g) {
   netlink::LinkConfig config;
   config.ifname = g.info.ovs_port;
+  config.mac = g.mac;
   config.mtu = options_.mtu;
   config.addresses = {netlink::IpPrefix(g.address)};
   config.routes = g.routes;

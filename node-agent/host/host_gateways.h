@@ -89,6 +89,7 @@ class HostGatewayManager : public HostAccess {
   struct Gateway {
     HostAccessInfo info;
     uint32_t ofport = 0;
+    MacAddress mac;
     Ipv4Prefix address;
     std::vector<netlink::RouteSpec> routes;
   };
