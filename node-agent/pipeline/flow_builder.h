@@ -23,6 +23,10 @@ struct PipelineConfig {
   uint32_t host_gateway_ofport = 0;
   MacAddress host_gateway_mac;
   std::string host_gateway_vpc;
+  // Control guard (docs/design/ovs-pipeline.md): TCP ports pods may not reach outside their
+  // VPC, and the namespaces whose pods may. No ports: no guard.
+  std::vector<uint16_t> control_ports;
+  std::set<std::string> control_access_namespaces;
 };
 
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).
