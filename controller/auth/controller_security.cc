@@ -56,10 +56,10 @@ void addControllerSecurityFlags(FlagSet& f, ControllerSecurityConfig* c) {
             "(local demos only)");
   f.addString("tls-cert", &c->tls_cert,
               "PEM certificate of the controller (REST, gRPC server, client cert to agents); "
-              "default: issued by its CA into --pki-dir and renewed");
+              "empty: issued by its CA into --pki-dir and renewed");
   f.addString("tls-key", &c->tls_key, "PEM private key for --tls-cert");
   f.addString("tls-ca", &c->tls_ca,
-              "PEM CA bundle agents' certificates must chain to (default: the issuing CA)");
+              "PEM CA bundle agents' certificates must chain to; empty: the issuing CA");
   f.addString("tls-name", &c->tls_name,
               "the controller's identity: DNS name in its certificate that agents expect");
   f.addString("tls-san", &c->tls_san,
@@ -67,8 +67,8 @@ void addControllerSecurityFlags(FlagSet& f, ControllerSecurityConfig* c) {
   f.addString("pki-dir", &c->pki_dir,
               "directory of the generated CA and of the controller's own key and certificate");
   f.addString("ca-cert", &c->ca_cert,
-              "PEM CA certificate that issues node certificates (default: <pki-dir>/ca.crt, "
-              "created on first start unless --tls-cert is given)");
+              "PEM CA certificate that issues node certificates; empty: <pki-dir>/ca.crt, "
+              "created on first start unless --tls-cert is given");
   f.addString("ca-key", &c->ca_key, "PEM private key of --ca-cert");
   f.addInt("cert-validity", &c->cert_validity_s,
            "seconds the certificates the controller issues are valid (renewed at 2/3)");
@@ -79,9 +79,9 @@ void addControllerSecurityFlags(FlagSet& f, ControllerSecurityConfig* c) {
   f.addString("token-audience", &c->token_audience,
               "audience TokenReview requires of tokens (empty: the API server's)");
   f.addString("kube-api-server", &c->kube_api_server,
-              "Kubernetes API URL for TokenReview and --publish-ca (default: in-cluster)");
+              "Kubernetes API URL for TokenReview and --publish-ca; empty: in-cluster");
   f.addString("kube-token-file", &c->kube_token_file,
-              "bearer token file for --kube-api-server (default: the service account's)");
+              "bearer token file for --kube-api-server; empty: the service account's");
   f.addString("kube-ca-file", &c->kube_ca_file, "CA bundle of --kube-api-server");
   f.addString("admin-users", &c->admin_users, "comma-separated users with full REST access");
   f.addString("admin-groups", &c->admin_groups, "comma-separated groups with full REST access");

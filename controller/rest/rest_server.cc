@@ -45,6 +45,8 @@ void replyError(httplib::Response& res, const Status& status) {
   int code = httpCode(status);
   if (code >= 500) {
     ALOG(Error, Rest) << status;
+  } else if (code == 401 || code == 403) {
+    ALOG(Info, Rest) << "refused: " << status;  // who tried what (docs/security.md)
   } else {
     ALOG(Debug, Rest) << "rejected: " << status;
   }

@@ -24,11 +24,11 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addBool("insecure", &c.insecure,
             "PLAINTEXT gRPC and REST: accept GoalStates from anyone (local demos only)");
   f.addString("tls-ca", &c.tls_ca,
-              "PEM CA bundle the controller's certificate must chain to (default: read from "
-              "--controller-ca-configmap into <state-dir>/pki/ca.crt)");
+              "PEM CA bundle the controller's certificate must chain to; empty: read from "
+              "--controller-ca-configmap into <state-dir>/pki/ca.crt");
   f.addString("tls-cert", &c.tls_cert,
-              "PEM certificate of this node (default: issued by the controller into "
-              "<state-dir>/pki/node.crt and renewed)");
+              "PEM certificate of this node; empty: issued by the controller into "
+              "<state-dir>/pki/node.crt and renewed");
   f.addString("tls-key", &c.tls_key, "PEM private key of --tls-cert");
   f.addString("controller-name", &c.controller_name,
               "Identity (DNS name in its certificate) the controller must prove");
@@ -37,7 +37,7 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addString("controller-ca-configmap", &c.controller_ca_configmap,
               "NAMESPACE/NAME of the ConfigMap with the controller's CA (key ca.crt)");
   f.addString("kube-api-server", &c.kube_api_server,
-              "Kubernetes API URL (default: in-cluster; http:// for tests)");
+              "Kubernetes API URL; empty: in-cluster (http:// only for tests)");
   f.addString("kube-token-file", &c.kube_token_file, "Bearer token file for --kube-api-server");
   f.addString("kube-ca-file", &c.kube_ca_file, "CA bundle of --kube-api-server");
   f.addString("control-guard-ports", &c.control_guard_ports,

@@ -33,9 +33,8 @@ class ControlGuardTest : public ::testing::Test {
   static std::vector<std::string> with(std::vector<std::string> lines,
                                        std::initializer_list<std::string> fragments) {
     std::erase_if(lines, [&](const std::string& line) {
-      return !std::all_of(fragments.begin(), fragments.end(), [&](const std::string& f) {
-        return line.find(f) != std::string::npos;
-      });
+      return !std::all_of(fragments.begin(), fragments.end(),
+                          [&](const std::string& f) { return line.find(f) != std::string::npos; });
     });
     return lines;
   }
