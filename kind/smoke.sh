@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of alcor-cni on the kind cluster of kind/up.sh:
 #   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
-#   2. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
-#   3. cluster DNS resolves from a pod
-#   4. a pod annotated alcor.io/ip-address gets that address
+#   2. the controller's REST API answers 401 without a token (HTTPS, CA from ConfigMap alcor-ca)
+#   3. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
+#   4. cluster DNS resolves from a pod
+#   5. a pod annotated alcor.io/ip-address gets that address
 # Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

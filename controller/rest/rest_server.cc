@@ -141,6 +141,11 @@ Status RestServer::start(const std::string& host, int port) {
     return unavailableError("REST: cannot listen on " + host + ":" + std::to_string(port));
   }
   thread_ = std::thread([&s] { s.listen_after_bind(); });
+  // A stop() before the accept loop runs would be lost and the thread never join: wait for it.
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!s.is_running() && std::chrono::steady_clock::now() < ready_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   ALOG(Info, Rest) << "REST API on " << (security_.cert_file.empty() ? "http://" : "https://")
                    << host << ":" << port_
                    << (security_.authenticator ? " (bearer tokens)" : " (NO AUTHENTICATION)");
