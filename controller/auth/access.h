@@ -37,7 +37,8 @@ struct Caller {
   bool mayActForNode(const std::string& node_name) const {
     return isAdmin() || (role == Role::kNode && !node.empty() && node == node_name);
   }
-  // kPermissionDenied unless mayActForNode(node_name); `what` names the resource.
+  // kPermissionDenied unless mayActForNode(node_name): "<caller> may not act on <what> of node
+  // <node_name>".
   Status requireNode(const std::string& node_name, const std::string& what) const;
   Status requireAdmin(const std::string& what) const;
   std::string describe() const;

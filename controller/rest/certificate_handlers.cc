@@ -17,7 +17,7 @@ void registerCertificateHandlers(httplib::Server& server, const CertificateIssue
               res, invalidArgumentError("request body needs \"node_name\" and \"csr\" strings"));
         }
         const std::string node = (*doc)["node_name"];
-        if (Status st = caller().requireNode(node, "certificates of node " + node); !st.ok()) {
+        if (Status st = caller().requireNode(node, "certificates"); !st.ok()) {
           return replyError(res, st);
         }
         if (issuer == nullptr) {

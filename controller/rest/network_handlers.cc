@@ -11,7 +11,7 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
     if (!body.ok()) return replyError(res, body.status());
     auto node = nodeFromJson(*body);
     if (!node.ok()) return replyError(res, node.status());
-    if (Status st = caller().requireNode(node->name, "node " + node->name); !st.ok()) {
+    if (Status st = caller().requireNode(node->name, "the record"); !st.ok()) {
       return replyError(res, st);
     }
     replyResource(res, svc.createNode(std::move(node).value()), "host_info", 201);
@@ -52,7 +52,7 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
   server.Get(route("/nodes/([^/]+)"), [&svc](const httplib::Request& req, httplib::Response& res) {
     auto node = svc.getNode(req.matches[1]);
     if (node.ok()) {
-      if (Status st = caller().requireNode(node->name, "node " + node->name); !st.ok()) {
+      if (Status st = caller().requireNode(node->name, "the record"); !st.ok()) {
         return replyError(res, st);
       }
     }
@@ -64,13 +64,13 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
     if (!body.ok()) return replyError(res, body.status());
     auto existing = svc.getNode(id);
     if (!existing.ok()) return replyError(res, existing.status());
-    if (Status st = caller().requireNode(existing->name, "node " + existing->name); !st.ok()) {
+    if (Status st = caller().requireNode(existing->name, "the record"); !st.ok()) {
       return replyError(res, st);
     }
     auto merged = mergeJson(*existing, *body, nodeFromJson);
     if (!merged.ok()) return replyError(res, merged.status());
     if (merged->id != id) return replyError(res, invalidArgumentError("node_id cannot change"));
-    if (Status st = caller().requireNode(merged->name, "node " + merged->name); !st.ok()) {
+    if (Status st = caller().requireNode(merged->name, "the record"); !st.ok()) {
       return replyError(res, st);
     }
     replyResource(res, svc.updateNode(id, std::move(merged).value()), "host_info");
