@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of alcor-cni on the kind cluster of kind/up.sh:
 #   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
-#   2. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
-#   3. cluster DNS resolves from a pod
-#   4. a pod annotated alcor.io/ip-address gets that address
+#   2. the controller's REST API answers 401 without a token (HTTPS, CA from ConfigMap alcor-ca)
+#   3. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
+#   4. cluster DNS resolves from a pod
+#   5. a pod annotated alcor.io/ip-address gets that address
 # Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,15 +76,27 @@ step "a second VPC for $NS_RED, through the controller's REST API"
 PORT=${PORT:-19009}
 kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
 PF_PID=$!
+# HTTPS verified with the CA the controller published, as the admin service account
+# (docs/security.md): the certificate names alcor-controller, which --resolve maps to the tunnel.
+CA_FILE=$(mktemp)
+kctl -n alcor-system get configmap alcor-ca -o jsonpath='{.data.ca\.crt}' >"$CA_FILE" ||
+  fail "no ConfigMap alcor-system/alcor-ca (the controller publishes its CA there)"
+TOKEN=$(kctl -n alcor-system create token alcor-admin --audience alcor-controller) ||
+  fail "cannot create a token for alcor-admin"
+CURL=(curl -s --cacert "$CA_FILE" --resolve "alcor-controller:$PORT:127.0.0.1")
+URL=https://alcor-controller:$PORT
 for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  "${CURL[@]}" -f "$URL/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || fail "cannot reach the controller through port-forward"
+"${CURL[@]}" -f "$URL/healthz" >/dev/null || fail "cannot reach the controller through port-forward"
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$URL/project/default/vpcs")" = 401 ] ||
+  fail "the REST API answered without a token"
+pass "REST needs a token (401 without)"
 create() {  # PATH BODY: 201 created, 409 already there (a re-run)
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    "http://127.0.0.1:$PORT$1" -d "$2")
+  code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" "$URL$1" -d "$2")
   [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 409 ] || fail "POST $1 answered $code"
 }
 # The same CIDR as the cluster VPC: VPCs have their own address spaces.
@@ -91,6 +104,7 @@ create /project/default/vpcs '{"network":{"id":"smoke-red-vpc","name":"smoke-red
 create /project/default/subnets \
   '{"subnet":{"id":"smoke-red-subnet","name":"smoke-red","network_id":"smoke-red-vpc","cidr":"10.244.0.0/16"}}'
 kill "$PF_PID" 2>/dev/null || true; PF_PID=
+rm -f "$CA_FILE"
 
 step "namespaces and pods"
 kctl create namespace "$NS" --dry-run=client -o yaml | kctl apply -f - >/dev/null

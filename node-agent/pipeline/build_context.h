@@ -48,5 +48,6 @@ void addOverlayFlows(BuildContext& ctx);        // subnets (gateway ARP, DVR), n
 void addHostGatewayFlows(BuildContext& ctx);    // pods of one VPC <-> the node
 void addSecurityGroupFlows(BuildContext& ctx);  // conntrack + rules (security_group_flows.cc)
 void addZetaFlows(BuildContext& ctx);           // Zeta gateway groups (zeta_flows.h)
+void addControlGuardFlows(BuildContext& ctx);   // pods -> control ports (control_guard_flows.cc)
 
 }  // namespace alcor::agent::pipeline

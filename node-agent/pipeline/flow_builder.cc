@@ -232,6 +232,7 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
   addHostGatewayFlows(ctx);
   addZetaFlows(ctx);
   addSecurityGroupFlows(ctx);
+  addControlGuardFlows(ctx);
   return std::move(ctx.out);
 }
 

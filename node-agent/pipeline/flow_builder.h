@@ -21,6 +21,10 @@ struct PipelineConfig {
   // The node's underlay address: like its host gateway addresses, it reaches local pods past
   // their security groups (docs/design/security-groups.md). Unspecified: only the gateways.
   Ipv4Address node_ip;
+  // Control guard (docs/design/ovs-pipeline.md): TCP ports pods may not reach outside their
+  // VPC, and the namespaces whose pods may. No ports: no guard.
+  std::vector<uint16_t> control_ports;
+  std::set<std::string> control_access_namespaces;
 };
 
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).

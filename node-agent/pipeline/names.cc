@@ -36,6 +36,8 @@ std::string_view cookieCategoryName(CookieCategory c) {
       return "on-demand";
     case CookieCategory::kHostGateway:
       return "host-gateway";
+    case CookieCategory::kControlGuard:
+      return "control-guard";
   }
   return "unknown";
 }
