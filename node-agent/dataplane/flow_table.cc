@@ -1,0 +1,283 @@
+#include "node-agent/dataplane/flow_table.h"
+
+#include <algorithm>
+#include <deque>
+#include <string_view>
+
+namespace alcor::agent {
+
+using openflow::FlowMod;
+using openflow::GroupMod;
+using openflow::PackedFlow;
+using openflow::PackedFlowMod;
+using pipeline::OwnerKey;
+
+// One identity a pass touches, and the claims it will have.
+struct FlowTable::Staged {
+  struct NewClaim {
+    const OwnerKey* owner;
+    int old_index;     // >= 0: the slot's claim kept as it is
+    PackedFlow* flow;  // else: the flow of a recomputed owner
+  };
+  struct Entry {
+    std::string_view key;
+    bool exists = false;  // slots_ has the key
+    std::vector<NewClaim> claims;
+    bool deleted = false;                    // a strict delete is sent
+    const std::string* table_key = nullptr;  // set by commit
+  };
+  std::vector<Entry> entries;
+  std::unordered_map<std::string_view, size_t> index;
+  std::deque<OwnerUpdate> lost;  // full passes: known owners the updates do not name
+  std::vector<OwnerUpdate*> dirty;
+  std::vector<std::vector<size_t>> flow_entries;  // per dirty owner, per flow: its entry
+  std::map<uint32_t, std::vector<std::pair<const OwnerKey*, const GroupMod*>>> groups;
+  bool full = false;
+};
+
+FlowTable::FlowTable() = default;
+FlowTable::~FlowTable() = default;
+
+const std::string* FlowTable::installedValue(const Slot& slot) {
+  switch (slot.installed) {
+    case Slot::kNone:
+      return nullptr;
+    case Slot::kFirst:
+      return &slot.claims.front().value;
+    case Slot::kOwn:
+      return &slot.own;
+  }
+  return nullptr;
+}
+
+FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored) const {
+  Plan plan;
+  plan.staged = std::make_shared<Staged>();
+  Staged& st = *plan.staged;
+  st.full = full;
+  std::set<OwnerKey> dirty;
+  for (auto& u : updates) {
+    dirty.insert(u.owner);
+    st.dirty.push_back(&u);
+  }
+  if (full) {
+    for (const auto& [owner, entry] : owners_) {
+      if (dirty.insert(owner).second) st.dirty.push_back(&st.lost.emplace_back(OwnerUpdate{owner}));
+    }
+  }
+  auto touch = [&](std::string_view key) -> size_t {
+    auto [it, fresh] = st.index.try_emplace(key, st.entries.size());
+    if (!fresh) return it->second;
+    Staged::Entry& e = st.entries.emplace_back();
+    auto slot = slots_.find(std::string(key));
+    if (slot != slots_.end()) {
+      e.key = slot->first;
+      e.exists = true;
+      const auto& claims = slot->second.claims;
+      for (size_t i = 0; i < claims.size(); ++i) {
+        if (!dirty.count(*claims[i].owner)) {
+          e.claims.push_back({claims[i].owner, static_cast<int>(i), nullptr});
+        }
+      }
+    } else {
+      e.key = key;
+    }
+    return it->second;
+  };
+  if (full) {
+    for (const auto& [key, slot] : slots_) touch(key);
+  }
+  for (OwnerUpdate* u : st.dirty) {
+    if (auto known = owners_.find(u->owner); known != owners_.end()) {
+      for (const std::string* key : known->second.keys) touch(*key);
+    }
+  }
+  st.flow_entries.resize(st.dirty.size());
+  for (size_t d = 0; d < st.dirty.size(); ++d) {
+    OwnerUpdate* u = st.dirty[d];
+    for (auto& flow : u->flows) {
+      size_t e = touch(flow.key);
+      st.entries[e].claims.push_back({&u->owner, -1, &flow});
+      st.flow_entries[d].push_back(e);
+    }
+  }
+
+  for (auto& e : st.entries) {
+    std::stable_sort(e.claims.begin(), e.claims.end(),
+                     [](const auto& a, const auto& b) { return *a.owner < *b.owner; });
+    const Slot* slot = e.exists ? &slots_.find(std::string(e.key))->second : nullptr;
+    const std::string* have = slot ? installedValue(*slot) : nullptr;
+    if (!e.claims.empty()) {
+      const auto& first = e.claims.front();
+      std::string_view want =
+          first.flow ? std::string_view(first.flow->value) : slot->claims[first.old_index].value;
+      if (!have || *have != want) plan.mods.push_back({FlowMod::kAdd, e.key, want});
+    } else if (have && !(keep_restored && slot->restored)) {
+      e.deleted = true;
+    }
+  }
+  for (const auto& e : st.entries) {
+    if (e.deleted) {
+      const Slot& slot = slots_.find(std::string(e.key))->second;
+      plan.mods.push_back({FlowMod::kDeleteStrict, e.key, *installedValue(slot)});
+    }
+  }
+
+  // Groups: the first owner (in owner order) that wants a group id is the one installed.
+  std::set<uint32_t> touched_groups;
+  for (OwnerUpdate* u : st.dirty) {
+    if (auto known = owners_.find(u->owner); known != owners_.end()) {
+      for (const auto& g : known->second.groups) touched_groups.insert(g.group_id);
+    }
+    for (const auto& g : u->groups) touched_groups.insert(g.group_id);
+  }
+  if (full) {
+    for (const auto& [id, g] : installed_groups_) touched_groups.insert(id);
+  }
+  for (uint32_t id : touched_groups) {
+    auto& claims = st.groups[id];
+    for (const auto& [owner, entry] : owners_) {
+      if (dirty.count(owner)) continue;
+      for (const auto& g : entry.groups) {
+        if (g.group_id == id) claims.emplace_back(&owner, &g);
+      }
+    }
+    for (OwnerUpdate* u : st.dirty) {
+      for (const auto& g : u->groups) {
+        if (g.group_id == id) claims.emplace_back(&u->owner, &g);
+      }
+    }
+    std::stable_sort(claims.begin(), claims.end(),
+                     [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    auto installed = installed_groups_.find(id);
+    if (!claims.empty()) {
+      const GroupMod& want = *claims.front().second;
+      if (groups_unknown_ || installed == installed_groups_.end() || !(installed->second == want)) {
+        GroupMod write = want;
+        write.command = groupMayExist(id) ? GroupMod::kModify : GroupMod::kAdd;
+        plan.group_writes.push_back(std::move(write));
+      }
+    } else if (installed != installed_groups_.end()) {
+      plan.group_deletes.push_back(id);
+    }
+  }
+  return plan;
+}
+
+void FlowTable::commit(Plan& plan, Updates& updates) {
+  (void)updates;  // the staged views point into it
+  Staged& st = *plan.staged;
+  // Owners first, so that claims can point at their keys.
+  std::vector<const OwnerKey*> owner_keys;
+  for (OwnerUpdate* u : st.dirty) {
+    if (u->flows.empty() && u->groups.empty()) {
+      owner_keys.push_back(nullptr);
+      continue;
+    }
+    owner_keys.push_back(&owners_.try_emplace(u->owner).first->first);
+  }
+  std::map<const OwnerKey*, const OwnerKey*> table_owner;  // staged pointer -> owners_ key
+  for (size_t d = 0; d < st.dirty.size(); ++d) table_owner[&st.dirty[d]->owner] = owner_keys[d];
+
+  for (auto& e : st.entries) {
+    Slot* slot = nullptr;
+    if (e.exists) {
+      auto it = slots_.find(std::string(e.key));
+      slot = &it->second;
+      e.table_key = &it->first;
+    }
+    std::vector<Claim> claims;
+    claims.reserve(e.claims.size());
+    for (auto& c : e.claims) {
+      if (c.flow) {
+        claims.push_back({table_owner.at(c.owner), std::move(c.flow->value)});
+      } else {
+        claims.push_back({c.owner, std::move(slot->claims[c.old_index].value)});
+      }
+    }
+    if (!slot) {
+      if (claims.empty()) continue;
+      // The key is moved out of the first new claim's flow: its view in the plan is spent.
+      auto first_new = std::find_if(e.claims.begin(), e.claims.end(),
+                                    [](const auto& c) { return c.flow != nullptr; });
+      auto it = slots_.try_emplace(std::move(first_new->flow->key)).first;
+      slot = &it->second;
+      e.table_key = &it->first;
+    }
+    const bool was_installed = slot->installed != Slot::kNone;
+    slot->claims = std::move(claims);
+    if (!slot->claims.empty()) {
+      slot->installed = Slot::kFirst;
+      slot->restored = false;
+      std::string().swap(slot->own);
+    } else if (e.deleted || slot->installed == Slot::kNone) {
+      installed_flows_ -= was_installed;
+      slots_.erase(*e.table_key);
+      e.table_key = nullptr;
+      continue;
+    }
+    installed_flows_ += !was_installed;
+  }
+
+  for (size_t d = 0; d < st.dirty.size(); ++d) {
+    OwnerUpdate* u = st.dirty[d];
+    if (!owner_keys[d]) {
+      owners_.erase(u->owner);
+      continue;
+    }
+    Owner& owner = owners_.at(u->owner);
+    owner.keys.clear();
+    for (size_t e : st.flow_entries[d]) owner.keys.push_back(st.entries[e].table_key);
+    owner.groups = std::move(u->groups);
+  }
+  // A full pass wrote every wanted group.
+  if (st.full) groups_unknown_ = false;
+}
+
+void FlowTable::setInstalled(std::vector<PackedFlow> flows, bool restored) {
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    Slot& slot = it->second;
+    std::string().swap(slot.own);
+    slot.installed = Slot::kNone;
+    if (slot.claims.empty() && !slot.restored) {
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  installed_flows_ = 0;
+  for (auto& f : flows) {
+    auto [it, fresh] = slots_.try_emplace(std::move(f.key));
+    Slot& slot = it->second;
+    if (fresh) slot.restored = restored;
+    if (slot.installed == Slot::kNone) ++installed_flows_;
+    if (!slot.claims.empty() && slot.claims.front().value == f.value) {
+      slot.installed = Slot::kFirst;
+    } else {
+      slot.installed = Slot::kOwn;
+      slot.own = std::move(f.value);
+    }
+  }
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (it->second.claims.empty() && it->second.installed == Slot::kNone) {
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  groups_unknown_ = true;
+}
+
+void FlowTable::groupWritten(const GroupMod& group) {
+  GroupMod g = group;
+  g.command = GroupMod::kAdd;
+  installed_groups_[g.group_id] = std::move(g);
+}
+
+void FlowTable::groupDeleted(uint32_t group_id) { installed_groups_.erase(group_id); }
+
+bool FlowTable::groupMayExist(uint32_t group_id) const {
+  return groups_unknown_ || installed_groups_.count(group_id) > 0;
+}
+
+}  // namespace alcor::agent
