@@ -21,7 +21,7 @@ struct FlowTable::Staged {
   };
   struct Entry {
     std::string_view key;
-    bool exists = false;  // slots_ has the key
+    const Slot* slot = nullptr;  // the key's slot, if slots_ has it
     std::vector<NewClaim> claims;
     bool deleted = false;                    // a strict delete is sent
     const std::string* table_key = nullptr;  // set by commit
@@ -69,10 +69,10 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
     auto [it, fresh] = st.index.try_emplace(key, st.entries.size());
     if (!fresh) return it->second;
     Staged::Entry& e = st.entries.emplace_back();
-    auto slot = slots_.find(std::string(key));
+    auto slot = slots_.find(key);
     if (slot != slots_.end()) {
       e.key = slot->first;
-      e.exists = true;
+      e.slot = &slot->second;
       const auto& claims = slot->second.claims;
       for (size_t i = 0; i < claims.size(); ++i) {
         if (!dirty.count(*claims[i].owner)) {
@@ -105,7 +105,7 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
   for (auto& e : st.entries) {
     std::stable_sort(e.claims.begin(), e.claims.end(),
                      [](const auto& a, const auto& b) { return *a.owner < *b.owner; });
-    const Slot* slot = e.exists ? &slots_.find(std::string(e.key))->second : nullptr;
+    const Slot* slot = e.slot;
     const std::string* have = slot ? installedValue(*slot) : nullptr;
     if (!e.claims.empty()) {
       const auto& first = e.claims.front();
@@ -117,10 +117,7 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
     }
   }
   for (const auto& e : st.entries) {
-    if (e.deleted) {
-      const Slot& slot = slots_.find(std::string(e.key))->second;
-      plan.mods.push_back({FlowMod::kDeleteStrict, e.key, *installedValue(slot)});
-    }
+    if (e.deleted) plan.mods.push_back({FlowMod::kDeleteStrict, e.key, *installedValue(*e.slot)});
   }
 
   // Groups: the first owner (in owner order) that wants a group id is the one installed.
@@ -180,43 +177,37 @@ void FlowTable::commit(Plan& plan, Updates& updates) {
   for (size_t d = 0; d < st.dirty.size(); ++d) table_owner[&st.dirty[d]->owner] = owner_keys[d];
 
   for (auto& e : st.entries) {
-    Slot* slot = nullptr;
-    if (e.exists) {
-      auto it = slots_.find(std::string(e.key));
-      slot = &it->second;
-      e.table_key = &it->first;
-    }
+    auto it = e.slot ? slots_.find(e.key) : slots_.end();
     std::vector<Claim> claims;
     claims.reserve(e.claims.size());
     for (auto& c : e.claims) {
       if (c.flow) {
         claims.push_back({table_owner.at(c.owner), std::move(c.flow->value)});
       } else {
-        claims.push_back({c.owner, std::move(slot->claims[c.old_index].value)});
+        claims.push_back({c.owner, std::move(it->second.claims[c.old_index].value)});
       }
     }
-    if (!slot) {
+    if (it == slots_.end()) {
       if (claims.empty()) continue;
       // The key is moved out of the first new claim's flow: its view in the plan is spent.
       auto first_new = std::find_if(e.claims.begin(), e.claims.end(),
                                     [](const auto& c) { return c.flow != nullptr; });
-      auto it = slots_.try_emplace(std::move(first_new->flow->key)).first;
-      slot = &it->second;
-      e.table_key = &it->first;
+      it = slots_.try_emplace(std::move(first_new->flow->key)).first;
     }
-    const bool was_installed = slot->installed != Slot::kNone;
-    slot->claims = std::move(claims);
-    if (!slot->claims.empty()) {
-      slot->installed = Slot::kFirst;
-      slot->restored = false;
-      std::string().swap(slot->own);
-    } else if (e.deleted || slot->installed == Slot::kNone) {
+    Slot& slot = it->second;
+    const bool was_installed = slot.installed != Slot::kNone;
+    slot.claims = std::move(claims);
+    if (!slot.claims.empty()) {
+      slot.installed = Slot::kFirst;
+      slot.restored = false;
+      std::string().swap(slot.own);
+    } else if (e.deleted || slot.installed == Slot::kNone) {
       installed_flows_ -= was_installed;
-      slots_.erase(*e.table_key);
-      e.table_key = nullptr;
+      slots_.erase(it);
       continue;
     }
     installed_flows_ += !was_installed;
+    e.table_key = &it->first;
   }
 
   for (size_t d = 0; d < st.dirty.size(); ++d) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -84,9 +85,17 @@ class FlowTable {
     std::vector<openflow::GroupMod> groups;
   };
 
+  // Finds slots by a view of their key, without building a string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+
   static const std::string* installedValue(const Slot& slot);
 
-  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<std::string, Slot, KeyHash, std::equal_to<>> slots_;
   std::map<pipeline::OwnerKey, Owner> owners_;
   std::map<uint32_t, openflow::GroupMod> installed_groups_;
   bool groups_unknown_ = true;
