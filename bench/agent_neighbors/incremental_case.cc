@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "lib/base/logging.h"
 #include "lib/openflow/connection.h"
 #include "node-agent/dataplane/dataplane_impl.h"
 #include "node-agent/goalstate/goalstate_handler.h"
@@ -56,6 +57,7 @@ void printRow(const char* what, const Samples& s) {
 }  // namespace
 
 bool runIncrementalCase(testing::OvsSandbox& ovs, const IncrementalCaseOptions& o) {
+  log::setLevel(log::Level::kWarn);  // one line per GoalState would bury the table
   ovs.ofctl({"del-flows", "br-int"});
   auto conn = openflow::ConnectionImpl::connect(ovs.mgmtTarget("br-int"));
   if (!conn.ok()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <string_view>
+#include <unordered_set>
 
 namespace alcor::agent {
 
@@ -17,7 +18,8 @@ struct FlowTable::Staged {
   struct NewClaim {
     const OwnerKey* owner;
     int old_index;     // >= 0: the slot's claim kept as it is
-    PackedFlow* flow;  // else: the flow of a recomputed owner
+    PackedFlow* flow;  // else: the flow of a recomputed owner,
+    size_t dirty;      // that owner's index in `dirty`
   };
   struct Entry {
     std::string_view key;
@@ -30,6 +32,7 @@ struct FlowTable::Staged {
   std::unordered_map<std::string_view, size_t> index;
   std::deque<OwnerUpdate> lost;  // full passes: known owners the updates do not name
   std::vector<OwnerUpdate*> dirty;
+  std::vector<const Owner*> known;  // per dirty owner: what the table has of it, or null
   std::vector<std::vector<size_t>> flow_entries;  // per dirty owner, per flow: its entry
   std::map<uint32_t, std::vector<std::pair<const OwnerKey*, const GroupMod*>>> groups;
   bool full = false;
@@ -55,14 +58,19 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
   plan.staged = std::make_shared<Staged>();
   Staged& st = *plan.staged;
   st.full = full;
-  std::set<OwnerKey> dirty;
+  // Dirty owners the table knows, by their key's address in owners_ (what claims point at).
+  std::unordered_set<const OwnerKey*> dirty;
   for (auto& u : updates) {
-    dirty.insert(u.owner);
     st.dirty.push_back(&u);
+    auto known = owners_.find(u.owner);
+    st.known.push_back(known == owners_.end() ? nullptr : &known->second);
+    if (known != owners_.end()) dirty.insert(&known->first);
   }
   if (full) {
     for (const auto& [owner, entry] : owners_) {
-      if (dirty.insert(owner).second) st.dirty.push_back(&st.lost.emplace_back(OwnerUpdate{owner}));
+      if (!dirty.insert(&owner).second) continue;
+      st.dirty.push_back(&st.lost.emplace_back(OwnerUpdate{owner}));
+      st.known.push_back(&entry);
     }
   }
   auto touch = [&](std::string_view key) -> size_t {
@@ -75,8 +83,8 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
       e.slot = &slot->second;
       const auto& claims = slot->second.claims;
       for (size_t i = 0; i < claims.size(); ++i) {
-        if (!dirty.count(*claims[i].owner)) {
-          e.claims.push_back({claims[i].owner, static_cast<int>(i), nullptr});
+        if (!dirty.count(claims[i].owner)) {
+          e.claims.push_back({claims[i].owner, static_cast<int>(i), nullptr, 0});
         }
       }
     } else {
@@ -87,9 +95,9 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
   if (full) {
     for (const auto& [key, slot] : slots_) touch(key);
   }
-  for (OwnerUpdate* u : st.dirty) {
-    if (auto known = owners_.find(u->owner); known != owners_.end()) {
-      for (const std::string* key : known->second.keys) touch(*key);
+  for (const Owner* known : st.known) {
+    if (known) {
+      for (const std::string* key : known->keys) touch(*key);
     }
   }
   st.flow_entries.resize(st.dirty.size());
@@ -97,7 +105,7 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
     OwnerUpdate* u = st.dirty[d];
     for (auto& flow : u->flows) {
       size_t e = touch(flow.key);
-      st.entries[e].claims.push_back({&u->owner, -1, &flow});
+      st.entries[e].claims.push_back({&u->owner, -1, &flow, d});
       st.flow_entries[d].push_back(e);
     }
   }
@@ -122,11 +130,11 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
 
   // Groups: the first owner (in owner order) that wants a group id is the one installed.
   std::set<uint32_t> touched_groups;
-  for (OwnerUpdate* u : st.dirty) {
-    if (auto known = owners_.find(u->owner); known != owners_.end()) {
-      for (const auto& g : known->second.groups) touched_groups.insert(g.group_id);
+  for (size_t d = 0; d < st.dirty.size(); ++d) {
+    if (st.known[d]) {
+      for (const auto& g : st.known[d]->groups) touched_groups.insert(g.group_id);
     }
-    for (const auto& g : u->groups) touched_groups.insert(g.group_id);
+    for (const auto& g : st.dirty[d]->groups) touched_groups.insert(g.group_id);
   }
   if (full) {
     for (const auto& [id, g] : installed_groups_) touched_groups.insert(id);
@@ -134,7 +142,7 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
   for (uint32_t id : touched_groups) {
     auto& claims = st.groups[id];
     for (const auto& [owner, entry] : owners_) {
-      if (dirty.count(owner)) continue;
+      if (dirty.count(&owner)) continue;
       for (const auto& g : entry.groups) {
         if (g.group_id == id) claims.emplace_back(&owner, &g);
       }
@@ -164,17 +172,16 @@ FlowTable::Plan FlowTable::stage(Updates& updates, bool full, bool keep_restored
 void FlowTable::commit(Plan& plan, Updates& updates) {
   (void)updates;  // the staged views point into it
   Staged& st = *plan.staged;
-  // Owners first, so that claims can point at their keys.
-  std::vector<const OwnerKey*> owner_keys;
-  for (OwnerUpdate* u : st.dirty) {
-    if (u->flows.empty() && u->groups.empty()) {
-      owner_keys.push_back(nullptr);
-      continue;
-    }
-    owner_keys.push_back(&owners_.try_emplace(u->owner).first->first);
+  // Owners first, so that claims can point at their keys. Dirty owners come in owner order
+  // (those a full pass found lost, after them, also in order): each insertion hints the next.
+  std::vector<std::map<OwnerKey, Owner>::iterator> owner_at(st.dirty.size(), owners_.end());
+  auto hint = owners_.begin();
+  for (size_t d = 0; d < st.dirty.size(); ++d) {
+    OwnerUpdate* u = st.dirty[d];
+    if (u->flows.empty() && u->groups.empty()) continue;
+    owner_at[d] = owners_.try_emplace(hint, u->owner);
+    hint = std::next(owner_at[d]);
   }
-  std::map<const OwnerKey*, const OwnerKey*> table_owner;  // staged pointer -> owners_ key
-  for (size_t d = 0; d < st.dirty.size(); ++d) table_owner[&st.dirty[d]->owner] = owner_keys[d];
 
   for (auto& e : st.entries) {
     auto it = e.slot ? slots_.find(e.key) : slots_.end();
@@ -182,7 +189,7 @@ void FlowTable::commit(Plan& plan, Updates& updates) {
     claims.reserve(e.claims.size());
     for (auto& c : e.claims) {
       if (c.flow) {
-        claims.push_back({table_owner.at(c.owner), std::move(c.flow->value)});
+        claims.push_back({&owner_at[c.dirty]->first, std::move(c.flow->value)});
       } else {
         claims.push_back({c.owner, std::move(it->second.claims[c.old_index].value)});
       }
@@ -212,11 +219,11 @@ void FlowTable::commit(Plan& plan, Updates& updates) {
 
   for (size_t d = 0; d < st.dirty.size(); ++d) {
     OwnerUpdate* u = st.dirty[d];
-    if (!owner_keys[d]) {
-      owners_.erase(u->owner);
+    if (owner_at[d] == owners_.end()) {
+      if (st.known[d]) owners_.erase(u->owner);
       continue;
     }
-    Owner& owner = owners_.at(u->owner);
+    Owner& owner = owner_at[d]->second;
     owner.keys.clear();
     for (size_t e : st.flow_entries[d]) owner.keys.push_back(st.entries[e].table_key);
     owner.groups = std::move(u->groups);

@@ -162,7 +162,7 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
     case schema::PORT: {
       if (remove) return eraseFrom(s.ports, w.id, c.ports), "";
       if (context_only) return "";
-      Port p = std::get<Port>(w.model);
+      Port p = std::move(std::get<Port>(w.model));  // the model is not read again
       if (!node_ip.empty() && !p.host_ip.isUnspecified() && p.host_ip.toString() != node_ip) {
         return "port " + p.id + " is bound to host " + p.host_ip.toString() + ", not this node (" +
                node_ip + ")";
@@ -190,7 +190,7 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
         return "";
       }
       if (context_only) return "";
-      Neighbor n = std::get<Neighbor>(w.model);
+      Neighbor n = std::move(std::get<Neighbor>(w.model));  // as for ports
       for (const auto& ip : n.ips) {
         const Subnet* sub = s.subnet(ip.subnet_id);
         if (!sub) return "neighbor " + n.id + ": unknown subnet " + ip.subnet_id;
