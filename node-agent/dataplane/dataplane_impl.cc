@@ -53,6 +53,7 @@ Status DataplaneImpl::resync() {
 }
 
 Status DataplaneImpl::update(const Mutation& mutation) {
+  const auto started = std::chrono::steady_clock::now();
   Pass pass;
   {
     std::lock_guard lock(state_mu_);
@@ -60,10 +61,12 @@ Status DataplaneImpl::update(const Mutation& mutation) {
     mutation(state_, changes);
     pass = prepareLocked(changes, PassKind::kIncremental);
   }
+  pass.started = started;
   return program(pass);
 }
 
 DataplaneImpl::Pass DataplaneImpl::prepareLocked(const ChangeSet& changes, PassKind kind) {
+  const auto begin = std::chrono::steady_clock::now();
   const std::map<uint32_t, uint16_t> segments_before = segments_.all();
   if (Status s = segments_.sync(state_.localVnis()); !s.ok()) {
     ALOG(Error, Pipeline) << "segments: " << s.message();
@@ -102,15 +105,27 @@ DataplaneImpl::Pass DataplaneImpl::prepareLocked(const ChangeSet& changes, PassK
     }
   }
   pass.ticket = next_ticket_++;
+  pass.started = begin;
+  pass.computed = std::chrono::steady_clock::now();
   return pass;
 }
 
 Status DataplaneImpl::program(Pass& pass) {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
   {
     std::unique_lock lock(turn_mu_);
     turn_cv_.wait(lock, [&] { return serving_ == pass.ticket; });
   }
+  const auto turn = std::chrono::steady_clock::now();
   Status s = programInTurn(pass);
+  ALOG(Debug, Pipeline)
+      << "pass of " << pass.updates.size() << " owner(s), " << pass.mods
+      << " flow mod(s): changed and computed in "
+      << duration_cast<microseconds>(pass.computed - pass.started).count() << " us, waited "
+      << duration_cast<microseconds>(turn - pass.computed).count()
+      << " us for its turn, programmed in "
+      << duration_cast<microseconds>(std::chrono::steady_clock::now() - turn).count() << " us";
   {
     std::lock_guard lock(turn_mu_);
     ++stats_.passes;

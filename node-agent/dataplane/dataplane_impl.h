@@ -75,6 +75,9 @@ class DataplaneImpl : public Dataplane {
     PassKind kind = PassKind::kIncremental;
     uint64_t ticket = 0;
     FlowTable::Updates updates;
+    std::chrono::steady_clock::time_point started;   // the mutation began
+    std::chrono::steady_clock::time_point computed;  // its owners' flows were computed
+    size_t mods = 0;
   };
 
   // Under state_mu_: the owners to recompute and their flows, and the pass's turn.
