@@ -185,8 +185,7 @@ Status DataplaneImpl::programInTurn(Pass& pass) {
     ++stats_.bundles;
     stats_.flow_mods += plan.mods.size();
   }
-  ALOG(Debug, Pipeline) << "pass of " << pass.updates.size() << " owner(s): " << plan.mods.size()
-                        << " flow mod(s)";
+  pass.mods = plan.mods.size();
   table_.commit(plan, pass.updates);
   // After the bundle: OVS deletes flows still pointing at a deleted group.
   deleteGroups(plan.group_deletes);
