@@ -32,15 +32,29 @@ void header(wire::Writer& w, uint8_t type, uint32_t xid) {
   w.u32(xid);
 }
 
+void writeKey(wire::Writer& w, uint8_t table, uint16_t priority, const Match& match) {
+  w.u8(table);
+  w.u16(priority);
+  codec::encodeMatch(w, match);
+}
+
 }  // namespace
+
+std::string packedKey(uint8_t table, uint16_t priority, const Match& match) {
+  std::vector<uint8_t> bytes;
+  bytes.reserve(64);
+  wire::Writer w(bytes);
+  writeKey(w, table, priority, match);
+  return std::string(view(bytes));
+}
+
+std::string packedKey(const Flow& flow) { return packedKey(flow.table, flow.priority, flow.match); }
 
 PackedFlow pack(const Flow& flow) {
   std::vector<uint8_t> bytes;
   bytes.reserve(128);
   wire::Writer w(bytes);
-  w.u8(flow.table);
-  w.u16(flow.priority);
-  codec::encodeMatch(w, flow.match);
+  writeKey(w, flow.table, flow.priority, flow.match);
   PackedFlow out;
   out.key = view(bytes);
   bytes.clear();

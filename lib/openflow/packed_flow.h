@@ -24,6 +24,9 @@ struct PackedFlow {
 };
 
 PackedFlow pack(const Flow& flow);
+// pack(flow).key alone; or built from its parts.
+std::string packedKey(const Flow& flow);
+std::string packedKey(uint8_t table, uint16_t priority, const Match& match);
 // Fails on bytes pack() did not produce (truncated, unknown fields).
 StatusOr<Flow> unpack(std::string_view key, std::string_view value);
 

@@ -323,17 +323,25 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
                         const PipelineConfig& config) {
   FlowBuilder builder(state, segments, config);
   DesiredFlows out;
-  std::unordered_set<std::string> identities;
-  std::set<uint32_t> group_ids;
+  std::vector<OwnerFlows> owners;
+  size_t total = 0;
   for (const OwnerKey& owner : builder.owners()) {
-    OwnerFlows flows = builder.flowsOf(owner);
+    OwnerFlows& flows = owners.emplace_back(builder.flowsOf(owner));
+    total += flows.flows.size();
+    if (flows.programs_port) out.programmed_ports.insert(owner.id);
+  }
+  out.flows.reserve(total);
+  std::unordered_set<std::string> identities;
+  identities.reserve(total);
+  std::set<uint32_t> group_ids;
+  for (OwnerFlows& flows : owners) {
     for (auto& f : flows.flows) {
-      if (identities.insert(openflow::pack(f).key).second) out.flows.push_back(std::move(f));
+      if (identities.insert(openflow::packedKey(f)).second) out.flows.push_back(std::move(f));
     }
+    std::vector<openflow::Flow>().swap(flows.flows);
     for (auto& g : flows.groups) {
       if (group_ids.insert(g.group_id).second) out.groups.push_back(std::move(g));
     }
-    if (flows.programs_port) out.programmed_ports.insert(owner.id);
   }
   return out;
 }

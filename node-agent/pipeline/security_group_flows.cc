@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "lib/openflow/packed_flow.h"
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
 
@@ -196,7 +197,7 @@ class SecurityGroupEmitter {
  private:
   // A conjunctive clause flow (its index in ctx_.out.flows).
   size_t clauseFlow(const Table& table, uint64_t cookie, const Match& match) {
-    auto key = std::to_string(table.id) + "/" + openflow::formatMatch(match);
+    auto key = openflow::packedKey(table.id, kSgRulePriority, match);
     auto [it, fresh] = clause_index_.try_emplace(key, ctx_.out.flows.size());
     if (fresh) ctx_.add(table, kSgRulePriority, cookie, match);
     return it->second;

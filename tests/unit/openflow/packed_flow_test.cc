@@ -15,6 +15,7 @@ TEST(PackedFlowTest, EverySampleFlowRoundTrips) {
     Flow flow = c.flow;
     flow.idle_timeout = 30;
     PackedFlow packed = pack(flow);
+    EXPECT_EQ(packedKey(flow), packed.key) << c.name;
     auto back = unpack(packed.key, packed.value);
     ASSERT_TRUE(back.ok()) << c.name << ": " << back.status();
     EXPECT_EQ(*back, flow) << c.name;
