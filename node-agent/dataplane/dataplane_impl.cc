@@ -101,7 +101,7 @@ DataplaneImpl::Pass DataplaneImpl::prepareLocked(const ChangeSet& changes, PassK
     for (const auto& f : flows.flows) {
       u.flows.push_back(openflow::pack(f));
       // Within an owner the first flow of an identity wins, as between owners.
-      if (!keys.insert(u.flows.back().key).second) u.flows.pop_back();
+      if (flows.flows.size() > 1 && !keys.insert(u.flows.back().key).second) u.flows.pop_back();
     }
   }
   pass.ticket = next_ticket_++;
