@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include "lib/base/logging.h"
 #include "lib/openflow/fake_connection.h"
 #include "node-agent/dataplane/dataplane_impl.h"
 #include "node-agent/goalstate/goalstate_handler.h"
@@ -272,6 +273,7 @@ class IncrementalPropertyTest : public ::testing::TestWithParam<uint32_t> {
       : segments_file(::testing::TempDir() + "/segments-prop-" + std::to_string(getpid()) + "-" +
                       std::to_string(GetParam()) + ".json") {
     std::remove(segments_file.c_str());
+    log::setLevel(log::Level::kError);  // thousands of GoalStates, many refused on purpose
     options.pipeline.tunnel_ofport = kTunnel;
     options.pipeline.host_gateway_ofport = kHostGateway;
     options.pipeline.host_gateway_mac = *MacAddress::parse("02:00:00:00:00:90");
