@@ -94,7 +94,7 @@ DataplaneImpl::Pass DataplaneImpl::prepareLocked(const ChangeSet& changes, PassK
     FlowTable::OwnerUpdate& u = pass.updates.emplace_back();
     u.owner = owner;
     u.groups = std::move(flows.groups);
-    u.programs_port = flows.programs_port;
+    u.programmed_port = std::move(flows.programmed_port);
     // Reserved: the views in `keys` point into u.flows, which must not reallocate.
     u.flows.reserve(flows.flows.size());
     std::unordered_set<std::string_view> keys;
@@ -131,23 +131,20 @@ Status DataplaneImpl::program(Pass& pass) {
     ++stats_.passes;
     stats_.owners_recomputed += pass.updates.size();
     if (s.ok()) {
-      for (const auto& u : pass.updates) {
-        if (u.owner.kind != pipeline::OwnerKind::kPort) continue;
-        if (u.programs_port) {
-          programmed_ports_.insert(u.owner.id);
-        } else {
-          programmed_ports_.erase(u.owner.id);
-        }
-      }
       if (pass.kind != PassKind::kIncremental) {
-        // Ports no owner recomputed in a full pass have no flows.
-        std::set<std::string> full;
-        for (const auto& u : pass.updates) {
-          if (u.owner.kind == pipeline::OwnerKind::kPort && u.programs_port) {
-            full.insert(u.owner.id);
-          }
+        // Owners a full pass did not recompute have no flows.
+        programmed_by_.clear();
+        programmed_ports_.clear();
+      }
+      for (const auto& u : pass.updates) {
+        auto before = programmed_by_.find(u.owner);
+        if (before != programmed_by_.end()) {
+          if (--programmed_ports_[before->second] == 0) programmed_ports_.erase(before->second);
+          programmed_by_.erase(before);
         }
-        programmed_ports_ = std::move(full);
+        if (u.programmed_port.empty()) continue;
+        programmed_by_[u.owner] = u.programmed_port;
+        ++programmed_ports_[u.programmed_port];
       }
       dirty_ = false;
     } else {

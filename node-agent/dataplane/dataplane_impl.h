@@ -105,8 +105,10 @@ class DataplaneImpl : public Dataplane {
   mutable std::mutex turn_mu_;
   std::condition_variable turn_cv_;
   uint64_t serving_ = 0;
-  std::set<std::string> programmed_ports_;
-  bool dirty_ = false;  // the last programming failed
+  // The ports whose forwarding flows are installed, and which owner programs each.
+  std::map<pipeline::OwnerKey, std::string> programmed_by_;
+  std::map<std::string, int> programmed_ports_;  // port id -> owners programming it
+  bool dirty_ = false;                           // the last programming failed
   DataplaneStats stats_;
 
   FlowTable table_;

@@ -30,7 +30,7 @@ class FlowTable {
     pipeline::OwnerKey owner;
     std::vector<openflow::PackedFlow> flows;  // identities unique (the first of each kept)
     std::vector<openflow::GroupMod> groups;
-    bool programs_port = false;
+    std::string programmed_port;  // OwnerFlows::programmed_port
   };
   using Updates = std::vector<OwnerUpdate>;
 

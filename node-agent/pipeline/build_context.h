@@ -70,7 +70,8 @@ void addSegmentFlows(BuildContext& ctx, uint32_t vni);             // flow_build
 void addOnDemandUnicastPunt(BuildContext& ctx, uint32_t vni, uint16_t segment);  // overlay
 void addSubnetFlows(BuildContext& ctx, const std::string& subnet_id);            // overlay_flows.cc
 void addNeighborFlows(BuildContext& ctx, const std::string& neighbor_key);       // overlay_flows.cc
-void addHostGatewayFlows(BuildContext& ctx);  // host_gateway_flows.cc
+void addHostGatewayFlows(BuildContext& ctx, const std::string& vpc_id);  // host_gateway_flows.cc
+void addHostAccessFlows(BuildContext& ctx);                              // host_gateway_flows.cc
 void addZetaFlows(BuildContext& ctx, const std::string& vpc_id, uint32_t vni);  // zeta_flows.cc
 void addSecurityGroupPortFlows(BuildContext& ctx, const std::string& port_id);  // sg flows
 void addSecurityGroupRuleFlows(BuildContext& ctx);  // security_group_flows.cc

@@ -52,6 +52,13 @@ DirtyOwners DependencyTracker::dirtyOwners(const ChangeSet& changes, const Netwo
     for (const auto& id : *ids) dirtyPort(id);
     if (!ids->empty()) all_segments = security_groups = true;
   }
+  // A host gateway's flows come from its entry and its port's GoalState; whether one is plugged
+  // may depend on the other entries (pluggedHostGateway), and there are few: all of them.
+  bool host_gateways = !changes.host_gateways.empty();
+  for (const auto& [vpc_id, gateway] : state.host_gateways) {
+    host_gateways = host_gateways || changes.ports.count(gateway.port_id) > 0;
+  }
+  for (const auto& vpc_id : changes.host_gateways) out.insert(hostGatewayOwner(vpc_id));
   for (const auto& key : changes.neighbors) out.insert(neighborOwner(key));
   all_dhcp = !changes.dhcp.empty();
 
@@ -74,9 +81,8 @@ DirtyOwners DependencyTracker::dirtyOwners(const ChangeSet& changes, const Netwo
   for (const auto& id : subnets) out.insert(subnetOwner(id));
   for (const auto& id : routed) out.insert(subnetOwner(id));
   if (!subnets.empty() || !vpcs.empty() || !vnis.empty()) {
-    all_segments = all_zeta = security_groups = true;
+    all_segments = all_zeta = security_groups = host_gateways = true;
     all_dhcp = all_dhcp || !subnets.empty();
-    out.insert(hostGatewayOwner());
   }
   if (!changes.gateways.empty()) all_segments = all_zeta = true;
   if (!changes.security_groups.empty()) security_groups = true;
@@ -121,6 +127,10 @@ DirtyOwners DependencyTracker::dirtyOwners(const ChangeSet& changes, const Netwo
     out.insert(zeta_owners_.begin(), zeta_owners_.end());
     zeta_owners_ = asSet(zetaOwners(state, segments, config));
     out.insert(zeta_owners_.begin(), zeta_owners_.end());
+  }
+  if (host_gateways) {
+    for (const auto& [vpc_id, gateway] : state.host_gateways) out.insert(hostGatewayOwner(vpc_id));
+    out.insert(hostAccessOwner());
   }
   if (security_groups) {
     SecurityGroupInputs now = securityGroupInputs(state, builder.securityGroupPlan());

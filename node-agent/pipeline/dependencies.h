@@ -4,19 +4,22 @@
 // names the objects it touched (ChangeSet); dirtyOwners() expands that into every owner whose
 // flows may differ, by these rules:
 //   port or interface P   -> P's port, DHCP and security-group-port owners; every segment (flood
-//                            lists); the security-group check below
+//                            lists); the security-group check below; if P is a host gateway's
+//                            port, every host gateway
+//   host gateway (by VPC) -> every host gateway and the host access owner
 //   neighbor K            -> K
 //   DHCP entry            -> every port's DHCP owner
 //   subnet S              -> S; ports and neighbors with an address in S; every DHCP owner,
-//                            segment and Zeta owner; the host gateway; the security-group check
+//                            segment, Zeta owner and host gateway; the security-group check
 //   VPC V                 -> ports and neighbors of V (their VNI may fall back to V's); every
-//                            segment and Zeta owner; the host gateway; the security-group check
+//                            segment, Zeta owner and host gateway; the security-group check
 //   router R              -> the subnets R had or has, and the neighbors with an address in them
 //   gateway               -> every segment (unknown-unicast punt) and Zeta owner
 //   security group        -> the security-group check
 //   a VNI whose segment appeared, went or changed (its first or last local port)
 //                         -> its segment, and the ports, subnets and neighbors in that VNI; every
-//                            Zeta owner; the host gateway; the security-group check
+//                            Zeta owner and host gateway; the security-group check
+//   any host gateway      -> also the host access owner (its flows exist while one does)
 //   security-group check  -> the shared rules owner if its inputs (allow sets, ids, marks, rules,
 //                            members) changed; each protected port whose sets or ofport changed
 // What a rule needs from before the mutation (the subnets a router had, the security-group

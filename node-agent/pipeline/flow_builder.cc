@@ -107,8 +107,16 @@ void addStaticFlows(BuildContext& ctx) {
   ctx.add(kSpoofGuard, 0, c);
   ctx.add(kArpResponder, 0, c).goto_table = kLocalServices.id;
   ctx.add(kLocalServices, 0, c).goto_table = kEgressConntrack.id;
-  ctx.add(kEgressConntrack, 0, c).goto_table = kL3Forwarding.id;
+  ctx.add(kEgressConntrack, 0, c).goto_table = kHostConntrack.id;
   ctx.add(kEgressRules, 0, c);  // only filtered ports get here: drop what no rule allowed
+  // Host-reachable VPCs add their zone lookups (host_gateway_flows.cc); the rest passes on, the
+  // tunnel's packets to DvrRestore and the pods' to L3Forwarding.
+  for (const Table* t : {&kHostConntrack, &kHostReturn}) {
+    Match tunnel;
+    matchReg(tunnel, kPktSourceField, kFromTunnel);
+    ctx.add(*t, 10, c, tunnel).goto_table = kDvrRestore.id;
+    ctx.add(*t, 0, c).goto_table = kL3Forwarding.id;
+  }
   ctx.add(kL3Forwarding, 0, c).goto_table = kL2Forwarding.id;
   ctx.add(kL3Routes, 0, c);
   ctx.add(kDvrRestore, 0, c).goto_table = kL2Forwarding.id;
@@ -129,8 +137,9 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
   Match in;
   in.in_port = ofport;
   Flow& classify = ctx.add(kClassifier, 200, c, in);
-  classify.actions = {loadField(kPktSourceField, kFromPod), loadField(kVniField, vni),
-                      loadField(kSegmentField, segment), loadField(kInPortField, ofport)};
+  classify.actions = {loadField(kPktSourceField, kFromPod), loadField(kFromLocalField, 1),
+                      loadField(kVniField, vni), loadField(kSegmentField, segment),
+                      loadField(kInPortField, ofport)};
   classify.goto_table = kSpoofGuard.id;
 
   // Port security: the port's MAC with its fixed IPs and allowed address pairs only.
@@ -213,7 +222,7 @@ void segmentFlows(BuildContext& ctx, uint32_t vni, uint16_t segment) {
     Flow& f = ctx.add(kClassifier, 200, c, m);
     f.actions = {loadField(kPktSourceField, kFromTunnel), loadField(kVniField, vni),
                  loadField(kSegmentField, segment)};
-    f.goto_table = kDvrRestore.id;
+    f.goto_table = kHostConntrack.id;
   }
   Match bcast;
   matchReg(bcast, kSegmentField, segment);
@@ -234,7 +243,7 @@ void addPortFlows(BuildContext& ctx, const std::string& port_id) {
   if (!segment) return;
   portFlows(ctx, it->second, ctx.state.interfaces.at(port_id), ctx.state.vniOfPort(it->second),
             *segment);
-  ctx.out.programs_port = true;
+  ctx.out.programmed_port = port_id;
 }
 
 void addDhcpFlows(BuildContext& ctx, const std::string& port_id) {
@@ -289,7 +298,10 @@ OwnerFlows FlowBuilder::flowsOf(const OwnerKey& owner) {
       addNeighborFlows(ctx, owner.id);
       break;
     case OwnerKind::kHostGateway:
-      addHostGatewayFlows(ctx);
+      addHostGatewayFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kHostAccess:
+      addHostAccessFlows(ctx);
       break;
     case OwnerKind::kZeta:
       addZetaFlows(ctx, owner.id, owner.number);
@@ -312,7 +324,10 @@ std::vector<OwnerKey> FlowBuilder::owners() const {
   for (const auto& [vni, segment] : ctx.segments.all()) out.push_back(segmentOwner(vni));
   for (const auto& [id, subnet] : ctx.state.subnets) out.push_back(subnetOwner(id));
   for (const auto& [key, neighbor] : ctx.state.neighbors) out.push_back(neighborOwner(key));
-  out.push_back(hostGatewayOwner());
+  for (const auto& [vpc_id, gateway] : ctx.state.host_gateways) {
+    out.push_back(hostGatewayOwner(vpc_id));
+  }
+  out.push_back(hostAccessOwner());
   for (auto& zeta : zetaOwners(ctx.state, ctx.segments, ctx.config)) out.push_back(zeta);
   for (const auto& [id, port] : ctx.state.ports) out.push_back(sgPortOwner(id));
   out.push_back(sgRulesOwner());
@@ -328,7 +343,7 @@ DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segme
   for (const OwnerKey& owner : builder.owners()) {
     OwnerFlows& flows = owners.emplace_back(builder.flowsOf(owner));
     total += flows.flows.size();
-    if (flows.programs_port) out.programmed_ports.insert(owner.id);
+    if (!flows.programmed_port.empty()) out.programmed_ports.insert(flows.programmed_port);
   }
   out.flows.reserve(total);
   std::unordered_set<std::string> identities;

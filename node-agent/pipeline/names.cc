@@ -56,7 +56,9 @@ std::string describe(const OwnerKey& owner) {
     case OwnerKind::kNeighbor:
       return "neighbor " + owner.id;
     case OwnerKind::kHostGateway:
-      return "host-gateway";
+      return "host-gateway " + owner.id;
+    case OwnerKind::kHostAccess:
+      return "host-access";
     case OwnerKind::kZeta:
       return "zeta " + owner.id + "/" + std::to_string(owner.number);
     case OwnerKind::kSgPort:

@@ -24,7 +24,8 @@ enum class OwnerKind : uint8_t {
   kSegment,      // a VNI with a local port: tunnel classification, flooding, unknown unicast
   kSubnet,       // gateway ARP/ICMP, distributed routing of a subnet
   kNeighbor,     // a port on another host
-  kHostGateway,  // pods of the host-gateway VPC <-> the node
+  kHostGateway,  // a host-reachable VPC's gateway port: the node <-> the VPC's pods (id: VPC)
+  kHostAccess,   // the established flows every host gateway shares ("host-access")
   kZeta,         // a VPC's Zeta gateway group for one VNI (flows and the select group)
   kSgPort,       // a protected port's conntrack and port clause flows ("sg-port:<port>")
   // Shared security-group flows: statics, allow sets, rule and member clauses. Clause flows are
@@ -46,7 +47,10 @@ inline OwnerKey dhcpOwner(const std::string& id) { return {OwnerKind::kDhcp, id,
 inline OwnerKey segmentOwner(uint32_t vni) { return {OwnerKind::kSegment, "", vni}; }
 inline OwnerKey subnetOwner(const std::string& id) { return {OwnerKind::kSubnet, id, 0}; }
 inline OwnerKey neighborOwner(const std::string& key) { return {OwnerKind::kNeighbor, key, 0}; }
-inline OwnerKey hostGatewayOwner() { return {OwnerKind::kHostGateway, "", 0}; }
+inline OwnerKey hostGatewayOwner(const std::string& vpc_id) {
+  return {OwnerKind::kHostGateway, vpc_id, 0};
+}
+inline OwnerKey hostAccessOwner() { return {OwnerKind::kHostAccess, "", 0}; }
 inline OwnerKey zetaOwner(const std::string& vpc_id, uint32_t vni) {
   return {OwnerKind::kZeta, vpc_id, vni};
 }

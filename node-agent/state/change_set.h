@@ -13,7 +13,7 @@ namespace alcor::agent {
 
 struct ChangeSet {
   std::set<std::string> vpcs, subnets, ports, neighbors, dhcp, routers, gateways, security_groups,
-      interfaces;
+      interfaces, host_gateways;  // host_gateways: by VPC id
   // The mutation replaced the state wholesale (tests, benchmarks): every owner is recomputed.
   bool whole_state = false;
   bool empty() const;

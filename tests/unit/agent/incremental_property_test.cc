@@ -25,11 +25,12 @@ namespace alcor::agent {
 namespace {
 
 constexpr uint32_t kTunnel = 100;
-constexpr uint32_t kHostGateway = 90;
 const std::vector<std::string> kVpcs = {"vpc-a", "vpc-b"};
 const std::vector<std::string> kSubnets = {"sub-a1", "sub-a2", "sub-b1"};
 const std::vector<std::string> kPorts = {"p0", "p1", "p2", "p3", "p4", "p5"};
 const std::vector<std::string> kGroups = {"sg-1", "sg-2"};
+// Host gateway ports (host access): gw-<VPC>, plugged as host gateways, never as pods.
+const std::vector<std::string> kGatewayPorts = {"gw-vpc-a", "gw-vpc-b"};
 
 class Generator {
  public:
@@ -81,7 +82,7 @@ class Generator {
   }
 
   void port(schema::GoalStateV2& gs) {
-    const std::string id = any(kPorts);
+    const std::string id = chance(80) ? any(kPorts) : any(kGatewayPorts);
     auto& st = (*gs.mutable_port_states())[id];
     if (chance(15)) return del(st, id);
     st.set_operation_type(upsert());
@@ -275,9 +276,7 @@ class IncrementalPropertyTest : public ::testing::TestWithParam<uint32_t> {
     std::remove(segments_file.c_str());
     log::setLevel(log::Level::kError);  // thousands of GoalStates, many refused on purpose
     options.pipeline.tunnel_ofport = kTunnel;
-    options.pipeline.host_gateway_ofport = kHostGateway;
-    options.pipeline.host_gateway_mac = *MacAddress::parse("02:00:00:00:00:90");
-    options.pipeline.host_gateway_vpc = "vpc-a";
+    options.pipeline.node_ip = *Ipv4Address::parse("192.168.0.10");
     options.segments_path = segments_file;
     dataplane = std::make_unique<DataplaneImpl>(of, options);
     handler = std::make_unique<GoalStateHandler>(
@@ -290,6 +289,18 @@ class IncrementalPropertyTest : public ::testing::TestWithParam<uint32_t> {
     return dataplane->update([&](NetworkState& s, ChangeSet& c) {
       s.interfaces[port] = LocalInterface{port, "tap" + port, ofport};
       c.interfaces.insert(port);
+    });
+  }
+  // Host access: the gateway of a VPC plugged (gw-<VPC> at an ofport) or removed, as
+  // HostGateways writes them.
+  Status setHostGateway(const std::string& vpc, uint32_t ofport) {
+    return dataplane->update([&](NetworkState& s, ChangeSet& c) {
+      if (ofport == 0) {
+        if (s.host_gateways.erase(vpc)) c.host_gateways.insert(vpc);
+        return;
+      }
+      s.host_gateways[vpc] = HostGateway{vpc, "gw-" + vpc, "alcor-gw-" + vpc, ofport};
+      c.host_gateways.insert(vpc);
     });
   }
   Status unplug(const std::string& port) {
@@ -323,6 +334,7 @@ class IncrementalPropertyTest : public ::testing::TestWithParam<uint32_t> {
       return ::testing::AssertionFailure() << "groups differ";
     }
     std::set<std::string> ids(kPorts.begin(), kPorts.end());
+    ids.insert(kGatewayPorts.begin(), kGatewayPorts.end());
     auto programmed = dataplane->waitForPorts(ids, std::chrono::steady_clock::now());
     if (programmed != want.programmed_ports) {
       return ::testing::AssertionFailure() << "programmed ports differ";
@@ -357,10 +369,17 @@ TEST_P(IncrementalPropertyTest, EveryStepEqualsTheFullRecompute) {
       const uint32_t ofport = static_cast<uint32_t>(gen.chance(80) ? 10 + i : 30 + i);
       what = "plug " + kPorts[i] + " ofport " + std::to_string(ofport);
       ASSERT_TRUE(plug(kPorts[i], ofport).ok()) << what;
-    } else if (roll < 97) {
+    } else if (roll < 92) {
       const std::string& port = gen.any(kPorts);
       what = "unplug " + port;
       ASSERT_TRUE(unplug(port).ok()) << what;
+    } else if (roll < 97) {
+      const size_t i = static_cast<size_t>(gen.pick(static_cast<int>(kVpcs.size())));
+      // Removed, or plugged at its ofport (50, 60), or re-plugged at another one (51, 61).
+      const uint32_t ofport =
+          gen.chance(30) ? 0 : static_cast<uint32_t>(50 + 10 * i + (gen.chance(80) ? 0 : 1));
+      what = "host gateway of " + kVpcs[i] + " at ofport " + std::to_string(ofport);
+      ASSERT_TRUE(setHostGateway(kVpcs[i], ofport).ok()) << what;
     } else {
       what = "resync";
       ASSERT_TRUE(dataplane->resync().ok());
