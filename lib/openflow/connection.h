@@ -57,7 +57,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds reconnect_max{5000};
   bool reconnect = true;
   size_t max_pending_packet_ins = 1024;  // packet-ins queued for the handler beyond this drop
-  size_t max_send_buffer = 4 << 20;      // bytes batched before a write
+  size_t max_send_buffer = 1 << 20;      // bytes batched before a write (and buffered at most)
 };
 
 class ConnectionImpl : public Connection {

@@ -1,5 +1,6 @@
 #include "node-agent/dataplane/dataplane_impl.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "lib/base/logging.h"
@@ -95,13 +96,19 @@ DataplaneImpl::Pass DataplaneImpl::prepareLocked(const ChangeSet& changes, PassK
     u.owner = owner;
     u.groups = std::move(flows.groups);
     u.programmed_port = std::move(flows.programmed_port);
+    // Within an owner the first flow of an identity wins, as between owners: most owners have a
+    // few flows, looked through; a large one (security-group rules) uses a set of their keys.
     // Reserved: the views in `keys` point into u.flows, which must not reallocate.
     u.flows.reserve(flows.flows.size());
     std::unordered_set<std::string_view> keys;
+    const bool large = flows.flows.size() > 16;
     for (const auto& f : flows.flows) {
       u.flows.push_back(openflow::pack(f));
-      // Within an owner the first flow of an identity wins, as between owners.
-      if (flows.flows.size() > 1 && !keys.insert(u.flows.back().key).second) u.flows.pop_back();
+      const std::string& key = u.flows.back().key;
+      const bool seen = large ? !keys.insert(key).second
+                              : std::any_of(u.flows.begin(), u.flows.end() - 1,
+                                            [&](const auto& p) { return p.key == key; });
+      if (seen) u.flows.pop_back();
     }
   }
   pass.ticket = next_ticket_++;
