@@ -12,37 +12,55 @@ namespace alcor::agent::pipeline {
 using openflow::Masked;
 using openflow::Match;
 
+namespace {
+
+uint64_t guardCookie() { return makeCookie(CookieCategory::kControlGuard, "control-guard"); }
+
+Match guarded(uint16_t port) {
+  Match m = openflow::tcpMatch();
+  matchReg(m, kPktSourceField, kFromPod);
+  m.tcp_dst = port;
+  return m;
+}
+
+}  // namespace
+
+// Owner "control-guard": pods' TCP to a guarded port is dropped (config only).
 void addControlGuardFlows(BuildContext& ctx) {
-  const PipelineConfig& cfg = ctx.config;
-  if (cfg.control_ports.empty()) return;
-  const uint64_t c = makeCookie(CookieCategory::kControlGuard, "control-guard");
-  auto guarded = [](uint16_t port) {
-    Match m = openflow::tcpMatch();
-    matchReg(m, kPktSourceField, kFromPod);
-    m.tcp_dst = port;
-    return m;
-  };
-  for (uint16_t port : cfg.control_ports) {
-    ctx.add(kLocalServices, 110, c, guarded(port));  // drop
-    // Destinations in the pod's own VPC: its segment's subnets.
-    for (const auto& [id, subnet] : ctx.state.subnets) {
-      auto segment = ctx.segments.segmentOf(subnet.vni);
-      if (!segment || subnet.cidr.length() == 0) continue;
-      Match m = guarded(port);
-      matchReg(m, kSegmentField, *segment);
-      m.ipv4_dst =
-          subnet.cidr.length() == 32
-              ? Masked<Ipv4Address>(subnet.cidr.address())
-              : Masked<Ipv4Address>(subnet.cidr.network(), Ipv4Address(subnet.cidr.mask()));
-      ctx.add(kLocalServices, 120, c, m).goto_table = kEgressConntrack.id;
-    }
-    // Pods of the allowed namespaces, by their port.
-    for (const auto& [port_id, iface] : ctx.state.interfaces) {
-      if (iface.ofport == 0 || !cfg.control_access_namespaces.count(iface.pod_namespace)) continue;
-      Match m = guarded(port);
-      m.in_port = iface.ofport;
-      ctx.add(kLocalServices, 115, c, m).goto_table = kEgressConntrack.id;
-    }
+  for (uint16_t port : ctx.config.control_ports) {
+    ctx.add(kLocalServices, 110, guardCookie(), guarded(port));
+  }
+}
+
+// Owner "control-guard subnet": destinations in the pod's own VPC (its segment's subnets) pass.
+void addControlGuardSubnetFlows(BuildContext& ctx, const std::string& subnet_id) {
+  auto it = ctx.state.subnets.find(subnet_id);
+  if (ctx.config.control_ports.empty() || it == ctx.state.subnets.end()) return;
+  const Subnet& subnet = it->second;
+  auto segment = ctx.segments.segmentOf(subnet.vni);
+  if (!segment || subnet.cidr.length() == 0) return;
+  for (uint16_t port : ctx.config.control_ports) {
+    Match m = guarded(port);
+    matchReg(m, kSegmentField, *segment);
+    m.ipv4_dst = subnet.cidr.length() == 32
+                     ? Masked<Ipv4Address>(subnet.cidr.address())
+                     : Masked<Ipv4Address>(subnet.cidr.network(), Ipv4Address(subnet.cidr.mask()));
+    ctx.add(kLocalServices, 120, guardCookie(), m).goto_table = kEgressConntrack.id;
+  }
+}
+
+// Owner "control-guard port": pods of the allowed namespaces pass, by their port.
+void addControlGuardPortFlows(BuildContext& ctx, const std::string& port_id) {
+  auto it = ctx.state.interfaces.find(port_id);
+  if (it == ctx.state.interfaces.end() || !ctx.state.ports.count(port_id)) return;
+  const auto& iface = it->second;
+  if (iface.ofport == 0 || !ctx.config.control_access_namespaces.count(iface.pod_namespace)) {
+    return;
+  }
+  for (uint16_t port : ctx.config.control_ports) {
+    Match m = guarded(port);
+    m.in_port = iface.ofport;
+    ctx.add(kLocalServices, 115, guardCookie(), m).goto_table = kEgressConntrack.id;
   }
 }
 
