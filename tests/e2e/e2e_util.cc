@@ -78,8 +78,8 @@ bool tcpLineArrives(const Pod& from, const Pod& to, int port, int tries,
   const std::string line = "alcor-tcp-" + std::to_string(port);
   RunOptions in_pod;
   in_pod.netns = to.ns->name();
-  auto server = Daemon::start({"python3", "-u", "-c", kLineServer, std::to_string(port)}, out,
-                              in_pod);
+  auto server =
+      Daemon::start({"python3", "-u", "-c", kLineServer, std::to_string(port)}, out, in_pod);
   if (!server.ok() || !waitListening(to.ns->name(), "tcp", port)) return false;
   std::string attempts;
   bool arrived = false;
