@@ -39,7 +39,7 @@ $quick && exit 0
 # the controller through their main paths (CNI, overlay, security groups, host access). The
 # rest of the e2e tier exercises the same code under other scenarios and costs CI time.
 echo "== suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan)"
-BUILD_DIR=build-asan CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DALCOR_SANITIZE=ON" \
+BUILD_DIR=build-asan CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DALCOR_SANITIZE=ON -DALCOR_BENCH=OFF" \
   scripts/setup.sh
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
