@@ -43,6 +43,12 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addString("host-gateway-vpc", &c.host_gateway_vpc,
               "VPC whose pods can reach this node through the host gateway port (empty: none)");
   f.addString("host-gateway-port", &c.host_gateway_port, "Name of the host gateway port on br-int");
+  f.addString("kubernetes-api", &c.kubernetes_api,
+              "Kubernetes API server URL (empty: in-cluster service account, if any)");
+  f.addString("kubernetes-token-file", &c.kubernetes_token_file,
+              "Bearer token file for --kubernetes-api (re-read when it changes)");
+  f.addString("kubernetes-ca-file", &c.kubernetes_ca_file,
+              "CA bundle that verifies the --kubernetes-api server");
   f.addDouble("restore-grace", &c.restore_grace_s,
               "Seconds after registration before flows of unknown objects are removed");
   f.addDouble("goalstate-port-wait", &c.goalstate_port_wait_s,
@@ -84,6 +90,17 @@ Status finalizeAgentConfig(AgentConfig& c) {
   }
   if (c.underlay_prefix_length < 1 || c.underlay_prefix_length > 32) {
     return invalidArgumentError("--underlay-prefix-length must be between 1 and 32");
+  }
+  if (!c.kubernetes_api.empty() && c.kubernetes_api.rfind("https://", 0) != 0 &&
+      c.kubernetes_api.rfind("http://", 0) != 0) {
+    return invalidArgumentError("--kubernetes-api must be an http:// or https:// URL, not " +
+                                c.kubernetes_api);
+  }
+  if (c.kubernetes_api.empty() &&
+      (!c.kubernetes_token_file.empty() || !c.kubernetes_ca_file.empty())) {
+    return invalidArgumentError(
+        "--kubernetes-token-file and --kubernetes-ca-file need "
+        "--kubernetes-api");
   }
   if (c.cni_socket.empty() || c.cni_socket[0] != '/') {
     return invalidArgumentError("--cni-socket must be an absolute path");

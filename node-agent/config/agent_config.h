@@ -48,6 +48,12 @@ struct AgentConfig {
   std::string host_gateway_vpc;
   std::string host_gateway_port = "alcor-gw0";
 
+  // Kubernetes API, for pod and namespace annotations. Empty: in a pod, the in-cluster service
+  // account (KUBERNETES_SERVICE_HOST and its token and CA files); elsewhere no API.
+  std::string kubernetes_api;         // e.g. https://10.250.0.10:6443
+  std::string kubernetes_token_file;  // bearer token (a ServiceAccount token), re-read on change
+  std::string kubernetes_ca_file;     // CA the API server's certificate chains to
+
   // Pods
   int64_t underlay_mtu = 1500;
   int64_t pod_mtu = 0;  // 0: underlay_mtu - 50 (VXLAN overhead)

@@ -165,7 +165,8 @@ Status Agent::start() {
   });
 
   p.controller = makeRestControllerClient(config_.controller_url);
-  KubernetesClientOptions kube = inClusterOptions();
+  KubernetesClientOptions kube = chooseKubernetesOptions(
+      config_.kubernetes_api, config_.kubernetes_token_file, config_.kubernetes_ca_file);
   if (!kube.server.empty()) p.kube = makeKubernetesClient(kube);
   p.pending = std::make_unique<PendingReleases>(config_.state_dir + "/pending-releases.json");
   p.plumber = std::make_unique<InterfacePlumberImpl>(p.links, *p.bridges,

@@ -37,6 +37,22 @@ TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
   AgentConfig e;
   EXPECT_THAT(parse(e, {"--node-ip=10.0.0.1", "--underlay-interface=eth1"}).message(),
               HasSubstr("--underlay-bridge"));
+  AgentConfig f;
+  EXPECT_THAT(parse(f, {"--node-ip=10.0.0.1", "--kubernetes-api=10.0.0.2:6443"}).message(),
+              HasSubstr("https://"));
+  AgentConfig g;
+  EXPECT_THAT(parse(g, {"--node-ip=10.0.0.1", "--kubernetes-token-file=/t"}).message(),
+              HasSubstr("need --kubernetes-api"));
+}
+
+TEST(AgentConfigTest, TakesAnExplicitKubernetesApi) {
+  AgentConfig c;
+  ASSERT_TRUE(parse(c, {"--node-ip=10.0.0.1", "--kubernetes-api=https://10.0.0.2:6443",
+                        "--kubernetes-token-file=/run/t", "--kubernetes-ca-file=/run/ca.crt"})
+                  .ok());
+  EXPECT_EQ(c.kubernetes_api, "https://10.0.0.2:6443");
+  EXPECT_EQ(c.kubernetes_token_file, "/run/t");
+  EXPECT_EQ(c.kubernetes_ca_file, "/run/ca.crt");
 }
 
 }  // namespace
