@@ -31,6 +31,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 cleanup() {
   set +e
+  trap '' PIPE  # the output may be gone (`| head`): clean up all the same
   say "cleaning up"
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
