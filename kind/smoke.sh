@@ -2,9 +2,11 @@
 # Smoke test of alcor-cni on the kind cluster of kind/up.sh:
 #   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
 #   2. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
-#   3. cluster DNS resolves from a pod
-#   4. a pod annotated alcor.io/ip-address gets that address
+#   3. a pod annotated alcor.io/ip-address gets that address
+#   4. cluster DNS resolves from a pod (a Service: kube-proxy and CoreDNS too)
 # Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
+# scripts/k8s-e2e.sh runs it on its own cluster: KUBECTL is then its kubectl command, and
+# CONTROLLER_URL with CURL reach alcor-controller directly instead of through a port-forward.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLUSTER=${CLUSTER:-alcor}
@@ -13,9 +15,11 @@ TIMEOUT=${TIMEOUT:-180s}
 NS=alcor-smoke          # cluster VPC (no annotations)
 NS_RED=alcor-smoke-red  # its own VPC
 STATIC_IP=${STATIC_IP:-10.244.200.200}  # inside the cluster subnet (kind podSubnet)
-IMAGE=busybox:1.36
+IMAGE=${IMAGE:-busybox:1.36}
+KUBECTL=${KUBECTL:-kubectl --context $CONTEXT}
+CURL=${CURL:-curl}
 
-kctl() { kubectl --context "$CONTEXT" "$@"; }
+kctl() { $KUBECTL "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 PASSED=0
 pass() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
@@ -36,10 +40,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in kubectl curl; do
+for tool in ${KUBECTL%% *} ${CURL%% *}; do
   command -v "$tool" >/dev/null || { echo "kind/smoke.sh needs $tool" >&2; exit 1; }
 done
-kctl get nodes >/dev/null || { echo "no cluster $CONTEXT: run kind/up.sh" >&2; exit 1; }
+kctl get nodes >/dev/null || { echo "no cluster ($KUBECTL): run kind/up.sh" >&2; exit 1; }
 mapfile -t WORKERS < <(kctl get nodes -l '!node-role.kubernetes.io/control-plane' \
   -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
 [ ${#WORKERS[@]} -ge 2 ] || fail "need two worker nodes, found ${#WORKERS[@]}"
@@ -72,25 +76,29 @@ YAML
 ip_of() { kctl -n "$1" get pod "$2" -o jsonpath='{.status.podIP}'; }
 
 step "a second VPC for $NS_RED, through the controller's REST API"
-PORT=${PORT:-19009}
-kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
-PF_PID=$!
-for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || fail "cannot reach the controller through port-forward"
+if [ -z "${CONTROLLER_URL:-}" ]; then
+  PORT=${PORT:-19009}
+  CONTROLLER_URL=http://127.0.0.1:$PORT
+  kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
+  PF_PID=$!
+  for _ in $(seq 50); do
+    $CURL -sf "$CONTROLLER_URL/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
+$CURL -sf "$CONTROLLER_URL/healthz" >/dev/null || fail "cannot reach the controller at $CONTROLLER_URL"
 create() {  # PATH BODY: 201 created, 409 already there (a re-run)
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    "http://127.0.0.1:$PORT$1" -d "$2")
+  code=$($CURL -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    "$CONTROLLER_URL$1" -d "$2")
   [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 409 ] || fail "POST $1 answered $code"
 }
 # The same CIDR as the cluster VPC: VPCs have their own address spaces.
 create /project/default/vpcs '{"network":{"id":"smoke-red-vpc","name":"smoke-red","cidr":"10.244.0.0/16"}}'
 create /project/default/subnets \
   '{"subnet":{"id":"smoke-red-subnet","name":"smoke-red","network_id":"smoke-red-vpc","cidr":"10.244.0.0/16"}}'
-kill "$PF_PID" 2>/dev/null || true; PF_PID=
+[ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null || true
+PF_PID=
 
 step "namespaces and pods"
 kctl create namespace "$NS" --dry-run=client -o yaml | kctl apply -f - >/dev/null
@@ -122,18 +130,18 @@ for target in "$A" "$B"; do
 done
 pass "red cannot reach the cluster VPC"
 
-step "3. cluster DNS"
-kctl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local ||
-  fail "DNS lookup from a failed"
-pass "DNS"
-
-step "4. static IP from the alcor.io/ip-address annotation"
+step "3. static IP from the alcor.io/ip-address annotation"
 got=$(ip_of "$NS" static)
 [ "$got" = "$STATIC_IP" ] || fail "pod static got $got, not $STATIC_IP"
 kctl -n "$NS" exec static -- ip -4 addr show eth0 | grep -q "inet $STATIC_IP/" ||
   fail "the address is not on the pod's eth0"
 kctl -n "$NS" exec a -- ping -c 2 -W 2 "$STATIC_IP" || fail "a cannot ping the static pod"
 pass "static pod has $STATIC_IP"
+
+step "4. cluster DNS"
+kctl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local ||
+  fail "DNS lookup from a failed"
+pass "DNS"
 
 echo
 echo "SMOKE PASSED: $PASSED checks"
