@@ -21,14 +21,13 @@ FOCUS=${FOCUS:-'\[sig-network\].*\[Conformance\]|Networking Granular Checks|Host
 # Each skip is what these machines cannot have; docs/conformance.md gives the reasons.
 SKIP=${SKIP:-'\[Feature:SCTPConnectivity\]|with an SCTP HostPort'}
 
-e2e() {
-  in_ns "$(node_ns 0)" env KUBERNETES_PROVIDER=local "$K8S_BIN/e2e.test" \
-    --provider=local --kubeconfig="$RUN/pki/admin.kubeconfig" --kubectl-path="$K8S_BIN/kubectl" \
-    --disable-log-dump --ginkgo.no-color --system-pods-startup-timeout=2m ${E2E_FLAGS:-} "$@"
-}
+# e2e.test in the control plane's namespace (one process: nsenter and env exec it).
+E2E=(nsenter --net="/run/netns/$(node_ns 0)" -- env KUBERNETES_PROVIDER=local "$K8S_BIN/e2e.test"
+  --provider=local --kubeconfig="$RUN/pki/admin.kubeconfig" --kubectl-path="$K8S_BIN/kubectl"
+  --disable-log-dump --ginkgo.no-color --system-pods-startup-timeout=2m ${E2E_FLAGS:-})
 
 # The tests of the focus, by their full text, from a dry run.
-e2e --ginkgo.dry-run --ginkgo.focus="$FOCUS" --ginkgo.skip="$SKIP" \
+"${E2E[@]}" --ginkgo.dry-run --ginkgo.focus="$FOCUS" --ginkgo.skip="$SKIP" \
   --ginkgo.json-report="$results/list.json" >"$results/list.log" 2>&1 ||
   die "e2e.test --ginkgo.dry-run failed: $(tail -5 "$results/list.log")"
 jq -r '.[0].SpecReports[] | select(.LeafNodeType == "It" and .State == "passed")
@@ -41,7 +40,8 @@ echo "   $total upstream tests in the focus (list: $results/tests.txt)"
 
 regex_quote() { sed 's/[][\.*^$(){}?+|/]/\\&/g' <<<"$1"; }
 
-passed=0 failed=0 skipped=0 n=0
+passed=0 failed=0 skipped=0 n=0 running=
+trap '[ -n "$running" ] && kill "$running" 2>/dev/null; exit 130' INT TERM
 : >"$results/results.tsv"
 while IFS= read -r name; do
   n=$((n + 1))
@@ -49,8 +49,12 @@ while IFS= read -r name; do
   report=$results/tests/$(printf '%03d' "$n").json
   [ -t 1 ] && printf '   [%d/%d] running %s' "$n" "$total" "$name"
   start=$SECONDS
-  e2e --ginkgo.focus="^$(regex_quote "$suite $name")\$" --ginkgo.json-report="$report" \
-    --report-dir="$results/tests" </dev/null >"$log" 2>&1 || true
+  # In the background, so that an interrupted run stops the test too.
+  "${E2E[@]}" --ginkgo.focus="^$(regex_quote "$suite $name")\$" --ginkgo.json-report="$report" \
+    --ginkgo.v --report-dir="$results/tests" </dev/null >"$log" 2>&1 &
+  running=$!
+  wait "$running" || true
+  running=
   took=$((SECONDS - start))
   # The test's own state, "failed" when a suite set-up failed for it, "not-run" when the focus
   # did not select it; the first failure message (or the reason of a run-time skip).

@@ -82,7 +82,10 @@ spawn() {
 }
 
 # The API server's clients (kubectl, e2e.test) run in the control plane's namespace.
-kubectl_cp() { in_ns "$(node_ns 0)" "$K8S_BIN/kubectl" --kubeconfig "$RUN/pki/admin.kubeconfig" "$@"; }
+# As an array too, for a kubectl started in the background whose PID must be kubectl's own.
+KUBECTL_CP=(nsenter --net="/run/netns/$(node_ns 0)" -- "$K8S_BIN/kubectl"
+  --kubeconfig "$RUN/pki/admin.kubeconfig")
+kubectl_cp() { "${KUBECTL_CP[@]}" "$@"; }
 
 add_netns() {
   ip netns add "$1"
