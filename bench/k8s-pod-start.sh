@@ -5,13 +5,22 @@
 # (half per worker); each pod's latency is the time between the watch seeing it ADDED and seeing
 # it Ready, stamped by this script (millisecond resolution, unlike the API's timestamps).
 #
-#   sudo bench/k8s-pod-start.sh            # builds what is missing, brings up and removes the
-#                                          # cluster of scripts/k8s-e2e.sh (see
-#                                          # docs/performance.md)
+#   sudo bench/k8s-pod-start.sh            # builds what is missing (the project in Release, in
+#                                          # build-release), brings up and removes the cluster
+#                                          # of scripts/k8s-e2e.sh (docs/performance.md)
 #   PODS=100 WAVE=10
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "k8s-pod-start.sh needs root" >&2; exit 1; }
+# Figures come from a Release build of the project (the Kubernetes components are always built
+# optimized).
+export BUILD_DIR=${BUILD_DIR:-$PWD/build-release}
+export CMAKE_ARGS=${CMAKE_ARGS:--DCMAKE_BUILD_TYPE=Release}
+if [ -f "$BUILD_DIR/CMakeCache.txt" ] &&
+  ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD_DIR/CMakeCache.txt"; then
+  echo "$BUILD_DIR is not a Release build (set BUILD_DIR to another directory)" >&2
+  exit 1
+fi
 # shellcheck source=../tests/k8s/lib.sh
 . tests/k8s/lib.sh
 # shellcheck source=../tests/k8s/node.sh

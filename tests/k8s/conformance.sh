@@ -77,6 +77,14 @@ while IFS= read -r name; do
   printf '%s\t%s\t%s\t%s\n' "$label" "$took" "$name" "$message" >>"$results/results.tsv"
 done <"$results/tests.txt"
 
+# The same as a Markdown table, for docs/conformance.md.
+{
+  echo "| result | seconds | test | failure (first line) |"
+  echo "| --- | --- | --- | --- |"
+  awk -F'\t' '{ gsub(/\|/, "\\|", $3); gsub(/\|/, "\\|", $4);
+    printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$results/results.tsv"
+} >"$results/results.md"
+
 [ "$skipped" -gt 0 ] && echo "$skipped skipped at run time (reasons above)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
