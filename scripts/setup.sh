@@ -15,11 +15,11 @@ PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler nlohmann-json3-dev
-  libnl-3-dev libnl-route-3-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
+  libnl-3-dev libnl-route-3-dev libcpp-httplib-dev libssl-dev libsqlite3-dev libmnl-dev libnftnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev openssl
   # data plane and the tools tests use as oracles
   openvswitch-switch openvswitch-common iproute2 ethtool tcpdump iputils-ping iputils-arping
-  busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl
+  busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl iptables conntrack nftables
   # a real CNI runtime for the podman tests, and the reference plugins
   podman containernetworking-plugins runc
   # the CRI tier and the real-Kubernetes cluster (scripts/k8s-e2e.sh): containerd's CRI plugin;

@@ -200,6 +200,17 @@ CniResultOr<NetworkConfig> parseNetworkConfig(std::string_view stdin_bytes) {
         !readString(*rc, "mac", &c.runtime_mac, &error)) {
       return invalidConfig<NetworkConfig>("runtimeConfig: " + error);
     }
+    if (auto pa = rc->find(kPodAnnotationsCapability); pa != rc->end() && !pa->is_null()) {
+      if (!pa->is_object()) {
+        return invalidConfig<NetworkConfig>(std::string("runtimeConfig: \"") +
+                                            kPodAnnotationsCapability + "\" must be an object");
+      }
+      std::map<std::string, std::string> annotations;
+      for (const auto& [key, value] : pa->items()) {
+        if (value.is_string()) annotations[key] = value.get<std::string>();
+      }
+      c.runtime_pod_annotations = std::move(annotations);
+    }
   }
   if (auto pr = j.find("prevResult"); pr != j.end() && !pr->is_null()) {
     if (!pr->is_object()) return invalidConfig<NetworkConfig>("\"prevResult\" must be an object");

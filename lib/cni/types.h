@@ -102,6 +102,10 @@ struct Attachment {
   auto operator<=>(const Attachment&) const = default;
 };
 
+// The runtimeConfig key (and conflist capability) under which containerd passes a pod's
+// annotations to the plugin.
+inline constexpr const char* kPodAnnotationsCapability = "io.kubernetes.cri.pod-annotations";
+
 // One plugin's configuration as the runtime hands it over on stdin (name and cniVersion
 // injected, runtimeConfig, prevResult). Alcor-specific keys are documented in
 // docs/configuration.md.
@@ -118,8 +122,10 @@ struct NetworkConfig {
   std::vector<std::string> security_groups;
   int64_t mtu = 0;  // 0: the subnet's MTU
   // runtimeConfig capabilities
-  std::vector<std::string> runtime_ips;       // "ips" capability, CIDR or plain address
-  std::string runtime_mac;                    // "mac" capability
+  std::vector<std::string> runtime_ips;  // "ips" capability, CIDR or plain address
+  std::string runtime_mac;               // "mac" capability
+  // "io.kubernetes.cri.pod-annotations" capability: the pod's annotations, from the runtime.
+  std::optional<std::map<std::string, std::string>> runtime_pod_annotations;
   nlohmann::json prev_result;                 // null unless chained / DEL / CHECK
   std::vector<Attachment> valid_attachments;  // GC: cni.dev/valid-attachments
   nlohmann::json raw;                         // the whole document

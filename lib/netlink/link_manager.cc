@@ -149,6 +149,11 @@ Status replaceRoute(nl_sock* sock, int ifindex, const RouteSpec& route,
     if (!covered && route.gateway->isV4()) rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
   }
   rtnl_route_add_nexthop(r.get(), nh);
+  rtnl::NlAddrPtr source;
+  if (route.source) {
+    source = rtnl::toNlAddr(*route.source, route.source->bitLength());
+    rtnl_route_set_pref_src(r.get(), source.get());
+  }
   int err = rtnl_route_add(sock, r.get(), NLM_F_REPLACE);
   if (err < 0) {
     std::string what = "netlink: route " + route.destination.toString();

@@ -35,6 +35,7 @@ struct VethPair {
 struct RouteSpec {
   IpPrefix destination;  // 0.0.0.0/0 = default
   std::optional<IpAddress> gateway;
+  std::optional<IpAddress> source;  // preferred source address (`src`), one of the host's
   bool operator==(const RouteSpec&) const = default;
 };
 

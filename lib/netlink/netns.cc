@@ -1,7 +1,10 @@
 #include "lib/netlink/netns.h"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +26,18 @@ bool netnsExists(const std::string& netns) {
   if (fd < 0) return false;
   ::close(fd);
   return true;
+}
+
+bool isNetworkNamespace(const std::string& netns) {
+  if (netns.empty()) return true;
+  UniqueFd fd(::open(netnsPath(netns).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+  if (type >= 0) return type == CLONE_NEWNET;
+  // Kernels before 4.11 have no NS_GET_NSTYPE: any nsfs file will do.
+  constexpr long kNsfsMagic = 0x6e736673;
+  struct statfs fs {};
+  return ::fstatfs(fd.get(), &fs) == 0 && static_cast<long>(fs.f_type) == kNsfsMagic;
 }
 
 Status runInNetns(const std::string& netns, const std::function<Status()>& fn) {

@@ -23,4 +23,9 @@ Status runInNetns(const std::string& netns, const std::function<Status()>& fn);
 // True when the namespace path (or name) exists and can be opened.
 bool netnsExists(const std::string& netns);
 
+// True when the path (or name) is a network namespace file in the caller's mount namespace. A
+// runtime's bind mount that never propagated into this mount namespace leaves an empty file or
+// directory at the path instead: that is not a namespace.
+bool isNetworkNamespace(const std::string& netns);
+
 }  // namespace alcor::netlink

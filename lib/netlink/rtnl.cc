@@ -143,6 +143,7 @@ void collectRoutes(nl_cache* cache, int ifindex, std::vector<RouteSpec>& out) {
     RouteSpec spec;
     spec.destination = IpPrefix(*dst_ip, dst ? static_cast<int>(nl_addr_get_prefixlen(dst)) : 0);
     if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) spec.gateway = fromNlAddr(gw, family);
+    if (nl_addr* src = rtnl_route_get_pref_src(route)) spec.source = fromNlAddr(src, family);
     out.push_back(spec);
   }
 }

@@ -30,6 +30,7 @@ struct PortSpec {
   std::string type;  // "" system, "internal", "vxlan", "patch"
   std::map<std::string, std::string> options, external_ids;  // external_ids go on the Interface
   std::optional<int64_t> ofport_request, mtu_request;
+  std::optional<std::string> mac;  // Interface:mac, honoured for internal ports ("aa:bb:..")
 };
 
 struct PortInfo {

@@ -65,11 +65,13 @@ Json deleteBridgeOps(const std::string& bridge_uuid) {
 }
 
 Json interfaceRow(const PortSpec& spec) {
-  return {{"type", spec.type},
-          {"options", value::map(spec.options)},
-          {"external_ids", value::map(spec.external_ids)},
-          {"ofport_request", optionalValue(spec.ofport_request)},
-          {"mtu_request", optionalValue(spec.mtu_request)}};
+  Json row = {{"type", spec.type},
+              {"options", value::map(spec.options)},
+              {"external_ids", value::map(spec.external_ids)},
+              {"ofport_request", optionalValue(spec.ofport_request)},
+              {"mtu_request", optionalValue(spec.mtu_request)}};
+  if (spec.mac) row["mac"] = *spec.mac;
+  return row;
 }
 
 Json addPortsOps(const std::string& bridge_name, const std::string& bridge_uuid,

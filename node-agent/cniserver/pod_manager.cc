@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "lib/base/logging.h"
+#include "lib/netlink/netns.h"
 
 namespace alcor::agent {
 namespace {
@@ -51,14 +52,15 @@ std::string ovsPortNameFor(const std::string& port_id) {
 
 PodManager::PodManager(PodManagerOptions options, ControllerClient& controller,
                        InterfacePlumber& plumber, Dataplane& dataplane, Readiness& readiness,
-                       PendingReleases& pending, KubernetesClient* kube)
+                       PendingReleases& pending, KubernetesClient* kube, HostAccess* host_access)
     : options_(std::move(options)),
       controller_(controller),
       plumber_(plumber),
       dataplane_(dataplane),
       readiness_(readiness),
       pending_(pending),
-      kube_(kube) {}
+      kube_(kube),
+      host_access_(host_access) {}
 
 CniResponse PodManager::handle(const CniRequest& r) {
   auto config = cni::parseNetworkConfig(r.config);
@@ -127,6 +129,14 @@ CniResponse PodManager::add(const CniRequest& r, const cni::NetworkConfig& confi
   if (!std::filesystem::exists(r.env.netns)) {
     return failure(ErrorCode::kInvalidEnvironment, "CNI_NETNS " + r.env.netns + " does not exist");
   }
+  if (!netlink::isNetworkNamespace(r.env.netns)) {
+    return failure(
+        ErrorCode::kInvalidEnvironment,
+        "CNI_NETNS " + r.env.netns + " is not a network namespace in alcor-agent's mount namespace",
+        "the runtime's namespace mount has not propagated to the agent: mount the "
+        "host's /var/run/netns (or /run/netns) into the agent with mountPropagation "
+        "HostToContainer");
+  }
 
   auto choice = choosePodNetwork(
       config, *args.value,
@@ -147,8 +157,11 @@ CniResponse PodManager::add(const CniRequest& r, const cni::NetworkConfig& confi
 
   auto port = controller_.createPort(req);
   if (!port.ok()) {
-    return failure(codeForController(port.status()), "controller refused the port",
-                   port.status().message());
+    const bool unreachable = port.status().code() == StatusCode::kUnavailable;
+    return failure(
+        codeForController(port.status()),
+        unreachable ? "the controller is unreachable" : "the controller refused the port",
+        port.status().message());
   }
   const PortRecord& rec = *port;
   auto mac = MacAddress::parse(rec.mac_address);
@@ -201,6 +214,20 @@ CniResponse PodManager::add(const CniRequest& r, const cni::NetworkConfig& confi
                 "check that the controller reaches this agent's GoalState server; last "
                 "programming status: " +
                     st.toString());
+  }
+
+  // The node's path to the pod (kubelet probes, hostPort DNAT) exists before ADD returns.
+  if (host_access_) {
+    Status access = host_access_->ensure(req.project, rec.network_id,
+                                         rec.fixed_ips.empty() ? "" : rec.fixed_ips[0].subnet_id);
+    if (access.code() == StatusCode::kFailedPrecondition) {
+      ALOG(Warn, CniServer) << logContext(r) << "pod " << req.name
+                            << " gets no host access: " << access.message();
+    } else if (!access.ok()) {
+      return undo(ErrorCode::kTryAgainLater,
+                  "host access to VPC " + rec.network_id + " could not be set up",
+                  access.message());
+    }
   }
 
   // The GoalState brought the subnet: addressing comes from it.

@@ -1,7 +1,8 @@
 #pragma once
 
 // The CNI verbs on the agent side. ADD: controller port -> veth + OVS port -> wait for the
-// port's GoalState and flows -> addresses in the pod -> result; any failure undoes all of it,
+// port's GoalState and flows -> the node's path to the VPC (host access) -> addresses in the
+// pod -> result; any failure undoes all of it,
 // the controller port included. DEL: idempotent, flows first, then OVS port and veth, then the
 // controller port (recorded for later when the controller is down). CHECK compares prevResult
 // with the live interface, OVS port and flows. GC removes attachments not listed as valid.
@@ -12,6 +13,7 @@
 
 #include "lib/cni/types.h"
 #include "node-agent/cniserver/container_lock.h"
+#include "node-agent/cniserver/host_access.h"
 #include "node-agent/cniserver/interface_plumber.h"
 #include "node-agent/cniserver/pending_releases.h"
 #include "node-agent/cniserver/pod_network_choice.h"
@@ -45,9 +47,10 @@ struct CniResponse {
 
 class PodManager {
  public:
+  // `kube` and `host_access` may be null (no Kubernetes API; no host access).
   PodManager(PodManagerOptions options, ControllerClient& controller, InterfacePlumber& plumber,
              Dataplane& dataplane, Readiness& readiness, PendingReleases& pending,
-             KubernetesClient* kube = nullptr);
+             KubernetesClient* kube = nullptr, HostAccess* host_access = nullptr);
 
   CniResponse handle(const CniRequest& request);
 
@@ -81,7 +84,8 @@ class PodManager {
   Dataplane& dataplane_;
   Readiness& readiness_;
   PendingReleases& pending_;
-  KubernetesClient* kube_;  // may be null
+  KubernetesClient* kube_;   // may be null
+  HostAccess* host_access_;  // may be null
   ContainerLockArbiter locks_;
 };
 

@@ -2,7 +2,9 @@
 
 // Which VPC, subnet, security groups and addresses a pod gets. Highest precedence first:
 //   pod annotations > namespace annotations > CNI network configuration > agent defaults;
-// runtimeConfig "ips"/"mac" (the runtime's capabilities) beat the address annotations.
+// runtimeConfig "ips"/"mac" (the runtime's capabilities) beat the address annotations. When the
+// runtime passes the pod's annotations (capability io.kubernetes.cri.pod-annotations), they are
+// used instead of reading the pod from the API server.
 // A subnet is taken only from the level that chose the VPC or a higher one, so a namespace
 // that picks its own VPC never inherits the default subnet of another VPC.
 // Annotations (docs/configuration.md): alcor.io/project, alcor.io/vpc, alcor.io/subnet,

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "lib/base/net_types.h"
+#include "lib/base/strings.h"
 
 namespace alcor::agent {
 
@@ -33,7 +34,8 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
               "netdev datapath: underlay NIC attached to the underlay bridge");
   f.addInt("underlay-prefix-length", &c.underlay_prefix_length,
            "Prefix length of the node IP on the underlay bridge");
-  f.addInt("underlay-mtu", &c.underlay_mtu, "MTU of the underlay network");
+  f.addInt("underlay-mtu", &c.underlay_mtu,
+           "MTU of the underlay network (0: the underlay interface's, read at start-up)");
   f.addInt("pod-mtu", &c.pod_mtu, "Pod MTU (0: underlay MTU - 50)");
   f.addString("state-dir", &c.state_dir, "Directory for the agent's small state files");
   f.addDouble("ready-timeout", &c.ready_timeout_s,
@@ -41,8 +43,18 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addDouble("port-ready-timeout", &c.port_ready_timeout_s,
               "Seconds ADD waits for the port's GoalState and flows");
   f.addString("host-gateway-vpc", &c.host_gateway_vpc,
-              "VPC whose pods can reach this node through the host gateway port (empty: none)");
-  f.addString("host-gateway-port", &c.host_gateway_port, "Name of the host gateway port on br-int");
+              "Cluster VPC: gets host access at start-up; other VPCs get it with their first pod "
+              "unless they overlap (empty: no host access)");
+  f.addString("host-gateway-port", &c.host_gateway_port,
+              "Host gateway port of the cluster VPC; other VPCs' count up from it");
+  f.addBool("masquerade", &c.masquerade,
+            "Masquerade pod traffic to destinations outside the pod and service CIDRs");
+  f.addString("service-cidr", &c.service_cidr,
+              "Comma-separated Service CIDRs (never masqueraded), e.g. 10.96.0.0/12");
+  f.addString("status-listen", &c.status_listen,
+              "host:port of the status endpoint (/status, /metrics); empty: off");
+  f.addBool("cleanup", &c.cleanup,
+            "Remove the host gateways and the agent's NAT table, then exit (uninstall)");
   f.addString("kubernetes-api", &c.kubernetes_api,
               "Kubernetes API server URL (empty: in-cluster service account, if any)");
   f.addString("kubernetes-token-file", &c.kubernetes_token_file,
@@ -78,12 +90,19 @@ Status finalizeAgentConfig(AgentConfig& c) {
   if (c.grpc_port < 1 || c.grpc_port > 65535) return invalidArgumentError("--grpc-port is invalid");
   if (c.grpc_listen.empty()) c.grpc_listen = c.node_ip + ":" + std::to_string(c.grpc_port);
   if (c.ovsdb.empty()) c.ovsdb = "unix:" + c.ovs_rundir + "/db.sock";
-  if (c.underlay_mtu < 1280 || c.underlay_mtu > 65535) {
-    return invalidArgumentError("--underlay-mtu must be between 1280 and 65535");
+  if (c.underlay_mtu != 0) RETURN_IF_ERROR(checkMtus(c));
+  if (c.pod_mtu != 0 && (c.pod_mtu < 576 || c.pod_mtu > 65535)) {
+    return invalidArgumentError("--pod-mtu must be between 576 and 65535");
   }
-  if (c.podMtu() < 576 || c.podMtu() > c.underlay_mtu) {
-    return invalidArgumentError("pod MTU " + std::to_string(c.podMtu()) +
-                                " must be between 576 and the underlay MTU");
+  c.service_cidrs.clear();
+  for (const auto& part : splitString(c.service_cidr, ',')) {
+    std::string text(trimSpace(part));
+    if (text.empty()) continue;
+    auto prefix = Ipv4Prefix::parse(text);
+    if (!prefix.ok()) {
+      return invalidArgumentError("--service-cidr: " + text + " is not an IPv4 CIDR");
+    }
+    c.service_cidrs.push_back(*prefix);
   }
   if (!c.underlay_interface.empty() && c.underlay_bridge.empty()) {
     return invalidArgumentError("--underlay-interface needs --underlay-bridge");
@@ -107,6 +126,19 @@ Status finalizeAgentConfig(AgentConfig& c) {
   }
   if (c.ready_timeout_s <= 0 || c.port_ready_timeout_s <= 0 || c.goalstate_port_wait_s < 0) {
     return invalidArgumentError("timeouts must be positive");
+  }
+  return okStatus();
+}
+
+Status checkMtus(const AgentConfig& c) {
+  if (c.underlay_mtu < 1280 || c.underlay_mtu > 65535) {
+    return invalidArgumentError("underlay MTU " + std::to_string(c.underlay_mtu) +
+                                " must be between 1280 and 65535");
+  }
+  if (c.podMtu() < 576 || c.podMtu() > c.underlay_mtu) {
+    return invalidArgumentError("pod MTU " + std::to_string(c.podMtu()) +
+                                " must be between 576 and the underlay MTU " +
+                                std::to_string(c.underlay_mtu));
   }
   return okStatus();
 }

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lib/base/flags.h"
+#include "lib/base/net_types.h"
 #include "lib/base/status.h"
 
 namespace alcor::agent {
@@ -42,11 +44,15 @@ struct AgentConfig {
   std::string underlay_interface;
   int64_t underlay_prefix_length = 24;
 
-  // Host access: pods of this VPC reach the node (kubelet probes, kube-proxy services, DNS)
-  // through an internal port on br-int; the node routes the VPC's subnets back through it.
-  // Empty: no host access.
+  // Host access (docs/design/ovs-pipeline.md, "Host gateways"): the cluster VPC gets a host
+  // gateway at start-up, every other VPC with its first local pod unless its CIDR overlaps one
+  // that has host access. Empty: no host access at all.
   std::string host_gateway_vpc;
-  std::string host_gateway_port = "alcor-gw0";
+  std::string host_gateway_port = "alcor-gw0";  // the cluster VPC's; others count up from it
+  // Pod traffic leaving the pod and service CIDRs is masqueraded to the node's address.
+  bool masquerade = true;
+  std::string service_cidr;               // comma-separated; never masqueraded
+  std::vector<Ipv4Prefix> service_cidrs;  // parsed from service_cidr
 
   // Kubernetes API, for pod and namespace annotations. Empty: in a pod, the in-cluster service
   // account (KUBERNETES_SERVICE_HOST and its token and CA files); elsewhere no API.
@@ -55,8 +61,8 @@ struct AgentConfig {
   std::string kubernetes_ca_file;     // CA the API server's certificate chains to
 
   // Pods
-  int64_t underlay_mtu = 1500;
-  int64_t pod_mtu = 0;  // 0: underlay_mtu - 50 (VXLAN overhead)
+  int64_t underlay_mtu = 0;  // 0: the underlay interface's MTU, read at start-up
+  int64_t pod_mtu = 0;       // 0: underlay_mtu - 50 (VXLAN overhead)
 
   // Behaviour
   std::string state_dir = "/var/lib/alcor";
@@ -67,6 +73,8 @@ struct AgentConfig {
   // (the controller re-pushes the node's state when it registers).
   double restore_grace_s = 10;
   std::string log_level = "info";
+  std::string status_listen = "127.0.0.1:50002";  // GET /status, /metrics; empty: off
+  bool cleanup = false;  // remove the host gateways and the NAT table, then exit
 
   int64_t podMtu() const { return pod_mtu > 0 ? pod_mtu : underlay_mtu - 50; }
 };
@@ -74,5 +82,7 @@ struct AgentConfig {
 void registerAgentFlags(FlagSet& flags, AgentConfig& config);
 // Fills defaults that depend on other keys and checks the result.
 Status finalizeAgentConfig(AgentConfig& config);
+// Checks the underlay and pod MTUs once the underlay MTU is known (given, or read at start-up).
+Status checkMtus(const AgentConfig& config);
 
 }  // namespace alcor::agent

@@ -4,7 +4,8 @@ namespace alcor::agent {
 
 bool ChangeSet::empty() const {
   return vpcs.empty() && subnets.empty() && ports.empty() && neighbors.empty() && dhcp.empty() &&
-         routers.empty() && gateways.empty() && security_groups.empty() && interfaces.empty();
+         routers.empty() && gateways.empty() && security_groups.empty() && interfaces.empty() &&
+         host_gateways.empty();
 }
 
 void ChangeSet::merge(const ChangeSet& o) {
@@ -17,6 +18,7 @@ void ChangeSet::merge(const ChangeSet& o) {
   gateways.insert(o.gateways.begin(), o.gateways.end());
   security_groups.insert(o.security_groups.begin(), o.security_groups.end());
   interfaces.insert(o.interfaces.begin(), o.interfaces.end());
+  host_gateways.insert(o.host_gateways.begin(), o.host_gateways.end());
 }
 
 }  // namespace alcor::agent

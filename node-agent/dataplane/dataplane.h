@@ -17,7 +17,7 @@ namespace alcor::agent {
 // What a mutation touched; the pipeline recomputes flows for these (and what depends on them).
 struct ChangeSet {
   std::set<std::string> vpcs, subnets, ports, neighbors, dhcp, routers, gateways, security_groups,
-      interfaces;
+      interfaces, host_gateways;
   bool empty() const;
   void merge(const ChangeSet& other);
 };

@@ -9,6 +9,7 @@
 
 #include "lib/base/backoff.h"
 #include "lib/base/logging.h"
+#include "lib/netfilter/nftables.h"
 #include "lib/netlink/link_manager.h"
 #include "lib/openflow/connection.h"
 #include "lib/ovsdb/bridge_client.h"
@@ -17,8 +18,10 @@
 #include "node-agent/controller_client/controller_client.h"
 #include "node-agent/dataplane/dataplane_impl.h"
 #include "node-agent/dhcp/dhcp_responder.h"
+#include "node-agent/exe/status_server.h"
 #include "node-agent/goalstate/goalstate_handler.h"
 #include "node-agent/goalstate/goalstate_server.h"
+#include "node-agent/host/host_gateways.h"
 #include "node-agent/host/interface_plumber_impl.h"
 #include "node-agent/host/node_setup.h"
 #include "node-agent/kubernetes/kubernetes_client.h"
@@ -34,8 +37,12 @@ using std::chrono::milliseconds;
 struct Agent::Parts {
   std::unique_ptr<ovsdb::BridgeClientImpl> bridges;
   NodeSetupOptions node_setup;
-  std::vector<Ipv4Prefix> routed_subnets;  // already routed to the host gateway
   netlink::LinkManagerImpl links;
+  netfilter::NftablesImpl nftables;
+  std::unique_ptr<NftablesNodeNat> node_nat;
+  std::unique_ptr<HostGatewayManager> host_gateways;  // null without --host-gateway-vpc
+  std::unique_ptr<StatusServer> status_server;
+  std::atomic<bool> restored{false};  // the dataplane finished restoring after the start
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
@@ -100,6 +107,16 @@ Status Agent::start() {
   ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, ovs_deadline, [&] {
                      return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
                    }));
+  // The underlay MTU is the interface's unless configured; a missing interface stops here.
+  if (config_.underlay_mtu == 0 || !config_.underlay_interface.empty()) {
+    ASSIGN_OR_RETURN(int mtu, underlayMtu(p.links, config_.underlay_interface, config_.node_ip));
+    if (config_.underlay_mtu == 0) {
+      config_.underlay_mtu = mtu;
+      ALOG(Info, Main) << "underlay MTU " << mtu << " (from the interface), pod MTU "
+                       << config_.podMtu();
+    }
+  }
+  RETURN_IF_ERROR(checkMtus(config_));
   NodeSetupOptions& node = p.node_setup;
   node.integration_bridge = config_.integration_bridge;
   node.datapath_type = config_.datapath_type;
@@ -110,8 +127,6 @@ Status Agent::start() {
   node.node_ip = config_.node_ip;
   node.underlay_prefix_length = static_cast<int>(config_.underlay_prefix_length);
   node.underlay_mtu = static_cast<int>(config_.underlay_mtu);
-  node.pod_mtu = static_cast<int>(config_.podMtu());
-  if (!config_.host_gateway_vpc.empty()) node.host_gateway_port = config_.host_gateway_port;
   ASSIGN_OR_RETURN(NodeSetupResult setup, setUpNode(*p.bridges, p.links, node));
 
   const std::string of_target =
@@ -122,9 +137,7 @@ Status Agent::start() {
 
   DataplaneOptions dp;
   dp.pipeline.tunnel_ofport = setup.tunnel_ofport;
-  dp.pipeline.host_gateway_ofport = setup.host_gateway_ofport;
-  dp.pipeline.host_gateway_mac = setup.host_gateway_mac;
-  dp.pipeline.host_gateway_vpc = config_.host_gateway_vpc;
+  dp.pipeline.node_ip = *Ipv4Address::parse(config_.node_ip);  // checked by the config
   dp.segments_path = config_.state_dir + "/segments.json";
   p.dataplane = std::make_unique<DataplaneImpl>(*p.openflow, dp);
   RETURN_IF_ERROR(p.dataplane->start());
@@ -157,6 +170,8 @@ Status Agent::start() {
     if (auto again = setUpNode(*parts_->bridges, parts_->links, parts_->node_setup); !again.ok()) {
       ALOG(Error, Main) << "node set-up after the reconnect: " << again.status().message();
     }
+    // It recreates the host gateways' devices without their addresses too.
+    if (parts_->host_gateways) parts_->host_gateways->reapplyAddresses();
     if (Status s = parts_->dataplane->resync(); !s.ok()) {
       ALOG(Error, Main) << "replay failed (retried): " << s.message();
     } else {
@@ -172,6 +187,8 @@ Status Agent::start() {
   p.plumber = std::make_unique<InterfacePlumberImpl>(p.links, *p.bridges,
                                                      PlumberOptions{config_.integration_bridge});
 
+  if (!config_.host_gateway_vpc.empty()) createHostGateways();
+
   PodManagerOptions pods;
   pods.node_name = config_.node_name;
   pods.default_project = config_.default_project;
@@ -181,7 +198,7 @@ Status Agent::start() {
   pods.ready_timeout = milliseconds(static_cast<int64_t>(config_.ready_timeout_s * 1000));
   pods.port_ready_timeout = milliseconds(static_cast<int64_t>(config_.port_ready_timeout_s * 1000));
   p.pods = std::make_unique<PodManager>(pods, *p.controller, *p.plumber, *p.dataplane, p.readiness,
-                                        *p.pending, p.kube.get());
+                                        *p.pending, p.kube.get(), p.host_gateways.get());
   RETURN_IF_ERROR(p.pods->reconcile());
 
   GoalStateHandlerOptions gs;
@@ -209,6 +226,10 @@ Status Agent::start() {
     if (!p.cni_server) return unavailableError("cannot listen on " + config_.cni_socket);
     chmod(config_.cni_socket.c_str(), 0600);  // only root (kubelet) may plug pods
   }
+  if (!config_.status_listen.empty()) {
+    p.status_server = std::make_unique<StatusServer>([this] { return currentStatus(); });
+    RETURN_IF_ERROR(p.status_server->start(config_.status_listen));
+  }
   p.readiness.set(false, "registering the node with the controller");
   ALOG(Info, Main) << "serving CNI on " << config_.cni_socket << " and GoalStates on "
                    << config_.grpc_listen;
@@ -235,6 +256,12 @@ void Agent::registrationLoop() {
       // waits for every in-flight operation.
       p.readiness.set(true, "ready");
       p.pods->releaseOrphans();
+      // The node reaches the cluster VPC's pods on every node before its own first pod.
+      if (p.host_gateways) {
+        if (Status s = p.host_gateways->start(); !s.ok()) {
+          ALOG(Warn, Main) << "host access to the cluster VPC (retried): " << s.message();
+        }
+      }
       break;
     }
     p.readiness.set(false, "controller registration failed: " + registered.status().message());
@@ -245,7 +272,10 @@ void Agent::registrationLoop() {
   std::unique_lock lock(p.mu);
   p.stop_cv.wait_for(lock, milliseconds(static_cast<int64_t>(config_.restore_grace_s * 1000)),
                      [&] { return stopping_.load(); });
-  if (!stopping_) p.dataplane->finishRestore();
+  if (!stopping_) {
+    p.dataplane->finishRestore();
+    p.restored = true;
+  }
 }
 
 void Agent::maintenanceLoop() {
@@ -256,7 +286,7 @@ void Agent::maintenanceLoop() {
     p.stop_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
     if (stopping_) break;
     lock.unlock();
-    routeHostGatewaySubnets();
+    if (p.host_gateways && p.readiness.ready()) p.host_gateways->retry();
     if (p.dataplane->needsResync() && p.openflow->connected()) {
       if (Status s = p.dataplane->resync(); !s.ok()) {
         ALOG(Warn, Main) << "resync failed: " << s.message();
@@ -265,27 +295,63 @@ void Agent::maintenanceLoop() {
     if (++tick % 10 == 0 && p.readiness.ready()) {
       p.pods->releasePending();
       p.pods->releaseOrphans();
+      // Not while restoring: pods are only known again once the controller re-pushed them.
+      if (p.host_gateways && p.restored) p.host_gateways->releaseUnused();
     }
     lock.lock();
   }
 }
 
-// The node reaches the host-access VPC's subnets through the host gateway port.
-void Agent::routeHostGatewaySubnets() {
-  if (config_.host_gateway_vpc.empty()) return;
+Status Agent::cleanup() {
   Parts& p = *parts_;
-  std::vector<Ipv4Prefix> subnets;
-  p.dataplane->read([&](const NetworkState& s) {
-    for (const auto& [id, subnet] : s.subnets) {
-      if (subnet.vpc_id == config_.host_gateway_vpc) subnets.push_back(subnet.cidr);
-    }
-  });
-  if (subnets == p.routed_subnets) return;
-  if (Status s = routeSubnetsToHostGateway(p.links, config_.host_gateway_port, subnets); !s.ok()) {
-    ALOG(Warn, Main) << "routes to the host gateway: " << s.message();
-    return;
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, deadline, [&] {
+                     return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
+                   }));
+  p.controller = makeRestControllerClient(config_.controller_url);
+  NftablesNodeNat nat(p.nftables, NodeNatOptions{});
+  return removeHostAccess(*p.bridges, *p.controller, nat, config_.integration_bridge,
+                          config_.default_project);
+}
+
+void Agent::createHostGateways() {
+  Parts& p = *parts_;
+  NodeNatOptions nat;
+  nat.masquerade = config_.masquerade;
+  nat.service_cidrs = config_.service_cidrs;
+  p.node_nat = std::make_unique<NftablesNodeNat>(p.nftables, nat);
+  HostGatewayOptions o;
+  o.node_name = config_.node_name;
+  o.bridge = config_.integration_bridge;
+  o.cluster_vpc = config_.host_gateway_vpc;
+  o.cluster_project = config_.default_project;
+  o.port_name = config_.host_gateway_port;
+  o.mtu = static_cast<int>(config_.podMtu());
+  o.ready_timeout = milliseconds(static_cast<int64_t>(config_.port_ready_timeout_s * 1000));
+  KubernetesClient* kube = p.kube.get();
+  const std::string node = config_.node_name;
+  p.host_gateways = std::make_unique<HostGatewayManager>(
+      o, *p.controller, *p.bridges, p.links, *p.dataplane, p.node_nat.get(),
+      [kube, node](const HostAccessInfo& refused) {
+        if (!kube) return;
+        if (Status s = kube->recordNodeWarning(node, "HostAccessRefused", refused.reason);
+            !s.ok()) {
+          ALOG(Warn, Main) << "recording the HostAccessRefused event: " << s.message();
+        }
+      });
+}
+
+AgentStatus Agent::currentStatus() const {
+  const Parts& p = *parts_;
+  AgentStatus s;
+  s.node_name = config_.node_name;
+  s.ready = p.readiness.ready();
+  if (p.host_gateways) {
+    s.host_access = p.host_gateways->status();
+    s.host_access_refusals = p.host_gateways->refusals();
   }
-  p.routed_subnets = subnets;
+  if (p.dataplane) s.dataplane = p.dataplane->stats();
+  return s;
 }
 
 void Agent::run() {
@@ -300,6 +366,7 @@ void Agent::run() {
   if (p.goalstate_server) p.goalstate_server->Shutdown(deadline);
   if (registration_.joinable()) registration_.join();
   if (maintenance_.joinable()) maintenance_.join();
+  if (p.status_server) p.status_server->stop();
 }
 
 void Agent::stop() {

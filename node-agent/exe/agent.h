@@ -13,6 +13,8 @@
 
 namespace alcor::agent {
 
+struct AgentStatus;
+
 class Agent {
  public:
   explicit Agent(AgentConfig config);
@@ -20,6 +22,9 @@ class Agent {
 
   // Sets the node up and starts the servers; returns once the CNI socket accepts calls.
   Status start();
+  // --cleanup: removes what the agent set up on the node outside br-int's flows (host gateway
+  // ports and their controller ports, the NAT table), then returns.
+  Status cleanup();
   // Blocks until stop() is called (from a signal thread), then shuts down.
   void run();
   void stop();
@@ -28,7 +33,8 @@ class Agent {
   struct Parts;
   void registrationLoop();
   void maintenanceLoop();
-  void routeHostGatewaySubnets();
+  void createHostGateways();
+  AgentStatus currentStatus() const;
 
   AgentConfig config_;
   std::unique_ptr<Parts> parts_;

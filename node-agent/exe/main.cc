@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   agent::Agent agent(config);
+  if (config.cleanup) {
+    Status s = agent.cleanup();
+    if (!s.ok()) ALOG(Error, Main) << "cleanup: " << s.message();
+    return s.ok() ? 0 : 1;
+  }
   if (Status s = agent.start(); !s.ok()) {
     ALOG(Error, Main) << "start-up failed: " << s.message();
     return 1;

@@ -54,43 +54,27 @@ Status setUpUnderlay(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
   return okStatus();
 }
 
-// The host end of the pods' path to the node: an internal port, up, with the pods' MTU.
-Status setUpHostGateway(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
-                        const NodeSetupOptions& o, Clock::time_point deadline,
-                        NodeSetupResult& result) {
-  ovsdb::PortSpec port;
-  port.name = o.host_gateway_port;
-  port.type = "internal";
-  port.mtu_request = o.pod_mtu;
-  ASSIGN_OR_RETURN(int64_t ofport, addPortAndWait(bridges, o.integration_bridge, port, deadline));
-  std::optional<netlink::LinkInfo> link;
-  while (true) {
-    ASSIGN_OR_RETURN(link, links.getLink("", o.host_gateway_port));
-    if (link) break;
-    if (Clock::now() > deadline) {
-      return deadlineExceededError("interface " + o.host_gateway_port + " did not appear");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  netlink::LinkConfig config;
-  config.ifname = o.host_gateway_port;
-  config.mtu = o.pod_mtu;
-  RETURN_IF_ERROR(links.configureLink("", config));
-  result.host_gateway_ofport = static_cast<uint32_t>(ofport);
-  result.host_gateway_mac = link->mac;
-  ALOG(Info, Main) << "host gateway " << o.host_gateway_port << " = ofport " << ofport << ", mac "
-                   << link->mac.toString();
-  return okStatus();
-}
-
 }  // namespace
 
-Status routeSubnetsToHostGateway(netlink::LinkManager& links, const std::string& port,
-                                 const std::vector<Ipv4Prefix>& subnets) {
-  netlink::LinkConfig config;
-  config.ifname = port;
-  for (const auto& s : subnets) config.routes.push_back({netlink::IpPrefix(s), std::nullopt});
-  return links.configureLink("", config);
+StatusOr<int> underlayMtu(netlink::LinkManager& links, const std::string& interface,
+                          const std::string& node_ip) {
+  if (!interface.empty()) {
+    ASSIGN_OR_RETURN(auto link, links.getLink("", interface));
+    if (!link) {
+      return notFoundError("underlay interface " + interface +
+                           " does not exist on this node (check --underlay-interface)");
+    }
+    return link->mtu;
+  }
+  ASSIGN_OR_RETURN(auto ip, netlink::IpAddress::parse(node_ip));
+  ASSIGN_OR_RETURN(auto all, links.listLinks(""));
+  for (const auto& link : all) {
+    for (const auto& a : link.addresses) {
+      if (a.address() == ip) return link.mtu;
+    }
+  }
+  return notFoundError("no interface of this node holds the node IP " + node_ip +
+                       " (check --node-ip, or give --underlay-mtu)");
 }
 
 StatusOr<NodeSetupResult> setUpNode(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
@@ -122,9 +106,6 @@ StatusOr<NodeSetupResult> setUpNode(ovsdb::BridgeClient& bridges, netlink::LinkM
                    << "), tunnel port " << o.tunnel_port << " = ofport " << tunnel_ofport;
   NodeSetupResult result;
   result.tunnel_ofport = static_cast<uint32_t>(tunnel_ofport);
-  if (!o.host_gateway_port.empty()) {
-    RETURN_IF_ERROR(setUpHostGateway(bridges, links, o, deadline, result));
-  }
   return result;
 }
 

@@ -25,21 +25,18 @@ struct NodeSetupOptions {
   std::string node_ip;
   int underlay_prefix_length = 24;
   int underlay_mtu = 1500;
-  // Internal port on br-int through which pods reach the node; empty: none.
-  std::string host_gateway_port;
-  int pod_mtu = 1450;
   std::chrono::milliseconds timeout{20000};
 };
 
 struct NodeSetupResult {
   uint32_t tunnel_ofport = 0;
-  uint32_t host_gateway_ofport = 0;
-  MacAddress host_gateway_mac;
 };
 
-// Routes the host-access VPC's subnets through the host gateway port (idempotent).
-Status routeSubnetsToHostGateway(netlink::LinkManager& links, const std::string& port,
-                                 const std::vector<Ipv4Prefix>& subnets);
+// The MTU of the underlay, read from the interface that carries the tunnel: `interface` when
+// given (the NIC the userspace datapath takes over), else the one that holds `node_ip`. A
+// missing interface, or no interface with the node IP, is an error that names what to fix.
+StatusOr<int> underlayMtu(netlink::LinkManager& links, const std::string& interface,
+                          const std::string& node_ip);
 
 StatusOr<NodeSetupResult> setUpNode(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
                                     const NodeSetupOptions& options);

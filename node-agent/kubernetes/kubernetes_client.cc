@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -59,6 +60,27 @@ class KubernetesClientImpl : public KubernetesClient {
     return a;
   }
 
+  Status recordNodeWarning(const std::string& node, const std::string& reason,
+                           const std::string& message) override {
+    const std::string now = utcNow();
+    nlohmann::json event = {
+        {"apiVersion", "v1"},
+        {"kind", "Event"},
+        {"metadata", {{"generateName", node + ".alcor-"}, {"namespace", "default"}}},
+        {"involvedObject", {{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}},
+        {"reason", reason},
+        {"message", message},
+        {"type", "Warning"},
+        {"source", {{"component", "alcor-agent"}, {"host", node}}},
+        {"reportingComponent", "alcor-agent"},
+        {"reportingInstance", node},
+        {"firstTimestamp", now},
+        {"lastTimestamp", now},
+        {"count", 1}};
+    auto posted = request("POST", "/api/v1/namespaces/default/events", event.dump());
+    return posted.ok() ? okStatus() : posted.status();
+  }
+
   StatusOr<std::string> nodeInternalIp(const std::string& node) override {
     ASSIGN_OR_RETURN(nlohmann::json object, get("/api/v1/nodes/" + node));
     auto status = object.find("status");
@@ -71,7 +93,19 @@ class KubernetesClientImpl : public KubernetesClient {
   }
 
  private:
-  StatusOr<nlohmann::json> get(const std::string& path) {
+  static std::string utcNow() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+  }
+
+  StatusOr<nlohmann::json> get(const std::string& path) { return request("GET", path, ""); }
+
+  StatusOr<nlohmann::json> request(const std::string& method, const std::string& path,
+                                   const std::string& body) {
     std::unique_ptr<httplib::Client> client;
     try {
       client = std::make_unique<httplib::Client>(options_.server);
@@ -97,7 +131,8 @@ class KubernetesClientImpl : public KubernetesClient {
       }
       headers.emplace("Authorization", "Bearer " + token);
     }
-    auto res = client->Get(path, headers);
+    auto res = method == "POST" ? client->Post(path, headers, body, "application/json")
+                                : client->Get(path, headers);
     if (!res) {
       return unavailableError("Kubernetes API " + options_.server + " unreachable (" +
                               httplib::to_string(res.error()) + ")");
@@ -107,7 +142,7 @@ class KubernetesClientImpl : public KubernetesClient {
       return failedPreconditionError("Kubernetes API refused " + path + " (HTTP " +
                                      std::to_string(res->status) + "): check RBAC and the token");
     }
-    if (res->status != 200) {
+    if (res->status != 200 && res->status != 201) {
       return unavailableError("Kubernetes API " + path + ": HTTP " + std::to_string(res->status));
     }
     auto doc = parseJson(res->body, "Kubernetes API reply");

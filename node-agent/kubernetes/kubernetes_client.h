@@ -1,9 +1,9 @@
 #pragma once
 
-// Read-only access to the Kubernetes API for the agent: pod and namespace annotations (which
-// select the VPC, subnet, security groups and static addresses of a pod) and the node's
-// InternalIP. In a cluster it uses the service account token and CA; tests point it at a fake
-// API server.
+// The agent's access to the Kubernetes API: it reads pod and namespace annotations (which select
+// the VPC, subnet, security groups and static addresses of a pod) and the node's InternalIP, and
+// records Warning events on its Node (e.g. HostAccessRefused). In a cluster it uses the service
+// account token and CA; tests point it at a fake API server.
 
 #include <chrono>
 #include <map>
@@ -24,6 +24,10 @@ class KubernetesClient {
   virtual StatusOr<Annotations> namespaceAnnotations(const std::string& ns) = 0;
   // The node's InternalIP address.
   virtual StatusOr<std::string> nodeInternalIp(const std::string& node) = 0;
+  // A Warning event about Node `node` (namespace default, as the kubelet records them), shown by
+  // `kubectl describe node` and `kubectl get events`.
+  virtual Status recordNodeWarning(const std::string& node, const std::string& reason,
+                                   const std::string& message) = 0;
 };
 
 struct KubernetesClientOptions {

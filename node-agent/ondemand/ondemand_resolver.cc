@@ -16,12 +16,18 @@ std::optional<OnDemandQuery> queryFromFrame(const std::vector<uint8_t>& frame, u
   if (!parsed.ok()) return std::nullopt;
   OnDemandQuery q;
   q.in_port = in_port;
-  for (const auto& [port_id, iface] : state.interfaces) {
-    if (iface.ofport != in_port) continue;
+  auto vniOf = [&](const std::string& port_id) {
     auto port = state.ports.find(port_id);
     if (port != state.ports.end()) q.vni = state.vniOfPort(port->second);
+  };
+  for (const auto& [port_id, iface] : state.interfaces) {
+    if (iface.ofport == in_port) vniOf(port_id);
   }
-  if (q.vni == 0) return std::nullopt;  // not a pod port of a known VPC
+  // The node asks through its host gateway like a pod does.
+  for (const auto& [vpc_id, gateway] : state.host_gateways) {
+    if (gateway.ofport == in_port) vniOf(gateway.port_id);
+  }
+  if (q.vni == 0) return std::nullopt;  // not a pod or gateway port of a known VPC
   if (parsed->arp) {
     if (parsed->arp->op != packet::kArpRequest || parsed->arp->isGratuitous()) return std::nullopt;
     q.arp = true;

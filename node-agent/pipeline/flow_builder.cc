@@ -62,8 +62,16 @@ void addStaticFlows(BuildContext& ctx) {
   ctx.add(kSpoofGuard, 0, c);
   ctx.add(kArpResponder, 0, c).goto_table = kLocalServices.id;
   ctx.add(kLocalServices, 0, c).goto_table = kEgressConntrack.id;
-  ctx.add(kEgressConntrack, 0, c).goto_table = kL3Forwarding.id;
+  ctx.add(kEgressConntrack, 0, c).goto_table = kHostConntrack.id;
   ctx.add(kEgressRules, 0, c);  // only filtered ports get here: drop what no rule allowed
+  // Host-reachable VPCs add their zone lookups (host_gateway_flows.cc); the rest passes on, the
+  // tunnel's packets to DvrRestore and the pods' to L3Forwarding.
+  for (const Table* t : {&kHostConntrack, &kHostReturn}) {
+    Match tunnel;
+    matchReg(tunnel, kPktSourceField, kFromTunnel);
+    ctx.add(*t, 10, c, tunnel).goto_table = kDvrRestore.id;
+    ctx.add(*t, 0, c).goto_table = kL3Forwarding.id;
+  }
   ctx.add(kL3Forwarding, 0, c).goto_table = kL2Forwarding.id;
   ctx.add(kL3Routes, 0, c);
   ctx.add(kDvrRestore, 0, c).goto_table = kL2Forwarding.id;
@@ -83,8 +91,9 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
   Match in;
   in.in_port = ofport;
   Flow& classify = ctx.add(kClassifier, 200, c, in);
-  classify.actions = {loadField(kPktSourceField, kFromPod), loadField(kVniField, vni),
-                      loadField(kSegmentField, segment), loadField(kInPortField, ofport)};
+  classify.actions = {loadField(kPktSourceField, kFromPod), loadField(kFromLocalField, 1),
+                      loadField(kVniField, vni), loadField(kSegmentField, segment),
+                      loadField(kInPortField, ofport)};
   classify.goto_table = kSpoofGuard.id;
 
   // Port security: the port's MAC with its fixed IPs and allowed address pairs only.
@@ -184,7 +193,7 @@ void segmentFlows(BuildContext& ctx, uint32_t vni, uint16_t segment,
     Flow& f = ctx.add(kClassifier, 200, c, m);
     f.actions = {loadField(kPktSourceField, kFromTunnel), loadField(kVniField, vni),
                  loadField(kSegmentField, segment)};
-    f.goto_table = kDvrRestore.id;
+    f.goto_table = kHostConntrack.id;
   }
   Match bcast;
   matchReg(bcast, kSegmentField, segment);

@@ -18,11 +18,9 @@ namespace alcor::agent::pipeline {
 
 struct PipelineConfig {
   uint32_t tunnel_ofport = 0;  // ofport of the flow-based VXLAN port; 0: no overlay
-  // Host gateway (docs/design/ovs-pipeline.md): the internal port through which pods of one VPC
-  // reach the node. ofport 0: none.
-  uint32_t host_gateway_ofport = 0;
-  MacAddress host_gateway_mac;
-  std::string host_gateway_vpc;
+  // The node's underlay address: like its host gateway addresses, it reaches local pods past
+  // their security groups (docs/design/security-groups.md). Unspecified: only the gateways.
+  Ipv4Address node_ip;
 };
 
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).
@@ -32,7 +30,8 @@ inline constexpr uint8_t kPuntUnicastMiss = 0x03;
 
 struct DesiredFlows {
   std::vector<openflow::Flow> flows;
-  // Ports whose forwarding flows are part of `flows` (plugged, with a segment).
+  // Ports whose forwarding flows are part of `flows` (plugged, with a segment), host gateway
+  // ports included.
   std::set<std::string> programmed_ports;
   // Groups the flows reference (Zeta select groups), command kAdd; the dataplane installs them
   // before the flows and removes them after.

@@ -83,8 +83,9 @@ void neighborFlows(BuildContext& ctx, const Neighbor& neighbor) {
       f.goto_table = kL2Forwarding.id;
     }
   }
+  // Pods and the node (host gateway) reach remote ports; the tunnel's packets never go back.
   Match m;
-  matchReg(m, kPktSourceField, kFromPod);
+  matchReg(m, kFromLocalField, 1);
   m.reg[kSegmentField.reg] = regValue(kSegmentField, *segment);
   m.eth_dst = neighbor.mac;
   Flow& f = ctx.add(kL2Forwarding, 200, c, m);

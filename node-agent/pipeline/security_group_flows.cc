@@ -59,7 +59,7 @@ struct Side {
 };
 
 const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules,
-                   kL3Forwarding,      kInPortField,     Field::kReg4};
+                   kHostConntrack,     kInPortField,     Field::kReg4};
 const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
                     kOutPortField,       Field::kReg1};
 

@@ -17,6 +17,7 @@ namespace alcor::agent::pipeline {
 
 // Priorities in the rules tables (31, 61).
 inline constexpr uint16_t kSgInvalidPriority = 200;      // ct_state=+inv: drop
+inline constexpr uint16_t kSgHostAccessPriority = 195;   // +new from the node: allow (ingress)
 inline constexpr uint16_t kSgEstablishedPriority = 190;  // -new with a live mark: allow
 inline constexpr uint16_t kSgStaleReplyPriority = 180;   // -new+rpl, mark revoked: drop
 inline constexpr uint16_t kSgRulePriority = 100;         // conjunctive clauses and conj_id flows

@@ -23,6 +23,8 @@ inline constexpr Table kArpResponder{20, "ArpResponder"};          // answers AR
 inline constexpr Table kLocalServices{25, "LocalServices"};        // DHCP to the agent
 inline constexpr Table kEgressConntrack{30, "EgressConntrack"};    // SG: track pod egress
 inline constexpr Table kEgressRules{31, "EgressRules"};            // SG: egress allow rules
+inline constexpr Table kHostConntrack{35, "HostConntrack"};        // host VPCs: look up the zone
+inline constexpr Table kHostReturn{36, "HostReturn"};              // replies to the node's NAT
 inline constexpr Table kL3Forwarding{40, "L3Forwarding"};          // gateway ICMP, DVR routing
 inline constexpr Table kL3Routes{41, "L3Routes"};                  // routed: next-hop MACs
 inline constexpr Table kDvrRestore{45, "DvrRestore"};              // routed frames from the overlay
@@ -32,9 +34,9 @@ inline constexpr Table kIngressRules{61, "IngressRules"};          // SG: ingres
 inline constexpr Table kOutput{70, "Output"};                      // output to the chosen port
 
 inline constexpr std::array kTables = {
-    kClassifier,       kSpoofGuard,   kArpResponder, kLocalServices, kEgressConntrack,
-    kEgressRules,      kL3Forwarding, kL3Routes,     kDvrRestore,    kL2Forwarding,
-    kIngressConntrack, kIngressRules, kOutput};
+    kClassifier,  kSpoofGuard,    kArpResponder,     kLocalServices, kEgressConntrack,
+    kEgressRules, kHostConntrack, kHostReturn,       kL3Forwarding,  kL3Routes,
+    kDvrRestore,  kL2Forwarding,  kIngressConntrack, kIngressRules,  kOutput};
 
 std::string_view tableName(uint8_t id);
 

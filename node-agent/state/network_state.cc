@@ -25,6 +25,14 @@ bool NetworkState::portIsPlugged(const std::string& port_id) const {
   return i != interfaces.end() && i->second.ofport != 0 && ports.count(port_id) > 0;
 }
 
+const HostGateway* NetworkState::pluggedHostGateway(const std::string& port_id) const {
+  if (!ports.count(port_id)) return nullptr;
+  for (const auto& [vpc_id, gateway] : host_gateways) {
+    if (gateway.port_id == port_id && gateway.ofport != 0) return &gateway;
+  }
+  return nullptr;
+}
+
 const Router* NetworkState::routerOfSubnet(const std::string& subnet_id) const {
   for (const auto& [id, router] : routers) {
     for (const auto& rs : router.subnets) {
@@ -37,7 +45,7 @@ const Router* NetworkState::routerOfSubnet(const std::string& subnet_id) const {
 std::set<uint32_t> NetworkState::localVnis() const {
   std::set<uint32_t> out;
   for (const auto& [id, port] : ports) {
-    if (portIsPlugged(id)) {
+    if (portIsPlugged(id) || pluggedHostGateway(id)) {
       if (uint32_t vni = vniOfPort(port); vni != 0) out.insert(vni);
     }
   }

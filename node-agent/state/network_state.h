@@ -185,6 +185,17 @@ struct LocalInterface {
   bool operator==(const LocalInterface&) const = default;
 };
 
+// The node's own port in a VPC (host access, docs/design/ovs-pipeline.md "Host gateways"): an
+// internal port on the integration bridge whose MAC and address are those of a controller port
+// bound to this node, so the node is a member of the VPC like a pod.
+struct HostGateway {
+  std::string vpc_id;
+  std::string port_id;   // the controller port; its GoalState is in NetworkState::ports
+  std::string ovs_port;  // alcor-gw0, alcor-gw1, ...
+  uint32_t ofport = 0;
+  bool operator==(const HostGateway&) const = default;
+};
+
 class NetworkState {
  public:
   std::map<std::string, Vpc> vpcs;
@@ -196,6 +207,7 @@ class NetworkState {
   std::map<std::string, Gateway> gateways;
   std::map<std::string, SecurityGroup> security_groups;
   std::map<std::string, LocalInterface> interfaces;  // by port id
+  std::map<std::string, HostGateway> host_gateways;  // by VPC id
 
   const Subnet* subnet(const std::string& id) const;
   const Vpc* vpc(const std::string& id) const;
@@ -203,9 +215,12 @@ class NetworkState {
   uint32_t vniOfPort(const Port& port) const;
   // Ports that have both a GoalState and an attached interface.
   bool portIsPlugged(const std::string& port_id) const;
+  // The host gateway whose controller port this is, when it has its GoalState and an ofport.
+  const HostGateway* pluggedHostGateway(const std::string& port_id) const;
   // The router a subnet is attached to, if any.
   const Router* routerOfSubnet(const std::string& subnet_id) const;
-  // VNIs that have at least one plugged local port (only those get flows for neighbors).
+  // VNIs that have at least one plugged local port or host gateway (only those get flows for
+  // neighbors).
   std::set<uint32_t> localVnis() const;
 };
 

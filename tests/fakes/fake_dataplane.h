@@ -1,7 +1,8 @@
 #pragma once
 
 // Dataplane fake: applies mutations to an in-memory NetworkState, records the change sets, and
-// can be told to fail programming. A port counts as programmed when it has an interface.
+// can be told to fail programming. A port counts as programmed when it has an interface (or is
+// a plugged host gateway's port).
 
 #include <condition_variable>
 #include <mutex>
@@ -33,7 +34,7 @@ class FakeDataplane : public Dataplane {
     auto ready = [&] {
       std::set<std::string> out;
       for (const auto& id : ids) {
-        if (state_.portIsPlugged(id)) out.insert(id);
+        if (state_.portIsPlugged(id) || state_.pluggedHostGateway(id)) out.insert(id);
       }
       return out;
     };
@@ -44,6 +45,14 @@ class FakeDataplane : public Dataplane {
   void attach(const std::string& port_id, uint32_t ofport) {
     std::lock_guard<std::mutex> lock(mu_);
     state_.interfaces[port_id] = LocalInterface{port_id, "tap" + port_id, ofport};
+    cv_.notify_all();
+  }
+
+  // Changes the state from the side (as the GoalState handler would), waking waiters.
+  void mutate(const Mutation& mutation) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ChangeSet changes;
+    mutation(state_, changes);
     cv_.notify_all();
   }
 

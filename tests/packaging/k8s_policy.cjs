@@ -31,16 +31,19 @@ function checkPolicy(objects) {
       `${o.kind}/${o.metadata.name} must be in namespace alcor-system`);
   }
 
-  // RBAC: the agent only reads pods, namespaces and nodes; nobody writes; no wildcards.
+  // RBAC: the agent reads pods, namespaces and nodes and creates events (HostAccessRefused on
+  // its node); it writes nothing else; no wildcards.
   for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
     for (const rule of o.rules || []) {
       const all = [...(rule.apiGroups || []), ...(rule.resources || []), ...(rule.verbs || [])];
       need(!all.includes("*"), `${o.kind}/${o.metadata.name}: no wildcards`);
+      const events = (rule.resources || []).length === 1 && rule.resources[0] === "events";
       for (const v of rule.verbs || []) {
-        need(["get", "list", "watch"].includes(v), `${o.kind}/${o.metadata.name}: verb ${v} is not read-only`);
+        need(["get", "list", "watch"].includes(v) || (events && v === "create"),
+          `${o.kind}/${o.metadata.name}: verb ${v} is not read-only`);
       }
       for (const r of rule.resources || []) {
-        need(["pods", "namespaces", "nodes"].includes(r), `${o.kind}/${o.metadata.name}: resource ${r} not needed`);
+        need(["pods", "namespaces", "nodes", "events"].includes(r), `${o.kind}/${o.metadata.name}: resource ${r} not needed`);
       }
     }
   }
@@ -127,6 +130,9 @@ function checkPolicy(objects) {
       const types = (conflist.plugins || []).map((p) => p.type);
       need(types[0] === "alcor-cni", "conflist: alcor-cni first");
       need(types.includes("portmap"), "conflist: portmap chained");
+      const alcor = conflist.plugins[0];
+      need(alcor.capabilities && alcor.capabilities["io.kubernetes.cri.pod-annotations"] === true,
+        "conflist: alcor-cni declares the io.kubernetes.cri.pod-annotations capability");
       const pm = conflist.plugins.find((p) => p.type === "portmap");
       need(pm && pm.capabilities && pm.capabilities.portMappings === true,
         "conflist: portmap declares the portMappings capability");

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/harness/netns.h"
 #include "tests/harness/process.h"
@@ -67,6 +68,22 @@ TEST(NetnsIntegrationTest, AcceptsAProcessNamespacePath) {
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(inside, netnsOfPath((*ns)->path()));
   sleeper->stop();
+}
+
+// A runtime's bind mount that never reached the agent's mount namespace leaves a plain file at
+// the path: it must not pass for a namespace.
+TEST(NetnsIntegrationTest, TellsANetworkNamespaceFromAPlainFileOrAnotherNamespaceKind) {
+  auto ns = alcor::testing::Netns::create("nlis");
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  EXPECT_TRUE(isNetworkNamespace((*ns)->path()));
+  EXPECT_TRUE(isNetworkNamespace((*ns)->name()));
+  EXPECT_TRUE(isNetworkNamespace("/proc/self/ns/net"));
+  alcor::testing::TempDir dir;
+  std::string plain = dir.path() + "/netns-placeholder";
+  { std::ofstream(plain) << ""; }
+  EXPECT_FALSE(isNetworkNamespace(plain));
+  EXPECT_FALSE(isNetworkNamespace(dir.path() + "/missing"));
+  EXPECT_FALSE(isNetworkNamespace("/proc/self/ns/mnt"));  // a namespace, but not a network one
 }
 
 }  // namespace

@@ -21,7 +21,28 @@ TEST(AgentConfigTest, DerivesDefaults) {
   EXPECT_EQ(c.node_id, "n1");
   EXPECT_EQ(c.grpc_listen, "10.200.0.11:50001");
   EXPECT_EQ(c.ovsdb, "unix:/tmp/ovs/db.sock");
-  EXPECT_EQ(c.podMtu(), 1450);
+  EXPECT_EQ(c.underlay_mtu, 0);  // read from the underlay interface at start-up
+  EXPECT_TRUE(c.masquerade);
+  EXPECT_TRUE(c.service_cidrs.empty());
+  AgentConfig given;
+  ASSERT_TRUE(parse(given, {"--node-ip=10.0.0.1", "--underlay-mtu=9000",
+                            "--service-cidr=10.96.0.0/12, 10.100.0.0/16"})
+                  .ok());
+  EXPECT_EQ(given.podMtu(), 8950);
+  ASSERT_EQ(given.service_cidrs.size(), 2u);
+  EXPECT_EQ(given.service_cidrs[1].toString(), "10.100.0.0/16");
+}
+
+TEST(AgentConfigTest, ChecksMtusOnceTheUnderlayMtuIsKnown) {
+  AgentConfig c;
+  ASSERT_TRUE(parse(c, {"--node-ip=10.0.0.1", "--pod-mtu=1400"}).ok());
+  c.underlay_mtu = 1500;  // as read from the interface
+  EXPECT_TRUE(checkMtus(c).ok());
+  c.underlay_mtu = 1300;
+  EXPECT_THAT(checkMtus(c).message(), HasSubstr("pod MTU 1400 must be between 576 and the underlay "
+                                                "MTU 1300"));
+  c.underlay_mtu = 1000;
+  EXPECT_THAT(checkMtus(c).message(), HasSubstr("underlay MTU 1000"));
 }
 
 TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
@@ -33,7 +54,11 @@ TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
   EXPECT_THAT(parse(c, {"--node-ip=10.0.0.1", "--datapath-type=dpdk"}).message(),
               HasSubstr("system or netdev"));
   AgentConfig d;
-  EXPECT_THAT(parse(d, {"--node-ip=10.0.0.1", "--pod-mtu=9000"}).message(), HasSubstr("MTU"));
+  EXPECT_THAT(parse(d, {"--node-ip=10.0.0.1", "--underlay-mtu=1500", "--pod-mtu=9000"}).message(),
+              HasSubstr("MTU"));
+  AgentConfig f;
+  EXPECT_THAT(parse(f, {"--node-ip=10.0.0.1", "--service-cidr=10.96.0.0/33"}).message(),
+              HasSubstr("--service-cidr: 10.96.0.0/33 is not an IPv4 CIDR"));
   AgentConfig e;
   EXPECT_THAT(parse(e, {"--node-ip=10.0.0.1", "--underlay-interface=eth1"}).message(),
               HasSubstr("--underlay-bridge"));

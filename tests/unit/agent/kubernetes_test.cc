@@ -51,8 +51,16 @@ class FakeApiServer {
                                                       {"alcor.io/mac-address", "02:aa:bb:cc:dd:ee"},
                                                       {"alcor.io/subnet", "red-subnet-2"}};
                   }
+                  ++pod_gets;
                   res.set_content(obj.dump(), "application/json");
                 });
+    server_.Post(R"(/api/v1/namespaces/default/events)",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   if (!authorized(req, res)) return;
+                   events.push_back(nlohmann::json::parse(req.body));
+                   res.status = 201;
+                   res.set_content(req.body, "application/json");
+                 });
     server_.Get(
         R"(/api/v1/nodes/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
           if (!authorized(req, res)) return;
@@ -72,6 +80,8 @@ class FakeApiServer {
   }
   int port() const { return port_; }
   int namespace_gets = 0;
+  int pod_gets = 0;
+  std::vector<nlohmann::json> events;
 
  private:
   bool authorized(const httplib::Request& req, httplib::Response& res) {
@@ -115,6 +125,20 @@ TEST_F(KubernetesTest, ReadsAnnotationsAndNodeAddressWithTheToken) {
   // Namespaces are cached briefly.
   (void)kube->namespaceAnnotations("red");
   EXPECT_EQ(api.namespace_gets, 1);
+}
+
+TEST_F(KubernetesTest, RecordsAWarningEventOnTheNode) {
+  FakeApiServer<httplib::Server> api;
+  auto kube = makeKubernetesClient(options("http", api.port()));
+  ASSERT_TRUE(kube->recordNodeWarning("n1", "HostAccessRefused", "VPC red overlaps").ok());
+  ASSERT_EQ(api.events.size(), 1u);
+  const auto& e = api.events[0];
+  EXPECT_EQ(e["involvedObject"]["kind"], "Node");
+  EXPECT_EQ(e["involvedObject"]["name"], "n1");
+  EXPECT_EQ(e["reason"], "HostAccessRefused");
+  EXPECT_EQ(e["type"], "Warning");
+  EXPECT_EQ(e["message"], "VPC red overlaps");
+  EXPECT_EQ(e["source"]["component"], "alcor-agent");
 }
 
 TEST_F(KubernetesTest, WrongTokenIsAClearError) {
@@ -179,6 +203,25 @@ TEST_F(KubernetesTest, AnnotationsChooseThePodNetwork) {
   rc.runtime_ips = {"10.0.1.7/24"};
   c = choosePodNetwork(rc, static_pod, defaults, kube.get());
   EXPECT_EQ(c.value->ip, "10.0.1.7");
+}
+
+// Capability io.kubernetes.cri.pod-annotations: the runtime's copy replaces the pod GET.
+TEST_F(KubernetesTest, PodAnnotationsFromTheRuntimeSpareThePodGet) {
+  FakeApiServer<httplib::Server> api;
+  auto kube = makeKubernetesClient(options("http", api.port()));
+  cni::NetworkConfig rc;
+  rc.runtime_pod_annotations = std::map<std::string, std::string>{
+      {"alcor.io/vpc", "blue-vpc"}, {"alcor.io/ip-address", "10.0.9.9"}};
+  cni::PodArgs pod{"red", "static", "uid", "", {}};
+  auto c = choosePodNetwork(rc, pod, {"p", "v", "s"}, kube.get());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.value->vpc, "blue-vpc");  // the pod's, over the namespace's red-vpc
+  EXPECT_EQ(c.value->ip, "10.0.9.9");   // not the API's 10.0.1.200
+  EXPECT_EQ(api.pod_gets, 0);
+  // Without an API at all.
+  c = choosePodNetwork(rc, pod, {"p", "v", "s"}, nullptr);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.value->vpc, "blue-vpc");
 }
 
 TEST_F(KubernetesTest, ConfigBeatsDefaultsWithoutAnApi) {

@@ -84,6 +84,21 @@ TEST_F(OnDemandResolverTest, ArpMissAsksTheControllerAndReinjectsTheRequest) {
   EXPECT_EQ(r.stats().reinjected, 1u);
 }
 
+TEST_F(OnDemandResolverTest, TheNodeAsksThroughItsHostGatewayLikeAPod) {
+  (void)dataplane.update([](NetworkState& s, ChangeSet&) {
+    addPort(s, "gw", "vpc-a", "10.1.0.2", "fa:16:3e:00:00:02", 0);
+    s.host_gateways["vpc-a"] = HostGateway{"vpc-a", "gw", "alcor-gw0", 9};
+  });
+  auto& r = resolver();
+  auto frame = arpRequest("10.1.0.2", "10.1.0.9");
+  r.handlePacketIn(punt(frame, 9, pipeline::kPuntArpMiss));
+  ASSERT_TRUE(idle(r));
+  ASSERT_EQ(client.requests().size(), 1u);
+  EXPECT_EQ(client.requests()[0].state_requests(0).tunnel_id(), 1001u);
+  ASSERT_EQ(of.packetOuts().size(), 1u);
+  EXPECT_EQ(of.packetOuts()[0].in_port, 9u);
+}
+
 TEST_F(OnDemandResolverTest, UnicastMissCarriesTheFiveTuple) {
   auto& r = resolver();
   packet::TcpHeader tcp;

@@ -148,6 +148,26 @@ constexpr const char* kRouter = R"pb(
     }
   })pb";
 
+// The node's own port in vpc-1 (host access): the agent plugs it as alcor-gw0, ofport 9.
+constexpr const char* kGatewayPort = R"pb(
+  port_states {
+    key: "gw1"
+    value {
+      operation_type: CREATE
+      configuration {
+        id: "gw1"
+        vpc_id: "vpc-1"
+        name: "host-gateway/node-1"
+        device_id: "node-1"
+        device_owner: "network:alcor-host-gateway"
+        mac_address: "fa:16:3e:00:00:02"
+        admin_state_up: true
+        host_info { ip_address: "192.168.0.10" }
+        fixed_ips { subnet_id: "sub-a" ip_address: "10.1.0.2" }
+      }
+    }
+  })pb";
+
 std::string cat(std::initializer_list<const char*> parts) {
   std::string out;
   for (const char* p : parts) out += p;
@@ -160,12 +180,31 @@ struct GoldenCase {
   std::string change;              // the message whose effect is recorded
   bool v1 = false;                 // `change` is a v1 GoalState
   bool full = false;               // record every flow after the change, not the difference
+  bool host_gateway = false;       // vpc-1 has host access: gateway port gw1 on ofport 9
 };
 
 std::vector<GoldenCase> cases() {
   const std::string base = cat({kVpc, kSubnetA, kSubnetB});
   const std::string with_port = cat({kVpc, kSubnetA, kSubnetB, kPort});
+  const std::string with_gateway = cat({kVpc, kSubnetA, kSubnetB, kGatewayPort});
   return {
+      // Host gateways (host_gateway_flows.cc): the gateway port's GoalState brings every flow of
+      // host access; the node alone (no pod) gets the VPC's neighbors, which it may tunnel to.
+      {"host_gateway_port_create", {base}, kGatewayPort, false, false, true},
+      {"host_gateway_neighbor_without_pod", {with_gateway}, kNeighborL2, false, false, true},
+      {"host_gateway_port_delete",
+       {with_gateway},
+       R"pb(
+         port_states {
+           key: "gw1"
+           value {
+             operation_type: DELETE
+             configuration { id: "gw1" }
+           }
+         })pb",
+       false,
+       false,
+       true},
       {"static_pipeline", {}, "", false, true},
       {"vpc_create", {}, kVpc},
       {"vpc_update_name", {kVpc}, R"pb(
@@ -358,11 +397,16 @@ class PipelineGoldenTest : public ::testing::TestWithParam<GoldenCase> {
   void SetUp() override {
     ASSERT_TRUE(dataplane.start().ok());
     dataplane.finishRestore();
-    // The CNI server attached p1's interface already.
+    // The CNI server attached p1's interface already; host access plugged the gateway's.
+    const bool gateway = GetParam().host_gateway;
     ASSERT_TRUE(dataplane
-                    .update([](NetworkState& s, ChangeSet& c) {
+                    .update([gateway](NetworkState& s, ChangeSet& c) {
                       s.interfaces["p1"] = LocalInterface{"p1", "tapp1", 5};
                       c.interfaces.insert("p1");
+                      if (gateway) {
+                        s.host_gateways["vpc-1"] = HostGateway{"vpc-1", "gw1", "alcor-gw0", 9};
+                        c.host_gateways.insert("vpc-1");
+                      }
                     })
                     .ok());
   }
@@ -381,7 +425,8 @@ class PipelineGoldenTest : public ::testing::TestWithParam<GoldenCase> {
   }
 
   openflow::FakeConnection of;
-  DataplaneImpl dataplane{of, DataplaneOptions{{kTunnelOfport}, ""}};
+  DataplaneImpl dataplane{
+      of, DataplaneOptions{{kTunnelOfport, *Ipv4Address::parse("192.168.0.10")}, ""}};
   GoalStateHandler handler{dataplane, {"192.168.0.10", std::chrono::milliseconds(50)}};
 };
 

@@ -1,10 +1,13 @@
 #include "node-agent/cniserver/pod_manager.h"
 
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_controller_client.h"
 #include "tests/fakes/fake_dataplane.h"
+#include "tests/fakes/fake_host_access.h"
 #include "tests/fakes/fake_interface_plumber.h"
 
 namespace alcor::agent {
@@ -131,7 +134,30 @@ TEST_F(PodManagerTest, ControllerDownIsTryAgainLaterAndCreatesNothing) {
   controller_.setDown(true);
   auto r = call(Command::kAdd, "c1");
   EXPECT_EQ(r.error.code, ErrorCode::kTryAgainLater);
+  EXPECT_EQ(r.error.message, "the controller is unreachable");  // not "refused the port"
   EXPECT_EQ(plumber_.portCount(), 0u);
+  controller_.setDown(false);
+  controller_.failCreates(invalidArgumentError("HTTP 400: bad body"));
+  EXPECT_EQ(call(Command::kAdd, "c1").error.message, "the controller refused the port");
+}
+
+TEST_F(PodManagerTest, ANetnsPathThatIsNoNetworkNamespaceIsNamedAsSuch) {
+  // What a runtime's bind mount leaves when it never propagated into the agent's mount
+  // namespace: the path exists, but it is a plain file.
+  char path[] = "/tmp/alcor-netns-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  CniRequest r{Command::kAdd,
+               {"ADD", "c1", path, "eth0", "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web", ""},
+               json({{"cniVersion", "1.0.0"}, {"vpc", "vpc-1"}}).dump()};
+  auto res = manager_.handle(r);
+  unlink(path);
+  EXPECT_EQ(res.error.code, ErrorCode::kInvalidEnvironment);
+  EXPECT_THAT(res.error.message,
+              HasSubstr("is not a network namespace in alcor-agent's mount namespace"));
+  EXPECT_THAT(res.error.details, HasSubstr("mountPropagation"));
+  EXPECT_TRUE(controller_.requests().empty());
 }
 
 TEST_F(PodManagerTest, ControllerErrorsMapToCniCodes) {
@@ -300,6 +326,35 @@ TEST_F(PodManagerTest, OrphanedControllerPortsOfThisNodeAreReleased) {
   auto left = controller_.ports();
   EXPECT_EQ(left.size(), 2u);  // the live pod's port and the other node's
   for (const auto& [id, p] : left) EXPECT_NE(p.device_id, "uid-dead");
+}
+
+// Host access is in place before ADD returns; a refused VPC still gets its pod; a transient
+// failure undoes the ADD so that the runtime retries.
+TEST_F(PodManagerTest, AddSetsUpHostAccessForThePodsVpcBeforeItReturns) {
+  FakeHostAccess access;
+  PodManager manager{testOptions(), controller_, plumber_, dataplane_,
+                     readiness_,    pending_,    nullptr,  &access};
+  auto add = [&](const std::string& cid) {
+    CniRequest r{Command::kAdd,
+                 {"ADD", cid, "/proc/self/ns/net", "eth0",
+                  "K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + cid, ""},
+                 json({{"cniVersion", "1.0.0"}, {"vpc", "vpc-1"}}).dump()};
+    return manager.handle(r);
+  };
+  ASSERT_TRUE(add("c1").ok());
+  ASSERT_EQ(access.calls().size(), 1u);
+  EXPECT_EQ(access.calls()[0].vpc_id, "vpc-1");
+  EXPECT_EQ(access.calls()[0].project, "proj");
+  EXPECT_EQ(access.calls()[0].subnet_id, "subnet-1");
+
+  access.answer("vpc-1", failedPreconditionError("VPC vpc-1 is refused host access"));
+  EXPECT_TRUE(add("c2").ok());  // pod networking still works
+
+  access.answer("vpc-1", unavailableError("controller unreachable"));
+  auto r = add("c3");
+  EXPECT_EQ(r.error.code, ErrorCode::kTryAgainLater);
+  EXPECT_THAT(r.error.message, HasSubstr("host access to VPC vpc-1"));
+  EXPECT_EQ(plumber_.portCount(), 2u);  // c3 was undone
 }
 
 TEST_F(PodManagerTest, DifferentPodsAddInParallel) {

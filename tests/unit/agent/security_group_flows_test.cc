@@ -124,7 +124,7 @@ TEST(PortRangeMasks, CoversExactlyWithFewestBlocks) {
 TEST_F(SecurityGroupFlowsTest, PortWithoutGroupsIsNotFiltered) {
   auto d = build();
   EXPECT_TRUE(tableLines(d, 31).size() == 1u);  // the table miss (drop) only
-  EXPECT_THAT(tableLines(d, 30), ElementsAre(HasSubstr("priority=0 actions=goto_table:40")));
+  EXPECT_THAT(tableLines(d, 30), ElementsAre(HasSubstr("priority=0 actions=goto_table:35")));
 }
 
 TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
@@ -134,7 +134,7 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
   auto d = build();
   Names n(d);
   EXPECT_THAT(n.normalize(tableLines(d, 30)),
-              ElementsAre("table=30, priority=0 actions=goto_table:40",
+              ElementsAre("table=30, priority=0 actions=goto_table:35",
                           "table=30, priority=100,ip,reg4=0x7 "
                           "actions=ct(table=31,zone=NXM_NX_REG4[0..15])"));
   EXPECT_THAT(n.normalize(tableLines(d, 60)),
@@ -159,12 +159,12 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
       n.normalize(tableLines(d, 31)),
       ElementsAre("table=31, priority=0 actions=drop",
                   "table=31, priority=100,conj_id=OUT,ip actions=ct(commit,zone=NXM_NX_REG4[0..15],"
-                  "exec(set_field:MARK_OUT->ct_mark)),goto_table:40",
+                  "exec(set_field:MARK_OUT->ct_mark)),goto_table:35",
                   "table=31, priority=100,ip actions=conjunction(OUT,2/2)",
                   "table=31, priority=100,reg4=0x7 actions=conjunction(OUT,1/2)",
                   "table=31, priority=180,ct_state=-new+rpl+trk actions=drop",
-                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:40",
-                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:40",
+                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_IN actions=goto_table:35",
+                  "table=31, priority=190,ct_state=-new+trk,ct_mark=MARK_OUT actions=goto_table:35",
                   "table=31, priority=200,ct_state=+inv+trk actions=drop"));
 }
 

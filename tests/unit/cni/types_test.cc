@@ -72,7 +72,8 @@ TEST(NetworkConfigTest, ParsesAlcorKeysRuntimeConfigAndPrevResult) {
     "cniVersion": "1.1.0", "name": "alcor", "type": "alcor-cni",
     "agentSocket": "/run/alcor/cni.sock", "timeoutSeconds": 30,
     "project": "p1", "vpc": "v1", "subnet": "s1", "securityGroups": ["sg1"], "mtu": 1450,
-    "runtimeConfig": {"ips": ["10.0.1.9/24"], "mac": "02:00:00:00:00:09"},
+    "runtimeConfig": {"ips": ["10.0.1.9/24"], "mac": "02:00:00:00:00:09",
+                      "io.kubernetes.cri.pod-annotations": {"alcor.io/vpc": "v2", "n": 1}},
     "prevResult": {"cniVersion": "1.1.0", "ips": [{"address": "10.0.1.9/24"}]},
     "cni.dev/valid-attachments": [{"containerID": "c1", "ifname": "eth0"}]
   })");
@@ -86,6 +87,9 @@ TEST(NetworkConfigTest, ParsesAlcorKeysRuntimeConfigAndPrevResult) {
   EXPECT_EQ(n.mtu, 1450);
   EXPECT_EQ(n.runtime_ips, std::vector<std::string>{"10.0.1.9/24"});
   EXPECT_EQ(n.runtime_mac, "02:00:00:00:00:09");
+  ASSERT_TRUE(n.runtime_pod_annotations.has_value());  // string values only
+  EXPECT_EQ(*n.runtime_pod_annotations,
+            (std::map<std::string, std::string>{{"alcor.io/vpc", "v2"}}));
   EXPECT_TRUE(n.prev_result.is_object());
   ASSERT_EQ(n.valid_attachments.size(), 1u);
   EXPECT_EQ(n.valid_attachments[0].container_id, "c1");
@@ -135,6 +139,9 @@ INSTANTIATE_TEST_SUITE_P(
                   ErrorCode::kInvalidNetworkConfig, "runtimeConfig"},
         BadConfig{R"({"cniVersion": "1.0.0", "runtimeConfig": {"ips": [1]}})",
                   ErrorCode::kInvalidNetworkConfig, "ips"},
+        BadConfig{R"({"cniVersion": "1.0.0",
+                     "runtimeConfig": {"io.kubernetes.cri.pod-annotations": ["a"]}})",
+                  ErrorCode::kInvalidNetworkConfig, "io.kubernetes.cri.pod-annotations"},
         BadConfig{R"({"cniVersion": "1.0.0", "prevResult": "x"})", ErrorCode::kInvalidNetworkConfig,
                   "prevResult"},
         BadConfig{R"({"cniVersion": "1.1.0", "cni.dev/valid-attachments": [{"ifname": "e"}]})",
