@@ -47,7 +47,7 @@ node_agent() {  # I: alcor-agent with the Kubernetes API and the cluster VPC
     --cni-socket="$d/alcor/cni.sock" --ovs-rundir="$d/ovs" --datapath-type=netdev \
     --underlay-bridge=br-phy --underlay-interface=ul0 --state-dir="$d/alcor" \
     --default-project=default --default-vpc="$CLUSTER_VPC" --default-subnet="$CLUSTER_SUBNET" \
-    --host-gateway-vpc="$CLUSTER_VPC" \
+    --host-gateway-vpc="$CLUSTER_VPC" --service-cidr="$SERVICE_CIDR" --masquerade=true \
     --kubernetes-api="$API_SERVER" --kubernetes-token-file="$PKI/alcor-agent.token" \
     --kubernetes-ca-file="$PKI/ca.crt" ${ALCOR_AGENT_FLAGS:-}
 }
@@ -60,14 +60,16 @@ agent_ready() {  # I: CNI STATUS through alcor-cni answers
     CNI_COMMAND=STATUS "$ALCOR_BIN/cni-plugin/alcor-cni" >/dev/null
 }
 
-# The node's conflist: alcor-cni then portmap (hostPort), as manifests/configmap.yaml installs.
+# The node's conflist: alcor-cni then portmap (hostPort), as manifests/configmap.yaml installs
+# (containerd passes the pod's annotations, so an ADD reads only the namespace from the API).
 alcor_conflist() {
   cat <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "$CNI_NETWORK",
   "plugins": [
-    {"type": "alcor-cni", "agentSocket": "$(node_dir "$1")/alcor/cni.sock", "timeoutSeconds": 100},
+    {"type": "alcor-cni", "agentSocket": "$(node_dir "$1")/alcor/cni.sock", "timeoutSeconds": 100,
+     "capabilities": {"io.kubernetes.cri.pod-annotations": true}},
     {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}
   ]
 }

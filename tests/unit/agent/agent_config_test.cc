@@ -62,11 +62,11 @@ TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
   AgentConfig e;
   EXPECT_THAT(parse(e, {"--node-ip=10.0.0.1", "--underlay-interface=eth1"}).message(),
               HasSubstr("--underlay-bridge"));
-  AgentConfig f;
-  EXPECT_THAT(parse(f, {"--node-ip=10.0.0.1", "--kubernetes-api=10.0.0.2:6443"}).message(),
-              HasSubstr("https://"));
   AgentConfig g;
-  EXPECT_THAT(parse(g, {"--node-ip=10.0.0.1", "--kubernetes-token-file=/t"}).message(),
+  EXPECT_THAT(parse(g, {"--node-ip=10.0.0.1", "--kubernetes-api=10.0.0.2:6443"}).message(),
+              HasSubstr("https://"));
+  AgentConfig h;
+  EXPECT_THAT(parse(h, {"--node-ip=10.0.0.1", "--kubernetes-token-file=/t"}).message(),
               HasSubstr("need --kubernetes-api"));
 }
 
