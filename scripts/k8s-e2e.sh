@@ -57,10 +57,17 @@ if [ -z "${KEEP:-}" ]; then
   trap - EXIT
   tests/k8s/cluster.sh down
 fi
-passed=$(grep -c '^PASS' "$RESULTS/results.tsv" || true)
-failed=$(grep -c '^FAIL' "$RESULTS/results.tsv" || true)
+passed=$(grep -c '^PASS' "$RESULTS/results.tsv" 2>/dev/null || true)
+failed=$(grep -c '^FAIL' "$RESULTS/results.tsv" 2>/dev/null || true)
 echo
 echo "smoke checks: $smoke; results in $RESULTS ($(elapsed))"
+# A test the runner never reached (it stopped early) is a failure too.
+listed=$(wc -l <"$RESULTS/tests.txt" 2>/dev/null || echo 0)
+reported=$(wc -l <"$RESULTS/results.tsv" 2>/dev/null || echo 0)
+if [ "$listed" -eq 0 ] || [ "$reported" -lt "$listed" ]; then
+  echo "the conformance run stopped after $reported of $listed tests (see $RESULTS/conformance.log)"
+  failed=$((failed + (listed > reported ? listed - reported : 1)))
+fi
 [ "$smoke" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

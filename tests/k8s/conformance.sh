@@ -64,8 +64,8 @@ while IFS= read -r name; do
       == $name) | .State] | first // "not-run"' "$report" 2>/dev/null || echo "no-report")
   message=$(jq -r --arg name "$name" '[.[0].SpecReports[] | select(.Failure != null
     and ((.ContainerHierarchyTexts + [.LeafNodeText]) | join(" ") == $name
-      or .LeafNodeType != "It")) | .Failure.Message] | first // ""' "$report" 2>/dev/null |
-    head -1 | cut -c1-200)
+      or .LeafNodeType != "It")) | .Failure.Message | split("\n") | map(select(test("^\\s*$") | not)) | .[0:2] | join(" ") | .[0:200]] | first // ""' \
+    "$report" 2>/dev/null || true)
   [ -t 1 ] && printf '\r\033[K'
   case $state in
     passed) passed=$((passed + 1)); label=PASS ;;

@@ -6,7 +6,8 @@
 #
 #   build-images.sh OUT_DIR [image...]     # default: all; images: pause busybox agnhost coredns
 #                                          # jessie-dnsutils nginx
-#   BIN_DIR=...  where agnhost and coredns are (default: the build cache of tests/k8s/build.sh)
+#   BIN_DIR=...  where agnhost and coredns are (default: the build cache of tests/k8s/build.sh);
+#   GOMODCACHE_DIR=...  the module cache that holds the pinned k8s.io/kubernetes sources
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../versions.env
@@ -16,6 +17,7 @@ shift
 images=("$@")
 [ ${#images[@]} -gt 0 ] || images=(pause busybox agnhost coredns jessie-dnsutils nginx)
 BIN_DIR=${BIN_DIR:-${ALCOR_K8S_CACHE:-/var/cache/alcor-k8s}/$K8S_VERSION/bin}
+GOMODCACHE_DIR=${GOMODCACHE_DIR:-${ALCOR_K8S_CACHE:-/var/cache/alcor-k8s}/$K8S_VERSION/gomod}
 E2E_REGISTRY=registry.k8s.io/e2e-test-images
 mkdir -p "$out"
 
@@ -79,20 +81,28 @@ build_busybox() {
     '{"Cmd":["sh"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}'
 }
 
-# agnhost, as upstream's image: the agnhost binary on a small userland with the tools the e2e
-# tests exec in it (sh, curl, nc, dig, getent, ip).
+# agnhost, as upstream's image (test/images/agnhost/Dockerfile of the pinned release): the agnhost
+# binary (also as agnhost-2), CoreDNS as /coredns, porter's certificate, /uploads, the user and
+# group the security-context tests look for, `pause` as the default command, on a small userland
+# with the tools the e2e tests exec in it (sh, curl, nc, dig, getent, ip, bash).
 build_agnhost() {
   local archive=$out/agnhost.tar
-  fresh "$archive" "$BIN_DIR/agnhost" && return
+  local source=$GOMODCACHE_DIR/k8s.io/kubernetes@$K8S_VERSION/test/images/agnhost
+  fresh "$archive" "$BIN_DIR/agnhost" "$BIN_DIR/coredns" && return
   local rootfs=$work/agnhost
   busybox_rootfs "$rootfs"
   add_binaries "$rootfs" curl nc.openbsd dig getent ip bash
   ln -sf "$(readlink -f "$(command -v nc.openbsd)")" "$rootfs/usr/bin/nc"
   install -m 0755 "$BIN_DIR/agnhost" "$rootfs/agnhost"
-  ln -s /agnhost "$rootfs/usr/local/bin/agnhost" 2>/dev/null ||
-    { mkdir -p "$rootfs/usr/local/bin" && ln -s /agnhost "$rootfs/usr/local/bin/agnhost"; }
+  ln -s agnhost "$rootfs/agnhost-2"
+  install -m 0755 "$BIN_DIR/coredns" "$rootfs/coredns"
+  install -m 0644 "$source/porter/localhost.crt" "$source/porter/localhost.key" "$rootfs/"
+  mkdir -p "$rootfs/uploads" "$rootfs/home/user-defined-in-image"
+  echo "user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh" >>"$rootfs/etc/passwd"
+  printf 'user-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image\n' \
+    >>"$rootfs/etc/group"
   "$here/oci-image.sh" "$E2E_REGISTRY/agnhost:$AGNHOST_TAG" "$rootfs" "$archive" \
-    '{"Entrypoint":["/agnhost"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}'
+    '{"Entrypoint":["/agnhost"],"Cmd":["pause"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}'
 }
 
 build_coredns() {
