@@ -3,7 +3,8 @@
 #
 # Layout (all under $RUN, default /var/tmp/alcor-k8s):
 #   underlay namespace alcor-k8s-ul: bridge ulbr 10.250.0.1/24
-#   node i (0 = control plane): namespace alcor-k8s-<i>, ul0 -> br-phy, node IP 10.250.0.(10+i)
+#   node i (0 = control plane): namespace alcor-k8s-<i>, ul0 -> br-phy, node IP 10.250.0.(10+i);
+#     a UTS namespace with the node's name as host name ($RUN/uts/<namespace>)
 #   $RUN/pids       "pid name" of every process started, stopped in reverse order
 #   $RUN/netns      namespaces created
 #   $RUN/<node>/    containerd, kubelet, kube-proxy, OVS and agent state and logs
@@ -64,17 +65,25 @@ wait_until() {
   done
 }
 
+# nsenter's options for a namespace: its network namespace and, for a node, its UTS namespace
+# (the node's host name, which hostNetwork pods see as theirs).
+ns_args() {
+  echo "--net=/run/netns/$1"
+  [ -e "$RUN/uts/$1" ] && echo "--uts=$RUN/uts/$1"
+  return 0
+}
+
 in_ns() {  # NAMESPACE COMMAND...: in the namespace's network, the root mount namespace
   local ns=$1
   shift
-  nsenter --net="/run/netns/$ns" -- "$@"
+  nsenter $(ns_args "$ns") -- "$@"
 }
 
 # spawn NAME NAMESPACE LOG COMMAND...: a daemon in NAMESPACE, recorded for teardown.
 spawn() {
   local name=$1 ns=$2 log=$3
   shift 3
-  nsenter --net="/run/netns/$ns" -- "$@" >>"$log" 2>&1 &
+  nsenter $(ns_args "$ns") -- "$@" >>"$log" 2>&1 &
   local pid=$! program=$1
   # The program that ends up running under this PID (after `env VAR=... program`).
   [ "$program" = env ] && for program in "${@:2}"; do [[ $program == *=* ]] || break; done

@@ -10,6 +10,10 @@ node_netns() {  # I: namespace, veth to the underlay bridge, node IP on ul0
   local i=$1 ns
   ns=$(node_ns "$i")
   add_netns "$ns"
+  # Its own host name: hostNetwork pods answer with it, as on a real node.
+  mkdir -p "$RUN/uts"
+  touch "$RUN/uts/$ns"
+  unshare --uts="$RUN/uts/$ns" hostname "$(node_name "$i")"
   ip link add "ul-$i" netns "$UNDERLAY_NS" type veth peer name ul0 netns "$ns"
   ip -n "$UNDERLAY_NS" link set "ul-$i" master ulbr up
   # The underlay end feeds the node's userspace datapath: checksums must be complete.

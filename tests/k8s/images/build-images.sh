@@ -48,6 +48,14 @@ add_binaries() {
   done
 }
 
+# debian_shell ROOTFS: /bin/sh is dash. Debian's static busybox is built as a rescue shell that
+# runs its own applets before PATH: its `sh -c "nc -u ..."` would get busybox's nc (no -u), not
+# the OpenBSD nc the image carries, as upstream's Alpine-based images would.
+debian_shell() {
+  add_binaries "$1" dash
+  ln -sf "$(readlink -f "$(command -v dash)")" "$1/bin/sh"
+}
+
 # busybox_rootfs DIR: busybox-static with a link per applet, /tmp, /etc basics.
 busybox_rootfs() {
   local rootfs=$1 applet
@@ -92,6 +100,7 @@ build_agnhost() {
   local rootfs=$work/agnhost
   busybox_rootfs "$rootfs"
   add_binaries "$rootfs" curl nc.openbsd dig getent ip bash
+  debian_shell "$rootfs"
   ln -sf "$(readlink -f "$(command -v nc.openbsd)")" "$rootfs/usr/bin/nc"
   install -m 0755 "$BIN_DIR/agnhost" "$rootfs/agnhost"
   ln -s agnhost "$rootfs/agnhost-2"
@@ -121,6 +130,7 @@ build_jessie_dnsutils() {
   local rootfs=$work/jessie-dnsutils
   busybox_rootfs "$rootfs"
   add_binaries "$rootfs" dig host nslookup getent
+  debian_shell "$rootfs"
   "$here/oci-image.sh" "$E2E_REGISTRY/jessie-dnsutils:$JESSIE_DNSUTILS_TAG" "$rootfs" "$archive" \
     '{"Cmd":["sh"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}'
 }
