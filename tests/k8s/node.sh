@@ -19,6 +19,9 @@ node_netns() {  # I: namespace, veth to the underlay bridge, node IP on ul0
   # The underlay end feeds the node's userspace datapath: checksums must be complete.
   in_ns "$UNDERLAY_NS" ethtool -K "ul-$i" tx off >/dev/null
   ip -n "$ns" link set ul0 up
+  # The agent's ports (GoalStates 50001, status 50002) lie in the ephemeral range: keep the
+  # control plane's many outgoing connections from taking them first.
+  in_ns "$ns" sysctl -qw net.ipv4.ip_local_reserved_ports=50001-50002
   ip -n "$ns" addr add "$(node_ip "$i")/24" dev ul0
   mkdir -p "$(node_dir "$i")"
 }
