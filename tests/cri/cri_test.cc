@@ -97,7 +97,8 @@ class CriTest : public ::testing::Test {
   // NAT rules in the node namespace (portmap's) that mention `text`.
   std::vector<std::string> natRulesMentioning(const std::string& text) {
     std::vector<std::string> out;
-    for (auto line : splitString(node().ns->exec({"iptables", "-t", "nat", "-S"}).out, '\n')) {
+    auto rules = node().ns->exec({"iptables", "-t", "nat", "-S"});
+    for (auto line : splitString(rules.out, '\n')) {
       if (line.find(text) != std::string_view::npos) out.emplace_back(line);
     }
     return out;
