@@ -1,8 +1,5 @@
 #include "controller/controller_app.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "controller/grpc/grpc_pusher.h"
 #include "controller/store/sqlite_store.h"
 #include "lib/base/logging.h"
@@ -23,9 +20,7 @@ void addControllerFlags(FlagSet& f, ControllerConfig* c) {
   f.addInt("push-timeout-ms", &c->push_timeout_ms, "deadline of one push to an agent");
   f.addInt("max-neighbors-per-message", &c->max_neighbors_per_message,
            "split neighbor sets into GoalState messages of at most this many");
-  f.addString("tls-cert", &c->tls_cert, "PEM certificate (gRPC server, client cert to agents)");
-  f.addString("tls-key", &c->tls_key, "PEM private key for --tls-cert");
-  f.addString("tls-ca", &c->tls_ca, "PEM CA bundle to verify agents; enables TLS to agents");
+  addControllerSecurityFlags(f, &c->security);
   f.addString("bootstrap-project", &c->bootstrap_project, "project of the bootstrap VPC/subnet");
   f.addString("bootstrap-vpc", &c->bootstrap_vpc, "create this VPC at start if absent: ID:CIDR");
   f.addString("bootstrap-subnet", &c->bootstrap_subnet,
@@ -44,16 +39,6 @@ StatusOr<std::pair<std::string, int>> splitHostPort(const std::string& text) {
   return std::pair{text.substr(0, colon), *port};
 }
 
-namespace {
-StatusOr<std::string> readFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return notFoundError("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
-
 StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerConfig& c,
                                                               GoalStatePusherPtr pusher) {
   if (c.goalstate_version != 1 && c.goalstate_version != 2) {
@@ -62,21 +47,8 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   if (c.agent_port <= 0 || c.agent_port > 65535) {
     return invalidArgumentError("--agent-port must be a TCP port");
   }
-  std::string cert, key, ca;
-  if (!c.tls_cert.empty()) {
-    ASSIGN_OR_RETURN(cert, readFile(c.tls_cert));
-  }
-  if (!c.tls_key.empty()) {
-    ASSIGN_OR_RETURN(key, readFile(c.tls_key));
-  }
-  if (!c.tls_ca.empty()) {
-    ASSIGN_OR_RETURN(ca, readFile(c.tls_ca));
-  }
-  if (cert.empty() != key.empty()) {
-    return invalidArgumentError("--tls-cert and --tls-key go together");
-  }
-
   std::unique_ptr<ControllerApp> app(new ControllerApp());
+  ASSIGN_OR_RETURN(app->security_, ControllerSecurity::start(c.security));
   ASSIGN_OR_RETURN(app->store_, SqliteStore::open(c.db));
   if (pusher) {
     app->pusher_ = std::move(pusher);
@@ -84,8 +56,12 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
     GrpcPusherOptions o;
     o.goalstate_version = static_cast<int>(c.goalstate_version);
     o.timeout = std::chrono::milliseconds(c.push_timeout_ms);
-    if (!ca.empty()) {
-      o.credentials = grpc::SslCredentials({ca, key, cert});
+    o.credentials = app->security_->channelCredentials();
+    if (app->security_->tls()) {
+      // Which node an agent address belongs to; the service exists before the first push.
+      o.peer_name = [app = app.get()](const std::string& address) {
+        return app->service_ ? app->service_->nodeNameAtAddress(address) : std::string();
+      };
     }
     app->pusher_ = std::make_unique<GrpcGoalStatePusher>(o);
   }
@@ -107,22 +83,16 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   app->scheduler_->start();
 
   ASSIGN_OR_RETURN(auto rest_addr, splitHostPort(c.listen));
-  app->rest_ = std::make_unique<RestServer>(*service, *app->scheduler_);
+  app->rest_ =
+      std::make_unique<RestServer>(*service, *app->scheduler_, app->security_->restSecurity());
   RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
 
   if (!c.grpc_listen.empty()) {
-    app->ondemand_ = std::make_unique<OnDemandService>(*service, *app->pusher_);
+    app->ondemand_ =
+        std::make_unique<OnDemandService>(*service, *app->pusher_, app->security_->name());
     grpc::ServerBuilder builder;
-    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-    if (!cert.empty()) {
-      grpc::SslServerCredentialsOptions ssl(
-          ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                     : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-      ssl.pem_root_certs = ca;
-      ssl.pem_key_cert_pairs.push_back({key, cert});
-      creds = grpc::SslServerCredentials(ssl);
-    }
-    builder.AddListeningPort(c.grpc_listen, creds, &app->grpc_port_);
+    builder.AddListeningPort(c.grpc_listen, app->security_->serverCredentials(), &app->grpc_port_);
+    security::limitConnectionAge(builder);
     builder.SetMaxReceiveMessageSize(-1);
     builder.RegisterService(app->ondemand_.get());
     app->grpc_server_ = builder.BuildAndStart();
@@ -143,6 +113,7 @@ void ControllerApp::stop() {
     grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pusher_) pusher_->cancelAll();
   if (scheduler_) scheduler_->stop();
+  if (security_) security_->stop();
 }
 
 }  // namespace alcor::controller

@@ -1,13 +1,15 @@
 #pragma once
 
 // Wires the controller together: store -> NetworkService (+DPM) -> PushScheduler -> pusher,
-// REST server and the on-demand gRPC server. Used by main.cc and by in-process tests/benchmarks.
+// REST server and the on-demand gRPC server, secured by ControllerSecurity. Used by main.cc and
+// by in-process tests/benchmarks.
 
 #include <memory>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
 
+#include "controller/auth/controller_security.h"
 #include "controller/dpm/push_scheduler.h"
 #include "controller/grpc/ondemand_service.h"
 #include "controller/rest/rest_server.h"
@@ -26,9 +28,7 @@ struct ControllerConfig {
   int64_t push_workers = 4;
   int64_t push_timeout_ms = 30000;
   int64_t max_neighbors_per_message = 1000;
-  std::string tls_cert;  // PEM; with tls_key: TLS for the gRPC server and client cert to agents
-  std::string tls_key;
-  std::string tls_ca;  // PEM CA to verify agents (and clients of the gRPC server)
+  ControllerSecurityConfig security;  // TLS, certificates, REST tokens (docs/security.md)
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR
   std::string bootstrap_subnet;  // ID:CIDR
@@ -53,6 +53,7 @@ class ControllerApp {
  private:
   ControllerApp() = default;
 
+  std::unique_ptr<ControllerSecurity> security_;
   StorePtr store_;
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of alcor-cni on the kind cluster of kind/up.sh:
 #   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
-#   2. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
-#   3. a pod annotated alcor.io/ip-address gets that address
+#   2. the controller's REST API answers 401 without a token (HTTPS, CA from ConfigMap alcor-ca)
+#   3. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
 #   4. cluster DNS resolves from a pod (a Service: kube-proxy and CoreDNS too)
+#   5. a pod annotated alcor.io/ip-address gets that address
 # Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
 # scripts/k8s-e2e.sh runs it on its own cluster: KUBECTL is then its kubectl command, and
 # CONTROLLER_URL with CURL reach alcor-controller directly instead of through a port-forward.
@@ -76,21 +77,36 @@ YAML
 ip_of() { kctl -n "$1" get pod "$2" -o jsonpath='{.status.podIP}'; }
 
 step "a second VPC for $NS_RED, through the controller's REST API"
-if [ -z "${CONTROLLER_URL:-}" ]; then
+# HTTPS verified with the CA the controller published, as the admin service account
+# (docs/security.md): the certificate names alcor-controller (and the addresses of --tls-san).
+CA_FILE=$(mktemp)
+kctl -n alcor-system get configmap alcor-ca -o jsonpath='{.data.ca\.crt}' >"$CA_FILE" ||
+  fail "no ConfigMap alcor-system/alcor-ca (the controller publishes its CA there)"
+TOKEN=$(kctl -n alcor-system create token alcor-admin --audience alcor-controller) ||
+  fail "cannot create a token for alcor-admin"
+read -ra CURL <<<"$CURL"
+CURL+=(-s --cacert "$CA_FILE")
+if [ -n "${CONTROLLER_URL:-}" ]; then
+  URL=$CONTROLLER_URL
+else  # through a port-forward, which --resolve maps the certificate's name to
   PORT=${PORT:-19009}
-  CONTROLLER_URL=http://127.0.0.1:$PORT
   kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
   PF_PID=$!
-  for _ in $(seq 50); do
-    $CURL -sf "$CONTROLLER_URL/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  CURL+=(--resolve "alcor-controller:$PORT:127.0.0.1")
+  URL=https://alcor-controller:$PORT
 fi
-$CURL -sf "$CONTROLLER_URL/healthz" >/dev/null || fail "cannot reach the controller at $CONTROLLER_URL"
+for _ in $(seq 50); do
+  "${CURL[@]}" -f "$URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+"${CURL[@]}" -f "$URL/healthz" >/dev/null || fail "cannot reach the controller at $URL"
+[ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$URL/project/default/vpcs")" = 401 ] ||
+  fail "the REST API answered without a token"
+pass "REST needs a token (401 without)"
 create() {  # PATH BODY: 201 created, 409 already there (a re-run)
   local code
-  code=$($CURL -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    "$CONTROLLER_URL$1" -d "$2")
+  code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $TOKEN" "$URL$1" -d "$2")
   [ "$code" = 201 ] || [ "$code" = 200 ] || [ "$code" = 409 ] || fail "POST $1 answered $code"
 }
 # The same CIDR as the cluster VPC: VPCs have their own address spaces.
@@ -99,6 +115,7 @@ create /project/default/subnets \
   '{"subnet":{"id":"smoke-red-subnet","name":"smoke-red","network_id":"smoke-red-vpc","cidr":"10.244.0.0/16"}}'
 [ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null || true
 PF_PID=
+rm -f "$CA_FILE"
 
 step "namespaces and pods"
 kctl create namespace "$NS" --dry-run=client -o yaml | kctl apply -f - >/dev/null

@@ -3,6 +3,8 @@
 # with its own Open vSwitch and alcor-agent), a VPC with a subnet, three pods added through the
 # real alcor-cni binary exactly as a container runtime calls it, a ping between them, and a pod
 # of another VPC that cannot reach them. Everything is removed at the end (also on Ctrl-C).
+# Secured as in production (docs/security.md): the controller runs its own CA, HTTPS and bearer
+# tokens; agents get their certificates from it, and every gRPC channel is mutual TLS.
 #
 #   sudo scripts/demo.sh            # NODES=2 for a second node joined over VXLAN
 set -euo pipefail
@@ -51,16 +53,30 @@ netns() { ip netns add "$1"; ip -n "$1" link set lo up; NAMESPACES+=("$1"); }
 
 rest() {  # METHOD PATH [JSON]
   ip netns exec "$INFRA" curl -sf -X "$1" -H 'Content-Type: application/json' \
-    ${3:+--data-binary "$3"} "http://10.200.0.1:9009$2"
+    --cacert "$WORK/pki/ca.crt" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    ${3:+--data-binary "$3"} "https://10.200.0.1:9009$2"
 }
 
-say "controller: alcor-controller in namespace $INFRA (10.200.0.1:9009)"
+# REST tokens (kube-apiserver's token file format): an admin, and one per node's agent.
+token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+ADMIN_TOKEN=$(token)
+echo "$ADMIN_TOKEN,demo-admin,0,\"alcor:admins\"" >"$WORK/tokens.csv"
+for i in $(seq "$NODES"); do
+  mkdir -p "$WORK/node$i"
+  t=$(token)
+  echo "$t,alcor:node:node-$i,$i" >>"$WORK/tokens.csv"
+  echo "$t" >"$WORK/node$i/token"
+done
+chmod 600 "$WORK/tokens.csv" "$WORK"/node*/token
+
+say "controller: alcor-controller in namespace $INFRA (https://10.200.0.1:9009, CA in $WORK/pki)"
 netns "$INFRA"
 ip -n "$INFRA" link add ulbr address 02:00:0a:c8:00:01 type bridge  # fixed: see cluster.cc
 ip -n "$INFRA" link set ulbr up
 ip -n "$INFRA" addr add 10.200.0.1/24 dev ulbr
 ip netns exec "$INFRA" "$CONTROLLER" --listen=10.200.0.1:9009 --grpc-listen=10.200.0.1:9090 \
-  --db="$WORK/controller.db" >"$WORK/controller.log" 2>&1 &
+  --db="$WORK/controller.db" --pki-dir="$WORK/pki" --tls-san=10.200.0.1 \
+  --token-file="$WORK/tokens.csv" >"$WORK/controller.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do rest GET /healthz >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -83,7 +99,8 @@ start_node() {  # INDEX
     >"$d/ovs/ovs-vswitchd.out" 2>&1
   OVS_DIRS+=("$d/ovs")
   ip netns exec "$ns" "$AGENT" --node-name="node-$i" --node-ip="$ip" \
-    --controller-url=http://10.200.0.1:9009 --controller-grpc=10.200.0.1:9090 \
+    --controller-url=https://10.200.0.1:9009 --controller-grpc=10.200.0.1:9090 \
+    --tls-ca="$WORK/pki/ca.crt" --controller-token-file="$d/token" \
     --cni-socket="$d/cni.sock" --ovs-rundir="$d/ovs" --datapath-type=netdev \
     --underlay-bridge=br-phy --underlay-interface=ul0 --state-dir="$d" \
     --default-project=demo >"$d/agent.log" 2>&1 &
@@ -153,6 +170,14 @@ if ip netns exec "$TAG-pod-x" ping -c 2 -W 1 "${POD_IP[pod-b]}" >/dev/null 2>&1;
   echo "ERROR: pod-x (red) reached pod-b (blue)"; exit 1
 fi
 echo "pod-x (red VPC) cannot reach pod-b (blue VPC) at ${POD_IP[pod-b]}: isolated"
+
+say "nobody but the controller programs a node"
+if ip netns exec "$INFRA" curl -sf --cacert "$WORK/pki/ca.crt" "https://10.200.0.1:9009/project/demo/ports" >/dev/null; then
+  echo "ERROR: the REST API answered without a token"; exit 1
+fi
+echo "REST without a token: $(ip netns exec "$INFRA" curl -s -o /dev/null -w '%{http_code}' \
+  --cacert "$WORK/pki/ca.crt" "https://10.200.0.1:9009/project/demo/ports")"
+grep -m1 -o 'GoalState push from alcor-controller ([^)]*)' "$WORK/node1/agent.log" || true
 
 say "controller view of the ports"
 rest GET /project/demo/ports | jq -r '.ports[] | "\(.name)\t\(.fixed_ips[0].ip_address)\t\(.status)\t\(."binding:host_id")"'

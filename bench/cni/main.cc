@@ -3,7 +3,8 @@
 // addressing in the pod), next to the reference `bridge` + `host-local` plugins on the same
 // machine in the same run. Each plugin is invoked as a runtime would: a fresh process with the
 // CNI environment and the config on stdin, so process start-up counts for both.
-// Goal: ours/bridge <= 1.0 for ADD p50.
+// Goals: ours/bridge <= 1.0 for ADD p50; ADD p50 of the last ten sequential pods <= 1.2x that of
+// the first ten (an ADD must not cost more because the node already holds pods).
 //
 // Run as root: build/bench/cni/bench_cni [--count=100] [--concurrency=10]
 
@@ -213,6 +214,28 @@ int main(int argc, char** argv) {
   std::printf("ratio ours/bridge   DEL p50: sequential %.2f, %s %.2f\n",
               ratio(ours_seq.del_ms, ref_seq.del_ms, 0.5), conc.c_str(),
               ratio(ours_conc.del_ms, ref_conc.del_ms, 0.5));
+  // Whether an ADD costs more with more pods on the node: the first and the last ten sequential
+  // ADDs of each plugin (pods 91-100 find 90 others already there).
+  if (count >= 20) {
+    auto slice = [](const std::vector<double>& v, size_t from, size_t n) {
+      return std::vector<double>(v.begin() + static_cast<long>(from),
+                                 v.begin() + static_cast<long>(from + n));
+    };
+    const auto n = static_cast<size_t>(count);
+    double growth[2] = {0, 0};
+    int i = 0;
+    for (const auto* row : {&ours_seq, &ref_seq}) {
+      const double first = percentile(slice(row->add_ms, 0, 10), 0.5);
+      const double last = percentile(slice(row->add_ms, n - 10, 10), 0.5);
+      std::printf("%-8s ADD p50 pods 1-10: %.1f ms, pods %zu-%zu: %.1f ms\n",
+                  i == 0 ? "alcor" : "bridge", first, n - 9, n, last);
+      growth[i++] = first > 0 ? last / first : 0.0;
+    }
+    std::printf(
+        "growth ADD p50 pods %zu-%zu / pods 1-10: %.2f   (bridge + host-local: %.2f; "
+        "goal <= 1.2)\n",
+        n - 9, n, growth[0], growth[1]);
+  }
   // The agent log (debug level, timestamped) is where the ADD breakdown comes from.
   const std::string kept_log = "/tmp/bench_cni_agent.log";
   std::filesystem::copy_file((*cluster)->node(0).agentLog(), kept_log,

@@ -65,6 +65,7 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
   config.listen = "127.0.0.1:0";
   config.grpc_listen = "";
   config.db = ":memory:";
+  config.security.insecure = true;  // the benchmark measures the store and DPM, not TLS
   auto app = ControllerApp::start(config);
   if (!app.ok()) {
     std::cerr << app.status() << "\n";

@@ -367,6 +367,13 @@ std::optional<schema::GoalStateV2> Dpm::onDemandState(const std::string& host_ip
     for (const auto& f : p.fixed_ips) match = match || f.ip_address == destination_ip;
     std::string host = cache_.hostOf(p.id);
     if (!match || host.empty()) return;
+    // A host learns only about VPCs it has ports in (it could not be asking for its pods).
+    bool host_in_vpc = false;
+    for (const auto& id : cache_.portsOnHost(host_ip)) {
+      const Port* own = topology_.findPort(id);
+      host_in_vpc = host_in_vpc || (own && own->network_id == p.network_id);
+    }
+    if (!host_in_vpc) return;
     schema::GoalStateV2 gs;
     if (host != host_ip) {
       int kinds = neighborKinds(host_ip, subnetIdsOf(p));

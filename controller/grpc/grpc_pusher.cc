@@ -1,6 +1,7 @@
 #include "controller/grpc/grpc_pusher.h"
 
 #include "controller/dpm/goalstate_builder.h"
+#include "lib/security/grpc_tls.h"
 
 namespace alcor::controller {
 
@@ -31,19 +32,27 @@ void GrpcGoalStatePusher::cancelAll() {
   for (auto* ctx : in_flight_) ctx->TryCancel();
 }
 
-schema::GoalStateProvisioner::Stub& GrpcGoalStatePusher::stub(const std::string& address) {
+schema::GoalStateProvisioner::Stub* GrpcGoalStatePusher::stub(const std::string& address) {
+  std::string name = options_.peer_name ? options_.peer_name(address) : "";
+  if (options_.peer_name && name.empty()) return nullptr;
   std::lock_guard lock(mu_);
-  auto& s = stubs_[address];
+  auto& s = stubs_[{address, name}];
   if (!s) {
+    grpc::ChannelArguments args = agentChannelArguments();
+    if (!name.empty()) security::expectPeerName(args, name);
     s = schema::GoalStateProvisioner::NewStub(
-        grpc::CreateCustomChannel(address, options_.credentials, agentChannelArguments()));
+        grpc::CreateCustomChannel(address, options_.credentials, args));
   }
-  return *s;
+  return s.get();
 }
 
 StatusOr<schema::GoalStateOperationReply> GrpcGoalStatePusher::push(
     const std::string& address, const schema::GoalStateV2& goal_state) {
-  auto& s = stub(address);
+  auto* stub_for_peer = stub(address);
+  if (stub_for_peer == nullptr) {
+    return failedPreconditionError("push to " + address + ": no node registered there");
+  }
+  auto& s = *stub_for_peer;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
   {

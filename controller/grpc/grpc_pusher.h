@@ -3,8 +3,10 @@
 // GoalStatePusher over gRPC to the agents' GoalStateProvisioner: v2 opens a PushGoalStatesStream
 // per push (as Alcor's NCM does), writes one GoalStateV2, half-closes and reads the one reply;
 // v1 calls PushNetworkResourceStates with the same states as lists. One channel per agent
-// address, unlimited message size, fast reconnects (the scheduler does the backoff).
+// address, unlimited message size, fast reconnects (the scheduler does the backoff). With mutual
+// TLS each channel accepts only the certificate of the node registered at its address.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +24,9 @@ struct GrpcPusherOptions {
   // The agent may hold a reply until the CNI ADD plugs the interface (up to ~10 s).
   std::chrono::milliseconds timeout{30000};
   std::shared_ptr<grpc::ChannelCredentials> credentials;  // null: plaintext
+  // With TLS: the name the agent at an address must prove (the node registered there); a push
+  // to an address without one fails. Null: plaintext channels, no names.
+  std::function<std::string(const std::string& address)> peer_name;
 };
 
 class GrpcGoalStatePusher : public GoalStatePusher {
@@ -32,11 +37,14 @@ class GrpcGoalStatePusher : public GoalStatePusher {
   void cancelAll() override;
 
  private:
-  schema::GoalStateProvisioner::Stub& stub(const std::string& address);
+  // The stub for an address and the peer name it must prove; null when no name is known.
+  schema::GoalStateProvisioner::Stub* stub(const std::string& address);
 
   GrpcPusherOptions options_;
   std::mutex mu_;
-  std::map<std::string, std::unique_ptr<schema::GoalStateProvisioner::Stub>> stubs_;
+  // By address and peer name: a node re-registered under another name gets a new channel.
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<schema::GoalStateProvisioner::Stub>>
+      stubs_;
   std::set<grpc::ClientContext*> in_flight_;
   bool cancelled_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include "controller/dpm/goalstate_builder.h"
 #include "lib/base/logging.h"
+#include "lib/security/grpc_tls.h"
 
 namespace alcor::controller {
 
@@ -22,11 +23,32 @@ std::string peerIpv4(const std::string& peer) {
   return Ipv4Address::parse(ip).ok() ? ip : "";
 }
 
+std::string OnDemandService::hostOf(grpc::ServerContext& context) const {
+  if (controller_name_.empty()) return peerIpv4(context.peer());
+  security::PeerIdentity peer = security::peerIdentity(context);
+  if (!peer.verified) return "";
+  std::string host;
+  for (const auto& name : peer.certificate.dns_names) {
+    if (name == controller_name_) return "";  // the controller's own certificate is no node
+    std::string ip = service_.nodeIpByName(name);
+    if (ip.empty()) continue;
+    if (!host.empty() && host != ip) return "";  // a certificate naming two nodes: neither
+    host = ip;
+  }
+  return host;
+}
+
 grpc::Status OnDemandService::RequestGoalStates(grpc::ServerContext* context,
                                                 const schema::HostRequest* request,
                                                 schema::HostRequestReply* reply) {
   auto start = std::chrono::steady_clock::now();
-  std::string host = peerIpv4(context->peer());
+  std::string host = hostOf(*context);
+  if (host.empty() && !controller_name_.empty()) {
+    ALOG(Warn, Grpc) << "on-demand request refused: " << security::peerIdentity(*context).describe()
+                     << " is no registered node";
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "the client certificate names no registered node");
+  }
   reply->set_format_version(request->format_version());
   schema::GoalStateV2 needed;
   std::vector<std::pair<std::string, bool>> routable;

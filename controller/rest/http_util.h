@@ -8,7 +8,9 @@
 #include <functional>
 #include <string>
 
+#include "controller/auth/access.h"
 #include "controller/model/json_codec.h"
+#include "controller/rest/rest_auth.h"
 #include "controller/service/network_service.h"
 #include "lib/base/json_util.h"
 
@@ -45,6 +47,7 @@ json listJson(const std::vector<T>& items) {
 void registerNetworkHandlers(httplib::Server& server, NetworkService& service);
 void registerPortHandlers(httplib::Server& server, NetworkService& service);
 void registerPolicyHandlers(httplib::Server& server, NetworkService& service);
+void registerCertificateHandlers(httplib::Server& server, const CertificateIssuer* issuer);
 
 }  // namespace alcor::controller::rest
 
@@ -66,7 +69,15 @@ struct Crud {
   std::function<Status(const std::string&, const std::string&)> remove;
   // Bulk create; default: one by one, undoing the created ones on the first failure.
   std::function<StatusOr<std::vector<T>>(std::vector<T>)> create_all;
+  // May rest::caller() see and change this resource? Null: admins only. Lists are filtered.
+  std::function<Status(const T&)> authorize;
 };
+
+template <typename T>
+Status authorizeFor(const Crud<T>& c, const T& value) {
+  if (c.authorize) return c.authorize(value);
+  return caller().requireAdmin("manage " + c.collection);
+}
 
 template <typename T>
 StatusOr<T> parseFor(const Crud<T>& c, const json& j, const std::string& project) {
@@ -83,6 +94,7 @@ void registerCrud(httplib::Server& server, Crud<T> c) {
     if (!body.ok()) return replyError(res, body.status());
     auto value = parseFor(c, *body, req.matches[1]);
     if (!value.ok()) return replyError(res, value.status());
+    if (Status st = authorizeFor(c, *value); !st.ok()) return replyError(res, st);
     replyResource(res, c.create(std::move(value).value()), c.key, 201);
   });
   server.Post(route(base + "/bulk"), [c](const httplib::Request& req, httplib::Response& res) {
@@ -92,6 +104,7 @@ void registerCrud(httplib::Server& server, Crud<T> c) {
     for (const auto& item : *body) {
       auto value = parseFor(c, item, req.matches[1]);
       if (!value.ok()) return replyError(res, value.status());
+      if (Status st = authorizeFor(c, *value); !st.ok()) return replyError(res, st);
       values.push_back(std::move(value).value());
     }
     StatusOr<std::vector<T>> created = std::vector<T>{};
@@ -112,10 +125,16 @@ void registerCrud(httplib::Server& server, Crud<T> c) {
     replyJson(res, 201, json{{c.list_key, listJson(*created)}});
   });
   server.Get(route(base), [c](const httplib::Request& req, httplib::Response& res) {
-    replyJson(res, 200, json{{c.list_key, listJson(c.list(req.matches[1], req))}});
+    std::vector<T> items = c.list(req.matches[1], req);
+    std::erase_if(items, [&](const T& item) { return !authorizeFor(c, item).ok(); });
+    replyJson(res, 200, json{{c.list_key, listJson(items)}});
   });
   server.Get(route(base + "/([^/]+)"), [c](const httplib::Request& req, httplib::Response& res) {
-    replyResource(res, c.get(req.matches[1], req.matches[2]), c.key);
+    auto value = c.get(req.matches[1], req.matches[2]);
+    if (value.ok()) {
+      if (Status st = authorizeFor(c, *value); !st.ok()) return replyError(res, st);
+    }
+    replyResource(res, value, c.key);
   });
   server.Put(route(base + "/([^/]+)"), [c](const httplib::Request& req, httplib::Response& res) {
     std::string project = req.matches[1], id = req.matches[2];
@@ -123,12 +142,18 @@ void registerCrud(httplib::Server& server, Crud<T> c) {
     if (!body.ok()) return replyError(res, body.status());
     auto existing = c.get(project, id);
     if (!existing.ok()) return replyError(res, existing.status());
+    if (Status st = authorizeFor(c, *existing); !st.ok()) return replyError(res, st);
     auto merged = mergeJson(*existing, *body, [&](const json& j) { return c.parse(j); });
     if (!merged.ok()) return replyError(res, merged.status());
+    if (Status st = authorizeFor(c, *merged); !st.ok()) return replyError(res, st);
     // id and project come from the stored resource unless the body tries to change them.
     replyResource(res, c.update(project, id, std::move(merged).value()), c.key);
   });
   server.Delete(route(base + "/([^/]+)"), [c](const httplib::Request& req, httplib::Response& res) {
+    // Checked on the stored resource; a missing one gets remove()'s 404.
+    if (auto existing = c.get(req.matches[1], req.matches[2]); existing.ok()) {
+      if (Status st = authorizeFor(c, *existing); !st.ok()) return replyError(res, st);
+    }
     Status st = c.remove(req.matches[1], req.matches[2]);
     if (!st.ok()) return replyError(res, st);
     res.status = 204;

@@ -11,9 +11,15 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
     if (!body.ok()) return replyError(res, body.status());
     auto node = nodeFromJson(*body);
     if (!node.ok()) return replyError(res, node.status());
+    if (Status st = caller().requireNode(node->name, "the record"); !st.ok()) {
+      return replyError(res, st);
+    }
     replyResource(res, svc.createNode(std::move(node).value()), "host_info", 201);
   });
   server.Post(route("/nodes/bulk"), [&svc](const httplib::Request& req, httplib::Response& res) {
+    if (Status st = caller().requireAdmin("register nodes in bulk"); !st.ok()) {
+      return replyError(res, st);
+    }
     auto body = bodyArray(req, "host_infos");
     if (!body.ok()) return replyError(res, body.status());
     std::vector<Node> nodes;
@@ -37,12 +43,20 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
     std::string name = req.get_param_value("name");
     json out = json::array();
     for (const auto& n : svc.listNodes()) {
-      if (name.empty() || n.name == name) out.push_back(toJson(n));
+      if ((name.empty() || n.name == name) && caller().mayActForNode(n.name)) {
+        out.push_back(toJson(n));
+      }
     }
     replyJson(res, 200, json{{"host_infos", out}});
   });
   server.Get(route("/nodes/([^/]+)"), [&svc](const httplib::Request& req, httplib::Response& res) {
-    replyResource(res, svc.getNode(req.matches[1]), "host_info");
+    auto node = svc.getNode(req.matches[1]);
+    if (node.ok()) {
+      if (Status st = caller().requireNode(node->name, "the record"); !st.ok()) {
+        return replyError(res, st);
+      }
+    }
+    replyResource(res, node, "host_info");
   });
   server.Put(route("/nodes/([^/]+)"), [&svc](const httplib::Request& req, httplib::Response& res) {
     std::string id = req.matches[1];
@@ -50,13 +64,22 @@ void registerNetworkHandlers(httplib::Server& server, NetworkService& svc) {
     if (!body.ok()) return replyError(res, body.status());
     auto existing = svc.getNode(id);
     if (!existing.ok()) return replyError(res, existing.status());
+    if (Status st = caller().requireNode(existing->name, "the record"); !st.ok()) {
+      return replyError(res, st);
+    }
     auto merged = mergeJson(*existing, *body, nodeFromJson);
     if (!merged.ok()) return replyError(res, merged.status());
     if (merged->id != id) return replyError(res, invalidArgumentError("node_id cannot change"));
+    if (Status st = caller().requireNode(merged->name, "the record"); !st.ok()) {
+      return replyError(res, st);
+    }
     replyResource(res, svc.updateNode(id, std::move(merged).value()), "host_info");
   });
   server.Delete(route("/nodes/([^/]+)"),
                 [&svc](const httplib::Request& req, httplib::Response& res) {
+                  if (Status st = caller().requireAdmin("delete nodes"); !st.ok()) {
+                    return replyError(res, st);
+                  }
                   Status st = svc.deleteNode(req.matches[1]);
                   if (!st.ok()) return replyError(res, st);
                   res.status = 204;

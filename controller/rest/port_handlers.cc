@@ -28,8 +28,9 @@ void registerPortHandlers(httplib::Server& server, NetworkService& svc) {
                         Port port) { return svc.updatePort(p, id, std::move(port)); },
        .remove = [&svc](const std::string& p,
                         const std::string& id) { return svc.deletePort(p, id); },
-       .create_all =
-           [&svc](std::vector<Port> ports) { return svc.createPorts(std::move(ports)); }});
+       .create_all = [&svc](std::vector<Port> ports) { return svc.createPorts(std::move(ports)); },
+       // A node's agent manages the ports bound to its node (binding:host_id), nothing else.
+       .authorize = [](const Port& p) { return caller().requireNode(p.host_id, "port " + p.id); }});
 }
 
 }  // namespace alcor::controller::rest

@@ -2,6 +2,7 @@
 
 #include "controller/model/json_codec.h"
 #include "controller/rest/http_util.h"
+#include "controller/rest/rest_auth.h"
 #include "lib/base/logging.h"
 
 namespace alcor::controller {
@@ -15,6 +16,10 @@ int httpCode(const Status& status) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kOutOfRange:
       return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
@@ -22,6 +27,8 @@ int httpCode(const Status& status) {
     case StatusCode::kResourceExhausted:
     case StatusCode::kAborted:
       return 409;
+    case StatusCode::kUnimplemented:
+      return 501;
     case StatusCode::kUnavailable:
       return 503;
     default:
@@ -38,6 +45,8 @@ void replyError(httplib::Response& res, const Status& status) {
   int code = httpCode(status);
   if (code >= 500) {
     ALOG(Error, Rest) << status;
+  } else if (code == 401 || code == 403) {
+    ALOG(Info, Rest) << "refused: " << status;  // who tried what (docs/security.md)
   } else {
     ALOG(Debug, Rest) << "rejected: " << status;
   }
@@ -67,8 +76,17 @@ std::string route(const std::string& pattern) { return "(?:/v4)?" + pattern; }
 
 }  // namespace rest
 
-RestServer::RestServer(NetworkService& service, PushScheduler& scheduler)
-    : service_(service), scheduler_(scheduler), server_(std::make_unique<httplib::Server>()) {}
+RestServer::RestServer(NetworkService& service, PushScheduler& scheduler, RestSecurity security)
+    : service_(service), scheduler_(scheduler), security_(std::move(security)) {
+  if (security_.cert_file.empty()) {
+    server_ = std::make_unique<httplib::Server>();
+    return;
+  }
+  certificate_ =
+      std::make_unique<security::ReloadingCertificate>(security_.cert_file, security_.key_file);
+  server_ = std::make_unique<httplib::SSLServer>(
+      [this](SSL_CTX& ctx) { return certificate_->install(ctx); });
+}
 
 RestServer::~RestServer() { stop(); }
 
@@ -84,9 +102,11 @@ Status RestServer::start(const std::string& host, int port) {
   // Idle keep-alive connections hold stop() for this long.
   s.set_keep_alive_timeout(2);
   s.set_payload_max_length(256 << 20);
-  s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
+    return rest::authenticateRequest(security_, req, res)
+               ? httplib::Server::HandlerResponse::Unhandled
+               : httplib::Server::HandlerResponse::Handled;
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     double seconds =
@@ -104,6 +124,7 @@ Status RestServer::start(const std::string& host, int port) {
   rest::registerNetworkHandlers(s, service_);
   rest::registerPortHandlers(s, service_);
   rest::registerPolicyHandlers(s, service_);
+  rest::registerCertificateHandlers(s, security_.issuer);
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) {
       rest::replyJson(res, 404,
@@ -120,7 +141,14 @@ Status RestServer::start(const std::string& host, int port) {
     return unavailableError("REST: cannot listen on " + host + ":" + std::to_string(port));
   }
   thread_ = std::thread([&s] { s.listen_after_bind(); });
-  ALOG(Info, Rest) << "REST API on " << host << ":" << port_;
+  // A stop() before the accept loop runs would be lost and the thread never join: wait for it.
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!s.is_running() && std::chrono::steady_clock::now() < ready_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ALOG(Info, Rest) << "REST API on " << (security_.cert_file.empty() ? "http://" : "https://")
+                   << host << ":" << port_
+                   << (security_.authenticator ? " (bearer tokens)" : " (NO AUTHENTICATION)");
   return okStatus();
 }
 

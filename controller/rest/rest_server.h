@@ -2,6 +2,7 @@
 
 // The REST API (cpp-httplib): Alcor's paths and JSON (docs/controller.md), plus /healthz and
 // /metrics. Handlers only translate HTTP <-> NetworkService calls; nothing here waits on agents.
+// HTTPS and bearer-token authentication per RestSecurity (docs/security.md).
 
 #include <memory>
 #include <string>
@@ -9,8 +10,10 @@
 
 #include "controller/dpm/push_scheduler.h"
 #include "controller/metrics/metrics.h"
+#include "controller/rest/rest_auth.h"
 #include "controller/service/network_service.h"
 #include "lib/base/status.h"
+#include "lib/security/ssl_reload.h"
 
 namespace httplib {
 class Server;
@@ -20,7 +23,7 @@ namespace alcor::controller {
 
 class RestServer {
  public:
-  RestServer(NetworkService& service, PushScheduler& scheduler);
+  RestServer(NetworkService& service, PushScheduler& scheduler, RestSecurity security = {});
   ~RestServer();
   RestServer(const RestServer&) = delete;
   RestServer& operator=(const RestServer&) = delete;
@@ -34,6 +37,8 @@ class RestServer {
   NetworkService& service_;
   PushScheduler& scheduler_;
   RestMetrics metrics_;
+  RestSecurity security_;
+  std::unique_ptr<security::ReloadingCertificate> certificate_;  // HTTPS only
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

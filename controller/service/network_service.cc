@@ -489,6 +489,18 @@ std::string NetworkService::agentAddress(const std::string& host_ip) const {
   return n ? addressOf(*n) : std::string();
 }
 
+std::string NetworkService::nodeNameAtAddress(const std::string& address) const {
+  std::lock_guard lock(mu_);
+  const Node* n = findNodeByIp(address.substr(0, address.rfind(':')));
+  return n && addressOf(*n) == address ? n->name : std::string();
+}
+
+std::string NetworkService::nodeIpByName(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = node_by_name_.find(name);
+  return it == node_by_name_.end() ? std::string() : nodes_.at(it->second).local_ip;
+}
+
 void NetworkService::setPortActiveObserver(std::function<void(const std::string&)> observer) {
   std::lock_guard lock(mu_);
   active_observer_ = std::move(observer);

@@ -109,6 +109,10 @@ class NetworkService : public Topology {
                                                    const std::string& destination_ip) const;
   // Agent address ("ip:port") of the node with that IP; empty when unknown.
   std::string agentAddress(const std::string& host_ip) const;
+  // Name of the node whose agent is dialled at `address` ("ip:port"); empty when none.
+  std::string nodeNameAtAddress(const std::string& address) const;
+  // IP of the node named `name`; empty when none is registered.
+  std::string nodeIpByName(const std::string& name) const;
   // Benchmarks/tests: called (outside the lock) for each port that became ACTIVE.
   void setPortActiveObserver(std::function<void(const std::string& port_id)> observer);
 

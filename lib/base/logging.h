@@ -41,6 +41,7 @@ enum class Component {
   kDpm,
   kGrpc,
   kTest,
+  kSecurity,
   kCount,
 };
 

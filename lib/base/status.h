@@ -36,6 +36,7 @@ enum class StatusCode {
   kInternal = 13,
   kUnavailable = 14,
   kDataLoss = 15,
+  kUnauthenticated = 16,
 };
 
 const char* statusCodeName(StatusCode code);
@@ -88,6 +89,12 @@ inline Status unimplementedError(std::string m) {
 inline Status internalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status unavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status dataLossError(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+inline Status permissionDeniedError(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
+inline Status unauthenticatedError(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 
 // Either a value or a non-OK Status.
 template <typename T>

@@ -12,6 +12,7 @@
 #include <netlink/route/route.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -25,6 +26,23 @@
 
 namespace alcor::netlink {
 namespace {
+
+// A pod's host end is a switch port and needs no address. Left to itself it gets an IPv6
+// link-local one when it comes up, and every address that appears makes ovs-vswitchd re-read the
+// addresses of all its interfaces (for its tunnel ports): O(ports) per pod, O(ports^2) in all.
+// Written through /proc (this thread's namespace); a kernel without IPv6 has no such file.
+Status disableIpv6(const std::string& ifname) {
+  const std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return okStatus();
+    return internalError("cannot open " + path + ": " + std::strerror(errno));
+  }
+  if (::write(fd.get(), "1", 1) != 1) {
+    return internalError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return okStatus();
+}
 
 using rtnl::LinkPtr;
 
@@ -214,6 +232,7 @@ StatusOr<VethPair> LinkManagerImpl::createVeth(const VethSpec& spec) {
 
   Status host = [&]() -> Status {
     if (spec.tx_checksum_offload_off) RETURN_IF_ERROR(rtnl::setTxChecksum(spec.host_name, false));
+    RETURN_IF_ERROR(disableIpv6(spec.host_name));
     ASSIGN_OR_RETURN(LinkPtr link, requireLink(sock.get(), spec.host_name));
     RETURN_IF_ERROR(setUp(sock.get(), link.get(), true, spec.host_name));
     ASSIGN_OR_RETURN(EndInfo end, readEnd(sock.get(), spec.host_name));

@@ -269,14 +269,28 @@ Status ConnectionImpl::send(const std::vector<FlowMod>& mods) {
 }
 
 Status ConnectionImpl::bundle(const std::vector<FlowMod>& mods) {
-  if (mods.empty()) return okStatus();
+  return bundleOf(mods.size(), [&](size_t i, uint32_t xid, uint32_t bundle_id, uint16_t flags,
+                                   std::vector<uint8_t>& out) {
+    encodeTo(Message{xid, BundleAdd{bundle_id, flags, mods[i]}}, out);
+  });
+}
+
+Status ConnectionImpl::bundlePacked(std::span<const PackedFlowMod> mods) {
+  return bundleOf(mods.size(), [&](size_t i, uint32_t xid, uint32_t bundle_id, uint16_t flags,
+                                   std::vector<uint8_t>& out) {
+    encodeBundleAddTo(xid, bundle_id, flags, mods[i], out);
+  });
+}
+
+Status ConnectionImpl::bundleOf(size_t count, const BundleAddEncoder& encode_add) {
+  if (count == 0) return okStatus();
   const uint32_t bundle_id = nextXid();
   const uint16_t flags = kBundleAtomic | kBundleOrdered;
   const uint32_t open_xid = nextXid();
   auto open = expect(open_xid);
-  uint32_t first = nextXid(static_cast<uint32_t>(mods.size()));
+  uint32_t first = nextXid(static_cast<uint32_t>(count));
   auto adds = expect(first);
-  adds->hi = first + static_cast<uint32_t>(mods.size()) - 1;
+  adds->hi = first + static_cast<uint32_t>(count) - 1;
   auto forget = [&] {
     std::lock_guard<std::mutex> lock(pending_mu_);
     pending_.erase(open_xid);
@@ -285,11 +299,11 @@ Status ConnectionImpl::bundle(const std::vector<FlowMod>& mods) {
 
   // Open and every add are pipelined; a barrier then proves OVS has validated all adds.
   std::vector<uint8_t> buf;
-  buf.reserve(std::min<size_t>(options_.max_send_buffer + 4096, mods.size() * 160 + 64));
+  buf.reserve(std::min<size_t>(options_.max_send_buffer + 4096, count * 160 + 64));
   encodeTo(Message{open_xid, BundleControl{bundle_id, BundleControl::kOpenRequest, flags}}, buf);
   Status s;
-  for (size_t i = 0; i < mods.size() && s.ok(); ++i) {
-    encodeTo(Message{first + static_cast<uint32_t>(i), BundleAdd{bundle_id, flags, mods[i]}}, buf);
+  for (size_t i = 0; i < count && s.ok(); ++i) {
+    encode_add(i, first + static_cast<uint32_t>(i), bundle_id, flags, buf);
     if (buf.size() >= options_.max_send_buffer) s = writeAll(buf), buf.clear();
   }
   if (s.ok()) s = writeAll(buf);

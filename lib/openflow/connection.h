@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "lib/base/status.h"
 #include "lib/base/unique_fd.h"
 #include "lib/openflow/messages.h"
+#include "lib/openflow/packed_flow.h"
 
 namespace alcor::openflow {
 
@@ -30,6 +32,8 @@ class Connection {
   // Applies all flow mods atomically (bundle open/add/commit). On error nothing is applied and
   // the status carries OVS's decoded error text.
   virtual Status bundle(const std::vector<FlowMod>& mods) = 0;
+  // The same for packed flows (packed_flow.h): sent as they are, nothing decoded.
+  virtual Status bundlePacked(std::span<const PackedFlowMod> mods) = 0;
   // Applies the flow mods one by one, then waits for a barrier; the first error is returned
   // (earlier mods stay applied).
   virtual Status send(const std::vector<FlowMod>& mods) = 0;
@@ -53,7 +57,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds reconnect_max{5000};
   bool reconnect = true;
   size_t max_pending_packet_ins = 1024;  // packet-ins queued for the handler beyond this drop
-  size_t max_send_buffer = 4 << 20;      // bytes batched before a write
+  size_t max_send_buffer = 1 << 20;      // bytes batched before a write (and buffered at most)
 };
 
 class ConnectionImpl : public Connection {
@@ -66,6 +70,7 @@ class ConnectionImpl : public Connection {
   ConnectionImpl& operator=(const ConnectionImpl&) = delete;
 
   Status bundle(const std::vector<FlowMod>& mods) override;
+  Status bundlePacked(std::span<const PackedFlowMod> mods) override;
   Status send(const std::vector<FlowMod>& mods) override;
   Status barrier() override;
   StatusOr<std::vector<Flow>> dumpFlows(uint8_t table = kTableAll, uint64_t cookie = 0,
@@ -97,6 +102,11 @@ class ConnectionImpl : public Connection {
   Status roundTrip(const std::vector<uint8_t>& bytes, uint32_t reply_xid);
   // Sends request (its xid is assigned here) plus a barrier; returns OVS's error, if any.
   Status requestWithBarrier(const Message& request);
+  // One atomic, ordered bundle of `count` flow mods; `encode_add(i, xid, bundle_id, flags, out)`
+  // appends the i-th OFPT_BUNDLE_ADD_MESSAGE.
+  using BundleAddEncoder =
+      std::function<void(size_t, uint32_t, uint32_t, uint16_t, std::vector<uint8_t>&)>;
+  Status bundleOf(size_t count, const BundleAddEncoder& encode_add);
   void enqueueCallback(std::function<void()> fn, bool is_packet_in);
 
   const std::string path_;

@@ -80,19 +80,39 @@ Status FakeConnection::apply(const FlowMod& mod, std::vector<Flow>& table) {
 }
 
 Status FakeConnection::bundle(const std::vector<FlowMod>& mods) {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook = bundle_hook_;
+  }
+  if (hook) hook();
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(takeFailure());
   std::vector<Flow> next = flows_;
   for (const auto& m : mods) RETURN_IF_ERROR(apply(m, next));
   flows_ = std::move(next);
+  applied_mods_.insert(applied_mods_.end(), mods.begin(), mods.end());
   ++bundles_;
   return okStatus();
+}
+
+Status FakeConnection::bundlePacked(std::span<const PackedFlowMod> mods) {
+  std::vector<FlowMod> unpacked;
+  unpacked.reserve(mods.size());
+  for (const auto& m : mods) {
+    ASSIGN_OR_RETURN(FlowMod mod, unpackFlowMod(m));
+    unpacked.push_back(std::move(mod));
+  }
+  return bundle(unpacked);
 }
 
 Status FakeConnection::send(const std::vector<FlowMod>& mods) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(takeFailure());
-  for (const auto& m : mods) RETURN_IF_ERROR(apply(m, flows_));
+  for (const auto& m : mods) {
+    RETURN_IF_ERROR(apply(m, flows_));
+    applied_mods_.push_back(m);
+  }
   return okStatus();
 }
 
@@ -178,6 +198,16 @@ std::vector<GroupMod> FakeConnection::groups() const {
 std::vector<PacketOut> FakeConnection::packetOuts() const {
   std::lock_guard<std::mutex> lock(mu_);
   return packet_outs_;
+}
+
+std::vector<FlowMod> FakeConnection::appliedMods() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return applied_mods_;
+}
+
+void FakeConnection::setBundleHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bundle_hook_ = std::move(hook);
 }
 
 size_t FakeConnection::bundleCount() const {

@@ -15,6 +15,7 @@ namespace alcor::openflow {
 class FakeConnection : public Connection {
  public:
   Status bundle(const std::vector<FlowMod>& mods) override;
+  Status bundlePacked(std::span<const PackedFlowMod> mods) override;
   Status send(const std::vector<FlowMod>& mods) override;
   Status barrier() override;
   StatusOr<std::vector<Flow>> dumpFlows(uint8_t table = kTableAll, uint64_t cookie = 0,
@@ -34,6 +35,10 @@ class FakeConnection : public Connection {
   void setConnected(bool connected);
   void injectPacketIn(const PacketIn& packet_in);  // calls the handler synchronously
   void simulateReconnect();  // clears flows and groups (like a vswitchd restart), calls handler
+  // Every flow mod the switch took, in order (bundles and sends).
+  std::vector<FlowMod> appliedMods() const;
+  // Runs at the start of every bundle, without the fake's lock (a test can hold a bundle there).
+  void setBundleHook(std::function<void()> hook);
 
  private:
   Status apply(const FlowMod& mod, std::vector<Flow>& table);
@@ -43,6 +48,8 @@ class FakeConnection : public Connection {
   std::vector<Flow> flows_;
   std::vector<GroupMod> groups_;
   std::vector<PacketOut> packet_outs_;
+  std::vector<FlowMod> applied_mods_;
+  std::function<void()> bundle_hook_;
   size_t bundles_ = 0;
   bool connected_ = true;
   std::optional<Status> fail_next_;

@@ -1,5 +1,8 @@
 #include "node-agent/cniserver/pod_network_choice.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "lib/base/logging.h"
 #include "lib/base/net_types.h"
 #include "lib/base/strings.h"
@@ -29,6 +32,68 @@ Level fromAnnotations(const Annotations& a) {
     if (auto t = trimSpace(sg); !t.empty()) l.sgs.emplace_back(t);
   }
   return l;
+}
+
+std::vector<std::string> commaList(const Annotations& a, const char* key) {
+  std::vector<std::string> out;
+  auto it = a.find(key);
+  if (it == a.end()) return out;
+  for (auto item : splitString(it->second, ',')) {
+    if (auto t = trimSpace(item); !t.empty()) out.emplace_back(t);
+  }
+  return out;
+}
+
+// The pod's own choice must be one of the admin's choices for its namespace or on its allowed
+// list; otherwise the reason.
+std::optional<std::string> notAllowed(const std::string& what, const char* annotation,
+                                      const std::string& chosen,
+                                      const std::vector<std::string>& admin_choices,
+                                      const Annotations& ns_ann, const char* allowed_key,
+                                      const std::string& ns) {
+  std::vector<std::string> allowed = commaList(ns_ann, allowed_key);
+  for (const auto& a : allowed) {
+    if (a == "*" || a == chosen) return std::nullopt;
+  }
+  if (std::find(admin_choices.begin(), admin_choices.end(), chosen) != admin_choices.end()) {
+    return std::nullopt;
+  }
+  allowed.insert(allowed.begin(), admin_choices.begin(), admin_choices.end());
+  return "pod annotation " + std::string(annotation) + " chooses " + what + " \"" + chosen +
+         "\", which namespace " + ns + " may not use (allowed: " +
+         (allowed.empty() ? std::string("none") : joinStrings(allowed, ",")) +
+         "; the cluster admin lists more in the namespace annotation " + allowed_key + ")";
+}
+
+// Tenancy: what the pod annotation asks for against what the admin's levels allow.
+std::optional<std::string> checkPodChoice(const Level& pod, const std::vector<Level>& admin,
+                                          const Annotations& ns_ann, const std::string& ns) {
+  std::string project, vpc;
+  std::vector<std::string> sgs;
+  for (const auto& l : admin) {
+    if (project.empty()) project = l.project;
+    if (vpc.empty()) vpc = l.vpc;
+    if (sgs.empty()) sgs = l.sgs;
+  }
+  if (!pod.project.empty()) {
+    if (auto e = notAllowed("project", kAnnotationProject, pod.project, {project}, ns_ann,
+                            kAnnotationAllowedProjects, ns)) {
+      return e;
+    }
+  }
+  if (!pod.vpc.empty()) {
+    if (auto e =
+            notAllowed("VPC", kAnnotationVpc, pod.vpc, {vpc}, ns_ann, kAnnotationAllowedVpcs, ns)) {
+      return e;
+    }
+  }
+  for (const auto& sg : pod.sgs) {
+    if (auto e = notAllowed("security group", kAnnotationSecurityGroups, sg, sgs, ns_ann,
+                            kAnnotationAllowedSecurityGroups, ns)) {
+      return e;
+    }
+  }
+  return std::nullopt;
 }
 
 CniResultOr<PodNetworkChoice> apiError(const Status& st, const std::string& what) {
@@ -66,6 +131,12 @@ CniResultOr<PodNetworkChoice> choosePodNetwork(const cni::NetworkConfig& config,
                                fromAnnotations(ns_ann),
                                {config.project, config.vpc, config.subnet, config.security_groups},
                                {defaults.project, defaults.vpc, defaults.subnet, {}}};
+  if (auto refused = checkPodChoice(levels[0], {levels.begin() + 1, levels.end()}, ns_ann,
+                                    pod.pod_namespace)) {
+    ALOG(Warn, CniServer) << "pod " << pod.pod_namespace << "/" << pod.pod_name
+                          << " refused: " << *refused;
+    return CniResultOr<PodNetworkChoice>::fail(ErrorCode::kInvalidNetworkConfig, *refused);
+  }
   PodNetworkChoice c;
   for (const auto& l : levels) {
     if (c.project.empty()) c.project = l.project;

@@ -9,6 +9,14 @@
 // that picks its own VPC never inherits the default subnet of another VPC.
 // Annotations (docs/configuration.md): alcor.io/project, alcor.io/vpc, alcor.io/subnet,
 // alcor.io/security-groups (comma-separated ids), alcor.io/ip-address, alcor.io/mac-address.
+//
+// Tenancy (docs/security.md): namespaces, the network configuration and the agent's flags are
+// the cluster admin's; pods are their authors'. A pod annotation may choose a project, VPC or
+// security group only among what the admin's levels give the namespace — the namespace's own
+// choice (else the configuration's, else the agent's) plus its alcor.io/allowed-projects,
+// alcor.io/allowed-vpcs and alcor.io/allowed-security-groups lists ("*": any). Anything else
+// fails the ADD with error 7 naming the annotation. A subnet needs no list: the controller
+// takes only a subnet of the chosen VPC.
 
 #include <string>
 #include <vector>
@@ -39,6 +47,9 @@ inline constexpr const char* kAnnotationSubnet = "alcor.io/subnet";
 inline constexpr const char* kAnnotationSecurityGroups = "alcor.io/security-groups";
 inline constexpr const char* kAnnotationIp = "alcor.io/ip-address";
 inline constexpr const char* kAnnotationMac = "alcor.io/mac-address";
+inline constexpr const char* kAnnotationAllowedProjects = "alcor.io/allowed-projects";
+inline constexpr const char* kAnnotationAllowedVpcs = "alcor.io/allowed-vpcs";
+inline constexpr const char* kAnnotationAllowedSecurityGroups = "alcor.io/allowed-security-groups";
 
 // `kube` may be null (no Kubernetes API configured). API unreachable -> TRY_AGAIN_LATER.
 cni::CniResultOr<PodNetworkChoice> choosePodNetwork(const cni::NetworkConfig& config,

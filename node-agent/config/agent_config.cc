@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "lib/base/net_types.h"
 #include "lib/base/strings.h"
 
@@ -18,6 +21,29 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addString("default-project", &c.default_project, "Project when the CNI config names none");
   f.addString("default-vpc", &c.default_vpc, "VPC id when the CNI config names none");
   f.addString("default-subnet", &c.default_subnet, "Subnet id when the CNI config names none");
+  f.addBool("insecure", &c.insecure,
+            "PLAINTEXT gRPC and REST: accept GoalStates from anyone (local demos only)");
+  f.addString("tls-ca", &c.tls_ca,
+              "PEM CA bundle the controller's certificate must chain to; empty: read from "
+              "--controller-ca-configmap into <state-dir>/pki/ca.crt");
+  f.addString("tls-cert", &c.tls_cert,
+              "PEM certificate of this node; empty: issued by the controller into "
+              "<state-dir>/pki/node.crt and renewed");
+  f.addString("tls-key", &c.tls_key, "PEM private key of --tls-cert");
+  f.addString("controller-name", &c.controller_name,
+              "Identity (DNS name in its certificate) the controller must prove");
+  f.addString("controller-token-file", &c.controller_token_file,
+              "Bearer token for the controller's REST API (re-read on every request)");
+  f.addString("controller-ca-configmap", &c.controller_ca_configmap,
+              "NAMESPACE/NAME of the ConfigMap with the controller's CA (key ca.crt)");
+  f.addString("kube-api-server", &c.kube_api_server,
+              "Kubernetes API URL; empty: in-cluster (http:// only for tests)");
+  f.addString("kube-token-file", &c.kube_token_file, "Bearer token file for --kube-api-server");
+  f.addString("kube-ca-file", &c.kube_ca_file, "CA bundle of --kube-api-server");
+  f.addString("control-guard-ports", &c.control_guard_ports,
+              "Comma-separated extra TCP ports pods may not reach outside their VPC");
+  f.addString("control-access-namespaces", &c.control_access_namespaces,
+              "Comma-separated namespaces whose pods may reach the guarded control ports");
   f.addString("cni-socket", &c.cni_socket, "Unix socket alcor-cni calls");
   f.addString("grpc-listen", &c.grpc_listen,
               "Address of the GoalStateProvisioner server (default <node-ip>:<grpc-port>)");
@@ -55,17 +81,48 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
               "host:port of the status endpoint (/status, /metrics); empty: off");
   f.addBool("cleanup", &c.cleanup,
             "Remove the host gateways and the agent's NAT table, then exit (uninstall)");
-  f.addString("kubernetes-api", &c.kubernetes_api,
-              "Kubernetes API server URL (empty: in-cluster service account, if any)");
-  f.addString("kubernetes-token-file", &c.kubernetes_token_file,
-              "Bearer token file for --kubernetes-api (re-read when it changes)");
-  f.addString("kubernetes-ca-file", &c.kubernetes_ca_file,
-              "CA bundle that verifies the --kubernetes-api server");
   f.addDouble("restore-grace", &c.restore_grace_s,
               "Seconds after registration before flows of unknown objects are removed");
   f.addDouble("goalstate-port-wait", &c.goalstate_port_wait_s,
               "Seconds a port GoalState waits for its interface before replying PENDING");
   f.addString("log-level", &c.log_level, "Log level spec, e.g. info or debug,ovsdb=trace");
+}
+
+namespace {
+
+// The port of "scheme://host:port/path" or "host:port"; nullopt when none is written.
+std::optional<uint16_t> portOf(std::string address) {
+  if (auto scheme = address.find("://"); scheme != std::string::npos) {
+    address = address.substr(scheme + 3);
+  }
+  address = address.substr(0, address.find('/'));
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || address.find(']', colon) != std::string::npos) {
+    return std::nullopt;
+  }
+  auto port = parseInt<int>(address.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return std::nullopt;
+  return static_cast<uint16_t>(*port);
+}
+
+}  // namespace
+
+StatusOr<std::vector<uint16_t>> controlGuardPorts(const AgentConfig& c) {
+  std::vector<uint16_t> ports = {static_cast<uint16_t>(c.grpc_port)};
+  for (const auto& address : {c.controller_url, c.controller_grpc}) {
+    if (auto p = portOf(address)) ports.push_back(*p);
+  }
+  for (auto item : splitString(c.control_guard_ports, ',')) {
+    auto port = parseInt<int>(trimSpace(item));
+    if (!port || *port < 1 || *port > 65535) {
+      return invalidArgumentError("--control-guard-ports: \"" + std::string(item) +
+                                  "\" is not a TCP port");
+    }
+    ports.push_back(static_cast<uint16_t>(*port));
+  }
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  return ports;
 }
 
 Status finalizeAgentConfig(AgentConfig& c) {
@@ -110,16 +167,13 @@ Status finalizeAgentConfig(AgentConfig& c) {
   if (c.underlay_prefix_length < 1 || c.underlay_prefix_length > 32) {
     return invalidArgumentError("--underlay-prefix-length must be between 1 and 32");
   }
-  if (!c.kubernetes_api.empty() && c.kubernetes_api.rfind("https://", 0) != 0 &&
-      c.kubernetes_api.rfind("http://", 0) != 0) {
-    return invalidArgumentError("--kubernetes-api must be an http:// or https:// URL, not " +
-                                c.kubernetes_api);
+  if (!c.kube_api_server.empty() && c.kube_api_server.rfind("https://", 0) != 0 &&
+      c.kube_api_server.rfind("http://", 0) != 0) {
+    return invalidArgumentError("--kube-api-server must be an http:// or https:// URL, not " +
+                                c.kube_api_server);
   }
-  if (c.kubernetes_api.empty() &&
-      (!c.kubernetes_token_file.empty() || !c.kubernetes_ca_file.empty())) {
-    return invalidArgumentError(
-        "--kubernetes-token-file and --kubernetes-ca-file need "
-        "--kubernetes-api");
+  if (c.kube_api_server.empty() && (!c.kube_token_file.empty() || !c.kube_ca_file.empty())) {
+    return invalidArgumentError("--kube-token-file and --kube-ca-file need --kube-api-server");
   }
   if (c.cni_socket.empty() || c.cni_socket[0] != '/') {
     return invalidArgumentError("--cni-socket must be an absolute path");
@@ -127,6 +181,17 @@ Status finalizeAgentConfig(AgentConfig& c) {
   if (c.ready_timeout_s <= 0 || c.port_ready_timeout_s <= 0 || c.goalstate_port_wait_s < 0) {
     return invalidArgumentError("timeouts must be positive");
   }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return invalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (c.node_name == c.controller_name) {
+    return invalidArgumentError("the node name may not be the controller's name " +
+                                c.controller_name);
+  }
+  if (!c.insecure && c.controller_url.rfind("https://", 0) != 0) {
+    return invalidArgumentError("--controller-url must be https:// (or --insecure for a demo)");
+  }
+  RETURN_IF_ERROR(controlGuardPorts(c).status());
   return okStatus();
 }
 

@@ -21,11 +21,32 @@ struct AgentConfig {
   std::string node_mac;   // underlay MAC reported to the controller (optional)
 
   // Controller
-  std::string controller_url = "http://127.0.0.1:9009";
+  std::string controller_url = "https://127.0.0.1:9009";
   std::string controller_grpc;  // host:port of RequestGoalStates (on-demand); empty = off
   std::string default_project = "default";
   std::string default_vpc;
   std::string default_subnet;
+
+  // Security (docs/security.md). TLS files default to <state_dir>/pki/{ca.crt,node.crt,node.key};
+  // the CA comes from --tls-ca or the controller's ConfigMap, the certificate from the
+  // controller (POST /certificates with the token) unless --tls-cert is given.
+  bool insecure = false;  // plaintext gRPC and REST (demos only)
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string controller_name = "alcor-controller";  // identity the controller must prove
+  std::string controller_token_file;                 // REST bearer token (re-read each request)
+  std::string controller_ca_configmap = "alcor-system/alcor-ca";  // in a cluster, without --tls-ca
+  // Kubernetes API (pod and namespace annotations, the CA ConfigMap). Empty: in a pod, the
+  // in-cluster service account (KUBERNETES_SERVICE_HOST and its token and CA files).
+  std::string kube_api_server;  // e.g. https://10.250.0.10:6443
+  std::string kube_token_file;  // bearer token (a ServiceAccount token), re-read on change
+  std::string kube_ca_file;     // CA the API server's certificate chains to
+  // Data-path guard: pods may not open TCP connections to these ports outside their VPC (the
+  // agent's --grpc-port and the controller's ports are always guarded) unless their namespace
+  // is listed.
+  std::string control_guard_ports;
+  std::string control_access_namespaces;
 
   // Servers
   std::string cni_socket = "/var/run/alcor/cni.sock";
@@ -54,12 +75,6 @@ struct AgentConfig {
   std::string service_cidr;               // comma-separated; never masqueraded
   std::vector<Ipv4Prefix> service_cidrs;  // parsed from service_cidr
 
-  // Kubernetes API, for pod and namespace annotations. Empty: in a pod, the in-cluster service
-  // account (KUBERNETES_SERVICE_HOST and its token and CA files); elsewhere no API.
-  std::string kubernetes_api;         // e.g. https://10.250.0.10:6443
-  std::string kubernetes_token_file;  // bearer token (a ServiceAccount token), re-read on change
-  std::string kubernetes_ca_file;     // CA the API server's certificate chains to
-
   // Pods
   int64_t underlay_mtu = 0;  // 0: the underlay interface's MTU, read at start-up
   int64_t pod_mtu = 0;       // 0: underlay_mtu - 50 (VXLAN overhead)
@@ -77,9 +92,13 @@ struct AgentConfig {
   bool cleanup = false;  // remove the host gateways and the NAT table, then exit
 
   int64_t podMtu() const { return pod_mtu > 0 ? pod_mtu : underlay_mtu - 50; }
+  std::string pkiDir() const { return state_dir + "/pki"; }
 };
 
 void registerAgentFlags(FlagSet& flags, AgentConfig& config);
+// The TCP ports the data-path guard protects: --grpc-port, the ports of --controller-url and
+// --controller-grpc, and --control-guard-ports.
+StatusOr<std::vector<uint16_t>> controlGuardPorts(const AgentConfig& config);
 // Fills defaults that depend on other keys and checks the result.
 Status finalizeAgentConfig(AgentConfig& config);
 // Checks the underlay and pod MTUs once the underlay MTU is known (given, or read at start-up).

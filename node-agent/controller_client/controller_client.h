@@ -71,11 +71,26 @@ class ControllerClient {
                                                       const std::string& host_id) = 0;
   // Cheap reachability probe for STATUS and readiness.
   virtual Status ping() = 0;
+  // POST /certificates: a certificate for `node_name` for the key of a PEM request.
+  virtual StatusOr<std::string> requestCertificate(const std::string& node_name,
+                                                   const std::string& csr_pem) = 0;
 };
 
 using ControllerClientPtr = std::unique_ptr<ControllerClient>;
 
-// base_url like "http://10.200.0.1:9009". Timeouts in milliseconds.
+struct RestClientOptions {
+  std::string base_url;  // "https://10.200.0.1:9009" (http:// only with --insecure)
+  // https: the CA bundle the controller's certificate must chain to, and the DNS name it must
+  // carry (the URL's host is only where to connect). The CA file is re-read when it changes.
+  std::string ca_file;
+  std::string server_name;
+  std::string token_file;  // bearer token, re-read on every request; empty: none
+  int connect_timeout_ms = 2000;
+  int request_timeout_ms = 15000;
+};
+
+ControllerClientPtr makeRestControllerClient(RestClientOptions options);
+// Plain client of base_url like "http://10.200.0.1:9009" (tests, --insecure).
 ControllerClientPtr makeRestControllerClient(const std::string& base_url,
                                              int connect_timeout_ms = 2000,
                                              int request_timeout_ms = 15000);

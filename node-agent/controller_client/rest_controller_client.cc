@@ -1,9 +1,13 @@
 #include <httplib.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "lib/base/json_util.h"
 #include "lib/base/logging.h"
+#include "lib/base/strings.h"
 #include "node-agent/controller_client/controller_client.h"
 
 namespace alcor::agent {
@@ -34,6 +38,10 @@ Status statusFromHttp(const std::string& what, const httplib::Result& res) {
   switch (code) {
     case 400:
       return invalidArgumentError(msg);
+    case 401:
+      return unauthenticatedError(msg + " (check --controller-token-file)");
+    case 403:
+      return permissionDeniedError(msg);
     case 404:
       return notFoundError(msg);
     case 409:
@@ -70,10 +78,24 @@ PortRecord portFromJson(const json& p) {
   return r;
 }
 
+// mtime, size and inode of a file, to notice a replaced CA bundle or token.
+std::string fileStamp(const std::string& path) {
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
+}
+
+std::string readToken(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return std::string(trimSpace(s.str()));
+}
+
 class RestControllerClient : public ControllerClient {
  public:
-  RestControllerClient(const std::string& base_url, int connect_ms, int request_ms)
-      : base_url_(base_url), connect_ms_(connect_ms), request_ms_(request_ms) {}
+  explicit RestControllerClient(RestClientOptions o) : o_(std::move(o)) {}
 
   StatusOr<NodeRegistration> registerNode(const NodeRegistration& node) override {
     json info = {{"node_id", node.node_id},         {"node_name", node.node_name},
@@ -154,34 +176,80 @@ class RestControllerClient : public ControllerClient {
     return statusFromHttp("controller ping", res);
   }
 
+  StatusOr<std::string> requestCertificate(const std::string& node_name,
+                                           const std::string& csr_pem) override {
+    json body = {{"node_name", node_name}, {"csr", csr_pem}};
+    auto res = client().Post("/certificates", body.dump(), "application/json");
+    RETURN_IF_ERROR(statusFromHttp("certificate for " + node_name, res));
+    auto doc = parseJson(res->body, "certificate reply");
+    if (!doc.ok() || !doc->is_object() || !(*doc)["certificate"].is_string()) {
+      return internalError("certificate for " + node_name + ": reply has no \"certificate\"");
+    }
+    return (*doc)["certificate"].get<std::string>();
+  }
+
  private:
   // httplib::Client is not safe for concurrent requests; one per thread keeps ADDs parallel.
+  // It is rebuilt when the CA bundle changes (httplib reads it once per client).
   httplib::Client& client() {
     thread_local std::unique_ptr<httplib::Client> c;
     thread_local const RestControllerClient* owner = nullptr;
-    if (!c || owner != this) {
-      c = std::make_unique<httplib::Client>(base_url_);
-      c->set_connection_timeout(connect_ms_ / 1000, (connect_ms_ % 1000) * 1000);
-      c->set_read_timeout(request_ms_ / 1000, (request_ms_ % 1000) * 1000);
-      c->set_write_timeout(request_ms_ / 1000, (request_ms_ % 1000) * 1000);
-      // No keep-alive: the controller closes idle connections, and reusing one it has just
-      // closed fails the request mid-read ("controller unreachable (Read)") under load.
-      c->set_keep_alive(false);
+    thread_local std::string ca_stamp;
+    std::string stamp = fileStamp(o_.ca_file);
+    if (!c || owner != this || stamp != ca_stamp) {
+      c = makeClient();
       owner = this;
+      ca_stamp = stamp;
     }
+    if (!o_.token_file.empty()) c->set_bearer_token_auth(readToken(o_.token_file));
     return *c;
   }
 
-  std::string base_url_;
-  int connect_ms_;
-  int request_ms_;
+  std::unique_ptr<httplib::Client> makeClient() const {
+    std::unique_ptr<httplib::Client> c;
+    const bool https = startsWith(o_.base_url, "https://");
+    if (https && !o_.server_name.empty()) {
+      // Connect to the URL's host but verify the certificate against the expected name.
+      std::string rest = o_.base_url.substr(8);
+      rest = rest.substr(0, rest.find('/'));
+      auto colon = rest.rfind(':');
+      std::string host = colon == std::string::npos ? rest : rest.substr(0, colon);
+      std::string port = colon == std::string::npos ? "443" : rest.substr(colon + 1);
+      c = std::make_unique<httplib::Client>("https://" + o_.server_name + ":" + port);
+      c->set_hostname_addr_map({{o_.server_name, host}});
+    } else {
+      c = std::make_unique<httplib::Client>(o_.base_url);
+    }
+    if (https) {
+      c->enable_server_certificate_verification(true);
+      if (!o_.ca_file.empty()) c->set_ca_cert_path(o_.ca_file.c_str());
+    }
+    const int connect = o_.connect_timeout_ms, request = o_.request_timeout_ms;
+    c->set_connection_timeout(connect / 1000, (connect % 1000) * 1000);
+    c->set_read_timeout(request / 1000, (request % 1000) * 1000);
+    c->set_write_timeout(request / 1000, (request % 1000) * 1000);
+    // No keep-alive: the controller closes idle connections, and reusing one it has just
+    // closed fails the request mid-read ("controller unreachable (Read)") under load.
+    c->set_keep_alive(false);
+    return c;
+  }
+
+  const RestClientOptions o_;
 };
 
 }  // namespace
 
+ControllerClientPtr makeRestControllerClient(RestClientOptions options) {
+  return std::make_unique<RestControllerClient>(std::move(options));
+}
+
 ControllerClientPtr makeRestControllerClient(const std::string& base_url, int connect_timeout_ms,
                                              int request_timeout_ms) {
-  return std::make_unique<RestControllerClient>(base_url, connect_timeout_ms, request_timeout_ms);
+  RestClientOptions o;
+  o.base_url = base_url;
+  o.connect_timeout_ms = connect_timeout_ms;
+  o.request_timeout_ms = request_timeout_ms;
+  return makeRestControllerClient(std::move(o));
 }
 
 }  // namespace alcor::agent

@@ -1,8 +1,9 @@
 #pragma once
 
 // The agent's single point of change for its network state: every writer (GoalState handler,
-// CNI server, packet handlers) mutates NetworkState through update(), which then installs the
-// flows that changed as one OpenFlow bundle. Readers use read().
+// CNI server, packet handlers) mutates NetworkState through update() and names what it changed
+// in the ChangeSet; the flows of the owners that change makes dirty are then installed as one
+// OpenFlow bundle. Readers use read().
 
 #include <chrono>
 #include <functional>
@@ -10,26 +11,20 @@
 #include <string>
 
 #include "lib/base/status.h"
+#include "node-agent/state/change_set.h"
 #include "node-agent/state/network_state.h"
 
 namespace alcor::agent {
-
-// What a mutation touched; the pipeline recomputes flows for these (and what depends on them).
-struct ChangeSet {
-  std::set<std::string> vpcs, subnets, ports, neighbors, dhcp, routers, gateways, security_groups,
-      interfaces, host_gateways;
-  bool empty() const;
-  void merge(const ChangeSet& other);
-};
 
 class Dataplane {
  public:
   virtual ~Dataplane() = default;
   using Mutation = std::function<void(NetworkState&, ChangeSet&)>;
 
-  // Runs `mutation` under the dataplane lock, then programs what changed in one bundle. The state
-  // change stands even when programming fails (the error is returned and the flows are retried
-  // on the next update or resync).
+  // Runs `mutation` under the state lock, then programs what changed in one bundle, after the
+  // bundles of earlier updates and without holding the lock. Returns once the switch took it.
+  // The state change stands even when programming fails (the error is returned and the flows
+  // are retried on the next update or resync).
   virtual Status update(const Mutation& mutation) = 0;
   virtual void read(const std::function<void(const NetworkState&)>& reader) const = 0;
 

@@ -1,10 +1,16 @@
 #pragma once
 
-// The real Dataplane: NetworkState → desired flows (pipeline::buildFlows) → the difference with
-// what is installed, sent as one OpenFlow bundle (adds and replacements as OFPFC_ADD, removals as
-// strict deletes). After an agent restart the installed flows are read back from the switch, so
-// flows that carry traffic are never touched unless they change; flows of objects the agent has
-// not yet relearned are kept until finishRestore().
+// The real Dataplane. A mutation names what it touched (ChangeSet); under the state lock the
+// dependency function (pipeline/dependencies.h) expands that into dirty owners and the pipeline
+// computes only their flows. The state lock is then released, and the pass waits for its turn:
+// passes program the switch in the order their mutations ran, one OpenFlow bundle each (adds and
+// replacements as OFPFC_ADD, removals as strict deletes), diffed against the flows installed for
+// those owners (flow_table.h). Readers (CNI, DHCP, OAM, GoalState) never wait for the switch.
+//
+// Start-up, resync and finishRestore() are full passes: every owner is recomputed and every
+// installed flow considered. After an agent restart the installed flows are read back from the
+// switch, so flows that carry traffic are never touched unless they change; flows of objects
+// the agent has not yet relearned are kept until finishRestore().
 
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +21,8 @@
 
 #include "lib/openflow/connection.h"
 #include "node-agent/dataplane/dataplane.h"
+#include "node-agent/dataplane/flow_table.h"
+#include "node-agent/pipeline/dependencies.h"
 #include "node-agent/pipeline/flow_builder.h"
 #include "node-agent/pipeline/segment_allocator.h"
 
@@ -32,6 +40,8 @@ struct DataplaneStats {
   size_t installed_flows = 0;
   uint64_t group_mods = 0;
   size_t installed_groups = 0;
+  uint64_t passes = 0;             // programming passes (one per update, plus full ones)
+  uint64_t owners_recomputed = 0;  // over all passes
 };
 
 class DataplaneImpl : public Dataplane {
@@ -54,33 +64,57 @@ class DataplaneImpl : public Dataplane {
   bool needsResync() const;
 
  private:
-  Status programLocked();
-  Status readInstalledLocked();
-  // Groups are added/changed before the flow bundle (flows reference them) and deleted after it.
-  Status installGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted);
-  void removeGroupsLocked(const std::map<uint32_t, openflow::GroupMod>& wanted);
+  enum class PassKind {
+    kIncremental,
+    kFull,           // every owner; the installed side as the table has it
+    kFullReadBack,   // every owner, after reading the installed flows from the switch
+    kFullRestoring,  // kFullReadBack at start: what was installed stays until finishRestore()
+    kFinishRestore,  // kFull that also drops what was kept from before the start
+  };
+  struct Pass {
+    PassKind kind = PassKind::kIncremental;
+    uint64_t ticket = 0;
+    FlowTable::Updates updates;
+    std::chrono::steady_clock::time_point started;   // the mutation began
+    std::chrono::steady_clock::time_point computed;  // its owners' flows were computed
+    size_t mods = 0;
+  };
+
+  // Under state_mu_: the owners to recompute and their flows, and the pass's turn.
+  Pass prepareLocked(const ChangeSet& changes, PassKind kind);
+  // Waits for the pass's turn, programs the switch, commits; never holds state_mu_.
+  Status program(Pass& pass);
+  Status programInTurn(Pass& pass);
+  Status readInstalled(bool restored);
+  Status writeGroups(const std::vector<openflow::GroupMod>& groups);
+  void deleteGroups(const std::vector<uint32_t>& group_ids);
 
   openflow::Connection& openflow_;
   const DataplaneOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable programmed_cv_;
+
+  // The state and what derives from it; held while a mutation runs and its flows are computed.
+  mutable std::mutex state_mu_;
   NetworkState state_;
   pipeline::SegmentAllocator segments_;
-  std::map<std::string, openflow::Flow> installed_;  // by flowKey()
-  // Flows found on the switch at start that no object has claimed yet: kept while restoring.
-  std::set<std::string> unclaimed_;
-  std::set<std::string> programmed_ports_;
-  std::map<uint32_t, openflow::GroupMod> installed_groups_;  // by group id
-  // Set at start and on resync: OVS may or may not hold our groups (no group dump here), so each
-  // wanted group is written with modify-or-add once.
-  bool groups_unknown_ = true;
-  bool restoring_ = true;
-  bool dirty_ = false;  // the last programming failed
+  pipeline::DependencyTracker dependencies_;
+  std::set<pipeline::OwnerKey> retry_;  // owners of failed passes: recomputed by the next one
+  uint64_t next_ticket_ = 0;
+
+  // The programming sequencer: passes take turns by ticket. Only the pass in turn touches
+  // table_ and restoring_, so they need no lock of their own.
+  mutable std::mutex turn_mu_;
+  std::condition_variable turn_cv_;
+  uint64_t serving_ = 0;
+  // The ports whose forwarding flows are installed, and which owner programs each.
+  std::map<pipeline::OwnerKey, std::string> programmed_by_;
+  std::map<std::string, int> programmed_ports_;  // port id -> owners programming it
+  bool dirty_ = false;                           // the last programming failed
   DataplaneStats stats_;
+
+  FlowTable table_;
+  bool restoring_ = true;
 };
 
-// Identity of a flow in a table: table, priority and match (what OFPFC_ADD replaces).
-std::string flowKey(const openflow::Flow& flow);
 // Flows the agent owns carry a cookie category it defines; anything else is left alone.
 bool isAgentCookie(uint64_t cookie);
 

@@ -9,6 +9,7 @@
 
 #include "lib/base/backoff.h"
 #include "lib/base/logging.h"
+#include "lib/base/strings.h"
 #include "lib/netfilter/nftables.h"
 #include "lib/netlink/link_manager.h"
 #include "lib/openflow/connection.h"
@@ -27,6 +28,8 @@
 #include "node-agent/kubernetes/kubernetes_client.h"
 #include "node-agent/ondemand/ondemand_resolver.h"
 #include "node-agent/pipeline/flow_builder.h"
+#include "node-agent/security/agent_credentials.h"
+#include "node-agent/security/socket_permissions.h"
 #include "node-agent/zeta/oam_server.h"
 
 namespace alcor::agent {
@@ -52,6 +55,7 @@ struct Agent::Parts {
   std::unique_ptr<OnDemandClient> ondemand_client;
   std::unique_ptr<OnDemandResolver> ondemand;  // null without --controller-grpc
   ControllerClientPtr controller;
+  std::unique_ptr<AgentCredentials> credentials;  // null with --insecure
   std::unique_ptr<KubernetesClient> kube;
   std::unique_ptr<PendingReleases> pending;
   Readiness readiness;
@@ -93,6 +97,15 @@ Status prepareSocketPath(const std::string& path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::filesystem::remove(path, ec);  // a stale socket of a previous run
   return okStatus();
+}
+
+void warnInsecure() {
+  const char* line = "************************************************************************";
+  ALOG(Warn, Main) << line;
+  ALOG(Warn, Main) << "--insecure: GoalStates are accepted in PLAINTEXT from ANYONE who reaches "
+                      "this node, and the controller is not authenticated";
+  ALOG(Warn, Main) << "use this for local demos only (docs/security.md)";
+  ALOG(Warn, Main) << line;
 }
 
 }  // namespace
@@ -138,6 +151,10 @@ Status Agent::start() {
   DataplaneOptions dp;
   dp.pipeline.tunnel_ofport = setup.tunnel_ofport;
   dp.pipeline.node_ip = *Ipv4Address::parse(config_.node_ip);  // checked by the config
+  ASSIGN_OR_RETURN(dp.pipeline.control_ports, controlGuardPorts(config_));
+  for (auto ns : splitString(config_.control_access_namespaces, ',')) {
+    if (auto t = trimSpace(ns); !t.empty()) dp.pipeline.control_access_namespaces.emplace(t);
+  }
   dp.segments_path = config_.state_dir + "/segments.json";
   p.dataplane = std::make_unique<DataplaneImpl>(*p.openflow, dp);
   RETURN_IF_ERROR(p.dataplane->start());
@@ -154,8 +171,24 @@ Status Agent::start() {
   p.oam_server =
       std::make_unique<zeta::OamServer>(*p.oam_handler, zeta::OamServerOptions{config_.node_ip});
   RETURN_IF_ERROR(p.oam_server->start());
+  RestClientOptions rest;
+  rest.base_url = config_.controller_url;
+  rest.token_file = config_.controller_token_file;
+  if (config_.insecure) {
+    warnInsecure();
+  } else {
+    p.credentials = std::make_unique<AgentCredentials>(config_);
+    rest.ca_file = p.credentials->files().ca;
+    rest.server_name = config_.controller_name;
+  }
+  p.controller = makeRestControllerClient(rest);
   if (!config_.controller_grpc.empty()) {
-    p.ondemand_client = makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000));
+    p.ondemand_client =
+        p.credentials
+            ? makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000),
+                                     security::mutualTlsChannelCredentials(p.credentials->files()),
+                                     config_.controller_name)
+            : makeGrpcOnDemandClient(config_.controller_grpc, milliseconds(5000));
     p.ondemand = std::make_unique<OnDemandResolver>(*p.dataplane, *p.openflow, *p.ondemand_client);
   }
   p.openflow->setPacketInHandler([this](const openflow::PacketIn& in) {
@@ -179,9 +212,8 @@ Status Agent::start() {
     }
   });
 
-  p.controller = makeRestControllerClient(config_.controller_url);
   KubernetesClientOptions kube = chooseKubernetesOptions(
-      config_.kubernetes_api, config_.kubernetes_token_file, config_.kubernetes_ca_file);
+      config_.kube_api_server, config_.kube_token_file, config_.kube_ca_file);
   if (!kube.server.empty()) p.kube = makeKubernetesClient(kube);
   p.pending = std::make_unique<PendingReleases>(config_.state_dir + "/pending-releases.json");
   p.plumber = std::make_unique<InterfacePlumberImpl>(p.links, *p.bridges,
@@ -205,11 +237,18 @@ Status Agent::start() {
   gs.node_ip = config_.node_ip;
   gs.port_wait = milliseconds(static_cast<int64_t>(config_.goalstate_port_wait_s * 1000));
   p.goalstates = std::make_unique<GoalStateHandler>(*p.dataplane, gs);
-  p.goalstate_service = std::make_unique<GoalStateService>(*p.goalstates);
+  // With TLS only the controller's certificate may push (docs/security.md).
+  p.goalstate_service = std::make_unique<GoalStateService>(
+      *p.goalstates, p.credentials ? config_.controller_name : "");
   {
     grpc::ServerBuilder builder;
     int bound_port = 0;
-    builder.AddListeningPort(config_.grpc_listen, grpc::InsecureServerCredentials(), &bound_port);
+    builder.AddListeningPort(config_.grpc_listen,
+                             p.credentials
+                                 ? security::mutualTlsServerCredentials(p.credentials->files())
+                                 : grpc::InsecureServerCredentials(),
+                             &bound_port);
+    security::limitConnectionAge(builder);
     builder.RegisterService(p.goalstate_service.get());
     p.goalstate_server = builder.BuildAndStart();
     if (!p.goalstate_server || bound_port == 0) {
@@ -224,7 +263,8 @@ Status Agent::start() {
     builder.RegisterService(p.cni_service.get());
     p.cni_server = builder.BuildAndStart();
     if (!p.cni_server) return unavailableError("cannot listen on " + config_.cni_socket);
-    chmod(config_.cni_socket.c_str(), 0600);  // only root (kubelet) may plug pods
+    // Only root (the runtime) may plug pods: refuse to run with a socket others can reach.
+    RETURN_IF_ERROR(restrictSocket(config_.cni_socket));
   }
   if (!config_.status_listen.empty()) {
     p.status_server = std::make_unique<StatusServer>([this] { return currentStatus(); });
@@ -248,6 +288,14 @@ void Agent::registrationLoop() {
   node.server_port = static_cast<int>(config_.grpc_port);
   Backoff backoff(milliseconds(200), milliseconds(5000));
   while (!stopping_) {
+    // TLS first: the controller pushes only to nodes whose certificate it can verify.
+    if (Status st = p.credentials ? p.credentials->ensure(*p.controller) : okStatus(); !st.ok()) {
+      p.readiness.set(false, "node certificate: " + st.message());
+      ALOG(Warn, Main) << "node certificate not ready (retrying): " << st.message();
+      std::unique_lock lock(p.mu);
+      p.stop_cv.wait_for(lock, backoff.nextDelay(), [&] { return stopping_.load(); });
+      continue;
+    }
     auto registered = p.controller->registerNode(node);
     if (registered.ok()) {
       ALOG(Info, Main) << "registered node " << node.node_name << " (" << node.local_ip << ") with "
@@ -367,6 +415,7 @@ void Agent::run() {
   if (registration_.joinable()) registration_.join();
   if (maintenance_.joinable()) maintenance_.join();
   if (p.status_server) p.status_server->stop();
+  if (p.credentials) p.credentials->stop();
 }
 
 void Agent::stop() {

@@ -104,6 +104,17 @@ void eraseFrom(std::map<std::string, T>& m, const std::string& key, std::set<std
   if (m.erase(key) > 0) dirty.insert(key);
 }
 
+// Stores `value` under `key` and names it in `dirty` when that changed the state: resent
+// context (a VPC or subnet with every port) makes no owner dirty.
+template <typename T>
+void store(std::map<std::string, T>& m, const std::string& key, T value,
+           std::set<std::string>& dirty) {
+  auto it = m.find(key);
+  if (it != m.end() && it->second == value) return;
+  m.insert_or_assign(key, std::move(value));
+  dirty.insert(key);
+}
+
 // Checks references against the state (which already holds earlier items of this message) and
 // applies one item. Returns an error text for INVALID_ARG.
 std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, ChangeSet& c) {
@@ -114,8 +125,7 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
     case schema::VPC:
       if (remove) return eraseFrom(s.vpcs, w.id, c.vpcs), "";
       if (op == schema::GET) return "";
-      s.vpcs[w.id] = std::get<Vpc>(w.model);
-      c.vpcs.insert(w.id);
+      store(s.vpcs, w.id, std::get<Vpc>(w.model), c.vpcs);
       return "";
     case schema::SUBNET: {
       if (remove) return eraseFrom(s.subnets, w.id, c.subnets), "";
@@ -126,21 +136,18 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
         if (!v || v->vni == 0) return "subnet " + sub.id + " has no tunnel_id and its VPC none";
         sub.vni = v->vni;
       }
-      s.subnets[w.id] = sub;
-      c.subnets.insert(w.id);
+      store(s.subnets, w.id, std::move(sub), c.subnets);
       return "";
     }
     case schema::GATEWAY:
       if (remove) return eraseFrom(s.gateways, w.id, c.gateways), "";
       if (op == schema::GET) return "";
-      s.gateways[w.id] = std::get<Gateway>(w.model);
-      c.gateways.insert(w.id);
+      store(s.gateways, w.id, std::get<Gateway>(w.model), c.gateways);
       return "";
     case schema::SECURITYGROUP:
       if (remove) return eraseFrom(s.security_groups, w.id, c.security_groups), "";
       if (op == schema::GET) return "";
-      s.security_groups[w.id] = std::get<SecurityGroup>(w.model);
-      c.security_groups.insert(w.id);
+      store(s.security_groups, w.id, std::get<SecurityGroup>(w.model), c.security_groups);
       return "";
     case schema::ROUTER: {
       if (remove) return eraseFrom(s.routers, w.id, c.routers), "";
@@ -149,14 +156,13 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
       for (const auto& rs : r.subnets) {
         if (!s.subnet(rs.subnet_id)) return "router " + r.id + ": unknown subnet " + rs.subnet_id;
       }
-      s.routers[w.id] = r;
-      c.routers.insert(w.id);
+      store(s.routers, w.id, r, c.routers);
       return "";
     }
     case schema::PORT: {
       if (remove) return eraseFrom(s.ports, w.id, c.ports), "";
       if (context_only) return "";
-      Port p = std::get<Port>(w.model);
+      Port p = std::move(std::get<Port>(w.model));  // the model is not read again
       if (!node_ip.empty() && !p.host_ip.isUnspecified() && p.host_ip.toString() != node_ip) {
         return "port " + p.id + " is bound to host " + p.host_ip.toString() + ", not this node (" +
                node_ip + ")";
@@ -170,8 +176,7 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
         }
         if (p.vpc_id.empty()) p.vpc_id = sub->vpc_id;
       }
-      s.ports[w.id] = p;
-      c.ports.insert(w.id);
+      store(s.ports, w.id, std::move(p), c.ports);
       w.waits_for_interface = true;
       return "";
     }
@@ -185,14 +190,14 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
         return "";
       }
       if (context_only) return "";
-      Neighbor n = std::get<Neighbor>(w.model);
+      Neighbor n = std::move(std::get<Neighbor>(w.model));  // as for ports
       for (const auto& ip : n.ips) {
         const Subnet* sub = s.subnet(ip.subnet_id);
         if (!sub) return "neighbor " + n.id + ": unknown subnet " + ip.subnet_id;
         if (n.vpc_id.empty()) n.vpc_id = sub->vpc_id;
       }
-      s.neighbors[n.key] = n;
-      c.neighbors.insert(n.key);
+      const std::string key = n.key;
+      store(s.neighbors, key, std::move(n), c.neighbors);
       return "";
     }
     case schema::DHCP: {
@@ -202,8 +207,7 @@ std::string applyOne(Work& w, const std::string& node_ip, NetworkState& s, Chang
       const Subnet* sub = s.subnet(d.subnet_id);
       if (!sub) return "dhcp " + d.id + ": unknown subnet " + d.subnet_id;
       if (!sub->cidr.contains(d.ip)) return "dhcp " + d.id + ": address outside its subnet";
-      s.dhcp[w.id] = d;
-      c.dhcp.insert(w.id);
+      store(s.dhcp, w.id, d, c.dhcp);
       return "";
     }
     default:

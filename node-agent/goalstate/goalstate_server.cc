@@ -1,13 +1,42 @@
 #include "node-agent/goalstate/goalstate_server.h"
 
 #include "lib/base/logging.h"
+#include "lib/security/grpc_tls.h"
 
 namespace alcor::agent {
+
+namespace {
+size_t resourceCount(const schema::GoalState& g) {
+  return static_cast<size_t>(g.vpc_states_size() + g.subnet_states_size() + g.port_states_size() +
+                             g.neighbor_states_size() + g.security_group_states_size() +
+                             g.dhcp_states_size() + g.router_states_size() +
+                             g.gateway_states_size());
+}
+size_t resourceCount(const schema::GoalStateV2& g) {
+  return g.vpc_states_size() + g.subnet_states_size() + g.port_states_size() +
+         g.neighbor_states_size() + g.security_group_states_size() + g.dhcp_states_size() +
+         g.router_states_size() + g.gateway_states_size();
+}
+}  // namespace
+
+grpc::Status GoalStateService::admit(const grpc::ServerContext& context, std::string* who) {
+  security::PeerIdentity peer = security::peerIdentity(context);
+  *who = peer.describe();
+  if (controller_name_.empty() || peer.hasName(controller_name_)) return grpc::Status::OK;
+  ++refused_;
+  ALOG(Warn, GoalState) << "GoalState push REFUSED from " << *who << ": only " << controller_name_
+                        << " may push";
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      "only " + controller_name_ + " may push GoalStates");
+}
 
 grpc::Status GoalStateService::PushNetworkResourceStates(grpc::ServerContext* context,
                                                          const schema::GoalState* request,
                                                          schema::GoalStateOperationReply* reply) {
-  ALOG(Debug, GoalState) << "v1 goal state from " << context->peer();
+  std::string who;
+  if (grpc::Status st = admit(*context, &who); !st.ok()) return st;
+  ALOG(Info, GoalState) << "GoalState v1 push from " << who << ": " << resourceCount(*request)
+                        << " resources";
   *reply = handler_.handle(*request);
   ++messages_;
   return grpc::Status::OK;
@@ -16,10 +45,14 @@ grpc::Status GoalStateService::PushNetworkResourceStates(grpc::ServerContext* co
 grpc::Status GoalStateService::PushGoalStatesStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<schema::GoalStateOperationReply, schema::GoalStateV2>* stream) {
-  ALOG(Debug, GoalState) << "v2 stream opened by " << context->peer();
+  std::string who;
+  if (grpc::Status st = admit(*context, &who); !st.ok()) return st;
+  ALOG(Debug, GoalState) << "v2 stream opened by " << who;
   schema::GoalStateV2 message;
   uint64_t count = 0;
   while (stream->Read(&message)) {
+    ALOG(Info, GoalState) << "GoalState push from " << who << ": " << resourceCount(message)
+                          << " resources";
     schema::GoalStateOperationReply reply = handler_.handle(message);
     ++messages_;
     ++count;

@@ -3,6 +3,9 @@
 // alcor.schema.GoalStateProvisioner on the agent: v1 unary pushes and the v2 stream (any number
 // of messages per stream, one reply per message in order, empty warm-up messages accepted,
 // cancellation tolerated). The controller-side RPCs answer UNIMPLEMENTED.
+// With a required peer name (mutual TLS, docs/security.md) a push is handled only when the
+// client certificate names the controller; anything else is PERMISSION_DENIED and changes
+// nothing. Every push is logged with the peer's identity.
 
 #include <atomic>
 
@@ -13,7 +16,9 @@ namespace alcor::agent {
 
 class GoalStateService final : public schema::GoalStateProvisioner::Service {
  public:
-  explicit GoalStateService(GoalStateHandler& handler) : handler_(handler) {}
+  // `controller_name` empty: no client identity is checked (plaintext, --insecure).
+  explicit GoalStateService(GoalStateHandler& handler, std::string controller_name = "")
+      : handler_(handler), controller_name_(std::move(controller_name)) {}
 
   grpc::Status PushNetworkResourceStates(grpc::ServerContext* context,
                                          const schema::GoalState* request,
@@ -28,9 +33,15 @@ class GoalStateService final : public schema::GoalStateProvisioner::Service {
                               schema::GoalStateOperationReply* reply) override;
 
   uint64_t messagesHandled() const { return messages_.load(); }
+  uint64_t pushesRefused() const { return refused_.load(); }
 
  private:
+  // OK when the caller may push; logs refusals. `who` gets the peer's description.
+  grpc::Status admit(const grpc::ServerContext& context, std::string* who);
+
   GoalStateHandler& handler_;
+  const std::string controller_name_;
+  std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> messages_{0};
 };
 

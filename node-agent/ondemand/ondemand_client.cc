@@ -9,10 +9,15 @@ namespace {
 
 class GrpcOnDemandClient : public OnDemandClient {
  public:
-  GrpcOnDemandClient(const std::string& target, std::chrono::milliseconds timeout)
-      : stub_(schema::GoalStateProvisioner::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
-        timeout_(timeout) {}
+  GrpcOnDemandClient(const std::string& target, std::chrono::milliseconds timeout,
+                     std::shared_ptr<grpc::ChannelCredentials> credentials,
+                     const std::string& server_name)
+      : timeout_(timeout) {
+    grpc::ChannelArguments args;
+    if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
+    stub_ = schema::GoalStateProvisioner::NewStub(grpc::CreateCustomChannel(
+        target, credentials ? credentials : grpc::InsecureChannelCredentials(), args));
+  }
 
   StatusOr<schema::HostRequestReply> requestGoalStates(
       const schema::HostRequest& request) override {
@@ -23,6 +28,7 @@ class GrpcOnDemandClient : public OnDemandClient {
     if (s.ok()) return reply;
     std::string what = "RequestGoalStates: " + s.error_message();
     if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return deadlineExceededError(what);
+    if (s.error_code() == grpc::StatusCode::PERMISSION_DENIED) return permissionDeniedError(what);
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE) return unavailableError(what);
     return internalError(what);
   }
@@ -34,9 +40,10 @@ class GrpcOnDemandClient : public OnDemandClient {
 
 }  // namespace
 
-std::unique_ptr<OnDemandClient> makeGrpcOnDemandClient(const std::string& target,
-                                                       std::chrono::milliseconds timeout) {
-  return std::make_unique<GrpcOnDemandClient>(target, timeout);
+std::unique_ptr<OnDemandClient> makeGrpcOnDemandClient(
+    const std::string& target, std::chrono::milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials, const std::string& server_name) {
+  return std::make_unique<GrpcOnDemandClient>(target, timeout, std::move(credentials), server_name);
 }
 
 StatusOr<schema::HostRequestReply> FakeOnDemandClient::requestGoalStates(

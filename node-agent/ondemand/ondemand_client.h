@@ -1,7 +1,8 @@
 #pragma once
 
 // The agent's side of Alcor's on-demand contract: RequestGoalStates (alcor.schema.
-// GoalStateProvisioner) on the controller. The controller identifies the host by the peer IP,
+// GoalStateProvisioner) on the controller. The controller identifies the host by its client
+// certificate (or the peer IP in plaintext),
 // pushes the states the request needs over the usual GoalState channel, and only then replies
 // SUCCESS (routable) or FAILURE (not routable) per request id.
 
@@ -11,6 +12,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <grpcpp/security/credentials.h>
 
 #include "alcor/goalstateprovisioner.pb.h"
 #include "lib/base/status.h"
@@ -25,9 +28,12 @@ class OnDemandClient {
       const schema::HostRequest& request) = 0;
 };
 
-// gRPC client for "host:port"; each call has `timeout` as its deadline.
-std::unique_ptr<OnDemandClient> makeGrpcOnDemandClient(const std::string& target,
-                                                       std::chrono::milliseconds timeout);
+// gRPC client for "host:port"; each call has `timeout` as its deadline. `credentials` null:
+// plaintext; else mutual TLS, and the server must prove `server_name` (docs/security.md).
+std::unique_ptr<OnDemandClient> makeGrpcOnDemandClient(
+    const std::string& target, std::chrono::milliseconds timeout,
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr,
+    const std::string& server_name = "");
 
 // Records requests and answers with `responder` (default: every request SUCCESS). A responder
 // can mutate a dataplane first, as the real controller pushes states before it replies.

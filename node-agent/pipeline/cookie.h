@@ -24,6 +24,7 @@ enum class CookieCategory : uint8_t {
   kDirectPath = 0x0a,     // Zeta OAM direct paths
   kOnDemand = 0x0b,       // on-demand learned entries
   kHostGateway = 0x0c,    // pods of one VPC <-> the node
+  kControlGuard = 0x0d,   // pods -> the agent's and controller's control ports
 };
 
 inline constexpr uint64_t kCookieCategoryMask = 0xff00000000000000ULL;

@@ -1,7 +1,9 @@
 #include "node-agent/pipeline/flow_builder.h"
 
 #include <map>
+#include <unordered_set>
 
+#include "lib/openflow/packed_flow.h"
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
 
@@ -22,6 +24,11 @@ void matchReg(Match& m, const RegField& f, uint32_t v) { m.reg[f.reg] = regValue
 
 Action loadField(const RegField& f, uint32_t v) {
   return openflow::loadReg(f.reg, v, f.start, f.bits);
+}
+
+void BuildContext::startOwner() {
+  out = OwnerFlows{};
+  arp_answered_.clear();
 }
 
 Flow& BuildContext::add(const Table& table, uint16_t priority, uint64_t cookie, Match match) {
@@ -51,7 +58,45 @@ void BuildContext::arpResponse(uint16_t segment, Ipv4Address ip, MacAddress mac,
                openflow::OutputInPort{}};
 }
 
-// Table misses, in packet order (docs/design/ovs-pipeline.md).
+std::optional<uint16_t> BuildContext::programmedSegment(const Port& port) const {
+  if (!state.portIsPlugged(port.id)) return std::nullopt;
+  return segments.segmentOf(state.vniOfPort(port));
+}
+
+const std::vector<uint32_t>& BuildContext::ofportsInSegment(uint16_t segment) {
+  if (!ofports_by_segment_) {
+    ofports_by_segment_ = std::make_unique<std::map<uint16_t, std::vector<uint32_t>>>();
+    for (const auto& [id, port] : state.ports) {
+      if (auto s = programmedSegment(port)) {
+        (*ofports_by_segment_)[*s].push_back(state.interfaces.at(id).ofport);
+      }
+    }
+  }
+  static const std::vector<uint32_t> kNone;
+  auto it = ofports_by_segment_->find(segment);
+  return it == ofports_by_segment_->end() ? kNone : it->second;
+}
+
+bool BuildContext::dhcpServes(const MacAddress& mac) {
+  if (!dhcp_macs_) {
+    dhcp_macs_ = std::make_unique<std::unordered_set<uint64_t>>();
+    for (const auto& [id, entry] : state.dhcp) {
+      const Subnet* s = state.subnet(entry.subnet_id);
+      if (s && s->dhcp_enabled) dhcp_macs_->insert(entry.mac.toUint64());
+    }
+  }
+  return dhcp_macs_->count(mac.toUint64()) > 0;
+}
+
+const SecurityGroupPlan& BuildContext::securityGroupPlan() {
+  if (!sg_plan_) {
+    sg_plan_ = std::make_unique<SecurityGroupPlan>(planSecurityGroups(
+        state, [this](const Port& port) { return programmedSegment(port).has_value(); }));
+  }
+  return *sg_plan_;
+}
+
+// Table misses, in packet order (docs/design/ovs-pipeline.md), and the punts of unresolved ARP.
 void addStaticFlows(BuildContext& ctx) {
   const uint64_t c = makeCookie(CookieCategory::kStatic, "static");
   ctx.add(kClassifier, 0, c);  // drop
@@ -79,6 +124,7 @@ void addStaticFlows(BuildContext& ctx) {
   ctx.add(kIngressConntrack, 0, c).goto_table = kOutput.id;
   ctx.add(kIngressRules, 0, c);  // as EgressRules
   ctx.add(kOutput, 0, c);
+  addOnDemandArpPunt(ctx);
 }
 
 namespace {
@@ -166,25 +212,8 @@ void portFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface,
   ctx.add(kOutput, 100, c, out).actions = {openflow::output(ofport)};
 }
 
-void dhcpFlows(BuildContext& ctx, const Port& port, const LocalInterface& iface) {
-  bool served = false;
-  for (const auto& [id, entry] : ctx.state.dhcp) {
-    const Subnet* s = ctx.state.subnet(entry.subnet_id);
-    if (entry.mac == port.mac && s && s->dhcp_enabled) served = true;
-  }
-  if (!served) return;
-  Match m = openflow::udpMatch();
-  m.in_port = iface.ofport;
-  m.eth_src = port.mac;
-  m.udp_src = uint16_t{68};
-  m.udp_dst = uint16_t{67};
-  ctx.add(kLocalServices, 200, makeCookie(CookieCategory::kDhcp, port.id), m).actions = {
-      openflow::controller({kPuntDhcp})};
-}
-
 // Classification from the tunnel and flooding of broadcast/multicast to local ports.
-void segmentFlows(BuildContext& ctx, uint32_t vni, uint16_t segment,
-                  const std::vector<uint32_t>& ofports) {
+void segmentFlows(BuildContext& ctx, uint32_t vni, uint16_t segment) {
   const uint64_t c = makeCookie(CookieCategory::kSegment, "vni:" + std::to_string(vni));
   if (ctx.config.tunnel_ofport != 0) {
     Match m;
@@ -200,39 +229,148 @@ void segmentFlows(BuildContext& ctx, uint32_t vni, uint16_t segment,
   bcast.eth_dst = Masked<MacAddress>(MacAddress::fromUint64(0x010000000000ULL),
                                      MacAddress::fromUint64(0x010000000000ULL));
   Flow& flood = ctx.add(kL2Forwarding, 100, c, bcast);
-  for (uint32_t ofport : ofports) flood.actions.push_back(openflow::output(ofport));
+  for (uint32_t ofport : ctx.ofportsInSegment(segment)) {
+    flood.actions.push_back(openflow::output(ofport));
+  }
 }
 
 }  // namespace
 
-void addLocalPortFlows(BuildContext& ctx) {
-  std::map<uint16_t, std::vector<uint32_t>> ports_by_segment;
-  for (const auto& [id, port] : ctx.state.ports) {
-    if (!ctx.state.portIsPlugged(id)) continue;
-    const uint32_t vni = ctx.state.vniOfPort(port);
-    auto segment = ctx.segments.segmentOf(vni);
-    if (!segment) continue;
-    const LocalInterface& iface = ctx.state.interfaces.at(id);
-    portFlows(ctx, port, iface, vni, *segment);
-    dhcpFlows(ctx, port, iface);
-    ports_by_segment[*segment].push_back(iface.ofport);
-    ctx.out.programmed_ports.insert(id);
+void addPortFlows(BuildContext& ctx, const std::string& port_id) {
+  auto it = ctx.state.ports.find(port_id);
+  if (it == ctx.state.ports.end()) return;
+  auto segment = ctx.programmedSegment(it->second);
+  if (!segment) return;
+  portFlows(ctx, it->second, ctx.state.interfaces.at(port_id), ctx.state.vniOfPort(it->second),
+            *segment);
+  ctx.out.programmed_port = port_id;
+}
+
+void addDhcpFlows(BuildContext& ctx, const std::string& port_id) {
+  auto it = ctx.state.ports.find(port_id);
+  if (it == ctx.state.ports.end()) return;
+  const Port& port = it->second;
+  if (!ctx.programmedSegment(port) || !ctx.dhcpServes(port.mac)) return;
+  Match m = openflow::udpMatch();
+  m.in_port = ctx.state.interfaces.at(port_id).ofport;
+  m.eth_src = port.mac;
+  m.udp_src = uint16_t{68};
+  m.udp_dst = uint16_t{67};
+  ctx.add(kLocalServices, 200, makeCookie(CookieCategory::kDhcp, port.id), m).actions = {
+      openflow::controller({kPuntDhcp})};
+}
+
+void addSegmentFlows(BuildContext& ctx, uint32_t vni) {
+  auto segment = ctx.segments.segmentOf(vni);
+  if (!segment) return;
+  segmentFlows(ctx, vni, *segment);
+  addOnDemandUnicastPunt(ctx, vni, *segment);
+}
+
+FlowBuilder::FlowBuilder(const NetworkState& state, const SegmentAllocator& segments,
+                         const PipelineConfig& config)
+    : ctx_(std::make_unique<BuildContext>(state, segments, config)) {}
+
+FlowBuilder::~FlowBuilder() = default;
+
+const SecurityGroupPlan& FlowBuilder::securityGroupPlan() { return ctx_->securityGroupPlan(); }
+
+OwnerFlows FlowBuilder::flowsOf(const OwnerKey& owner) {
+  BuildContext& ctx = *ctx_;
+  ctx.startOwner();
+  switch (owner.kind) {
+    case OwnerKind::kStatic:
+      addStaticFlows(ctx);
+      break;
+    case OwnerKind::kPort:
+      addPortFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kDhcp:
+      addDhcpFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kSegment:
+      addSegmentFlows(ctx, owner.number);
+      break;
+    case OwnerKind::kSubnet:
+      addSubnetFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kNeighbor:
+      addNeighborFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kHostGateway:
+      addHostGatewayFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kHostAccess:
+      addHostAccessFlows(ctx);
+      break;
+    case OwnerKind::kZeta:
+      addZetaFlows(ctx, owner.id, owner.number);
+      break;
+    case OwnerKind::kSgPort:
+      addSecurityGroupPortFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kSgRules:
+      addSecurityGroupRuleFlows(ctx);
+      break;
+    case OwnerKind::kGuard:
+      addControlGuardFlows(ctx);
+      break;
+    case OwnerKind::kGuardSubnet:
+      addControlGuardSubnetFlows(ctx, owner.id);
+      break;
+    case OwnerKind::kGuardPort:
+      addControlGuardPortFlows(ctx, owner.id);
+      break;
   }
-  for (const auto& [vni, segment] : ctx.segments.all()) {
-    segmentFlows(ctx, vni, segment, ports_by_segment[segment]);
+  return std::move(ctx.out);
+}
+
+std::vector<OwnerKey> FlowBuilder::owners() const {
+  const BuildContext& ctx = *ctx_;
+  std::vector<OwnerKey> out{staticOwner()};
+  for (const auto& [id, port] : ctx.state.ports) out.push_back(portOwner(id));
+  for (const auto& [id, port] : ctx.state.ports) out.push_back(dhcpOwner(id));
+  for (const auto& [vni, segment] : ctx.segments.all()) out.push_back(segmentOwner(vni));
+  for (const auto& [id, subnet] : ctx.state.subnets) out.push_back(subnetOwner(id));
+  for (const auto& [key, neighbor] : ctx.state.neighbors) out.push_back(neighborOwner(key));
+  for (const auto& [vpc_id, gateway] : ctx.state.host_gateways) {
+    out.push_back(hostGatewayOwner(vpc_id));
   }
+  out.push_back(hostAccessOwner());
+  for (auto& zeta : zetaOwners(ctx.state, ctx.segments, ctx.config)) out.push_back(zeta);
+  for (const auto& [id, port] : ctx.state.ports) out.push_back(sgPortOwner(id));
+  out.push_back(sgRulesOwner());
+  out.push_back(guardOwner());
+  for (const auto& [id, subnet] : ctx.state.subnets) out.push_back(guardSubnetOwner(id));
+  for (const auto& [id, port] : ctx.state.ports) out.push_back(guardPortOwner(id));
+  return out;
 }
 
 DesiredFlows buildFlows(const NetworkState& state, const SegmentAllocator& segments,
                         const PipelineConfig& config) {
-  BuildContext ctx(state, segments, config);
-  addStaticFlows(ctx);
-  addLocalPortFlows(ctx);
-  addOverlayFlows(ctx);
-  addHostGatewayFlows(ctx);
-  addZetaFlows(ctx);
-  addSecurityGroupFlows(ctx);
-  return std::move(ctx.out);
+  FlowBuilder builder(state, segments, config);
+  DesiredFlows out;
+  std::vector<OwnerFlows> owners;
+  size_t total = 0;
+  for (const OwnerKey& owner : builder.owners()) {
+    OwnerFlows& flows = owners.emplace_back(builder.flowsOf(owner));
+    total += flows.flows.size();
+    if (!flows.programmed_port.empty()) out.programmed_ports.insert(flows.programmed_port);
+  }
+  out.flows.reserve(total);
+  std::unordered_set<std::string> identities;
+  identities.reserve(total);
+  std::set<uint32_t> group_ids;
+  for (OwnerFlows& flows : owners) {
+    for (auto& f : flows.flows) {
+      if (identities.insert(openflow::packedKey(f)).second) out.flows.push_back(std::move(f));
+    }
+    std::vector<openflow::Flow>().swap(flows.flows);
+    for (auto& g : flows.groups) {
+      if (group_ids.insert(g.group_id).second) out.groups.push_back(std::move(g));
+    }
+  }
+  return out;
 }
 
 }  // namespace alcor::agent::pipeline

@@ -5,8 +5,8 @@
 // DNAT, NodePort, hostPort) are marked in the VPC's host conntrack zone so that their replies go
 // back through the node, whose conntrack reverses the NAT. docs/design/ovs-pipeline.md,
 // "Host gateways"; the security-group exemption: docs/design/security-groups.md.
-// Owner: one cookie per VPC (category host-gateway, key = VPC id), plus "host-access" for the
-// two security-group flows every gateway shares.
+// Owners (owner.h): one per VPC (cookie category host-gateway, key = VPC id), plus the host
+// access owner for the two security-group flows every gateway shares (key "host-access").
 
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
@@ -151,28 +151,38 @@ void hostAccessEstablished(BuildContext& ctx) {
   }
 }
 
+// The gateway of a VPC when it has flows: its port plugged (GoalState and ofport), with an
+// address and a segment.
+std::optional<GatewayPort> gatewayPort(const BuildContext& ctx, const HostGateway& gateway) {
+  if (!ctx.state.pluggedHostGateway(gateway.port_id)) return std::nullopt;
+  const Port& port = ctx.state.ports.at(gateway.port_id);
+  if (port.fixed_ips.empty()) return std::nullopt;
+  const uint32_t vni = ctx.state.vniOfPort(port);
+  auto segment = ctx.segments.segmentOf(vni);
+  if (!segment) return std::nullopt;
+  return GatewayPort{gateway, port, port.fixed_ips.front().ip, *segment, vni};
+}
+
 }  // namespace
 
-void addHostGatewayFlows(BuildContext& ctx) {
-  bool any = false;
+void addHostGatewayFlows(BuildContext& ctx, const std::string& vpc_id) {
+  auto it = ctx.state.host_gateways.find(vpc_id);
+  if (it == ctx.state.host_gateways.end()) return;
+  auto g = gatewayPort(ctx, it->second);
+  if (!g) return;
+  const uint64_t c = makeCookie(CookieCategory::kHostGateway, vpc_id);
+  classify(ctx, *g, c);
+  addressFlows(ctx, *g, c);
+  towardsTheNode(ctx, *g, c);
+  replyReturn(ctx, *g, c);
+  securityGroupExemption(ctx, *g, c);
+  ctx.out.programmed_port = it->second.port_id;
+}
+
+void addHostAccessFlows(BuildContext& ctx) {
   for (const auto& [vpc_id, gateway] : ctx.state.host_gateways) {
-    if (!ctx.state.pluggedHostGateway(gateway.port_id)) continue;
-    const Port& port = ctx.state.ports.at(gateway.port_id);
-    if (port.fixed_ips.empty()) continue;
-    const uint32_t vni = ctx.state.vniOfPort(port);
-    auto segment = ctx.segments.segmentOf(vni);
-    if (!segment) continue;
-    const GatewayPort g{gateway, port, port.fixed_ips.front().ip, *segment, vni};
-    const uint64_t c = makeCookie(CookieCategory::kHostGateway, vpc_id);
-    classify(ctx, g, c);
-    addressFlows(ctx, g, c);
-    towardsTheNode(ctx, g, c);
-    replyReturn(ctx, g, c);
-    securityGroupExemption(ctx, g, c);
-    ctx.out.programmed_ports.insert(gateway.port_id);
-    any = true;
+    if (gatewayPort(ctx, gateway)) return hostAccessEstablished(ctx);
   }
-  if (any) hostAccessEstablished(ctx);
 }
 
 }  // namespace alcor::agent::pipeline

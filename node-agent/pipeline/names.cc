@@ -1,4 +1,5 @@
 #include "node-agent/pipeline/cookie.h"
+#include "node-agent/pipeline/owner.h"
 #include "node-agent/pipeline/tables.h"
 
 namespace alcor::agent::pipeline {
@@ -36,6 +37,42 @@ std::string_view cookieCategoryName(CookieCategory c) {
       return "on-demand";
     case CookieCategory::kHostGateway:
       return "host-gateway";
+    case CookieCategory::kControlGuard:
+      return "control-guard";
+  }
+  return "unknown";
+}
+
+std::string describe(const OwnerKey& owner) {
+  switch (owner.kind) {
+    case OwnerKind::kStatic:
+      return "static";
+    case OwnerKind::kPort:
+      return "port " + owner.id;
+    case OwnerKind::kDhcp:
+      return "dhcp " + owner.id;
+    case OwnerKind::kSegment:
+      return "segment " + std::to_string(owner.number);
+    case OwnerKind::kSubnet:
+      return "subnet " + owner.id;
+    case OwnerKind::kNeighbor:
+      return "neighbor " + owner.id;
+    case OwnerKind::kHostGateway:
+      return "host-gateway " + owner.id;
+    case OwnerKind::kHostAccess:
+      return "host-access";
+    case OwnerKind::kZeta:
+      return "zeta " + owner.id + "/" + std::to_string(owner.number);
+    case OwnerKind::kSgPort:
+      return "sg-port " + owner.id;
+    case OwnerKind::kSgRules:
+      return "sg-rules";
+    case OwnerKind::kGuard:
+      return "control-guard";
+    case OwnerKind::kGuardSubnet:
+      return "control-guard subnet " + owner.id;
+    case OwnerKind::kGuardPort:
+      return "control-guard port " + owner.id;
   }
   return "unknown";
 }

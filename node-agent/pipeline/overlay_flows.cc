@@ -105,33 +105,37 @@ bool vniHasZetaGateway(const NetworkState& state, uint32_t vni) {
   return false;
 }
 
+}  // namespace
+
+void addSubnetFlows(BuildContext& ctx, const std::string& subnet_id) {
+  if (const Subnet* subnet = ctx.state.subnet(subnet_id)) subnetFlows(ctx, *subnet);
+}
+
+void addNeighborFlows(BuildContext& ctx, const std::string& neighbor_key) {
+  auto it = ctx.state.neighbors.find(neighbor_key);
+  if (it != ctx.state.neighbors.end()) neighborFlows(ctx, it->second);
+}
+
 // What the flows cannot answer goes to the agent, which asks the controller on demand
 // (node-agent/ondemand): ARP requests for unknown addresses (still flooded to the local ports,
 // which may hold the address as an allowed address pair) and unicast frames from pods to
 // unknown MACs (unless the VPC's Zeta gateway takes those).
-void onDemandPunts(BuildContext& ctx) {
+void addOnDemandArpPunt(BuildContext& ctx) {
   Match arp_miss = openflow::arpMatch();
   arp_miss.arp_op = uint16_t{1};
   Flow& f = ctx.add(kArpResponder, 100, makeCookie(CookieCategory::kStatic, "static"), arp_miss);
   f.actions = {openflow::controller({kPuntArpMiss})};
   f.goto_table = kLocalServices.id;
-  for (const auto& [vni, segment] : ctx.segments.all()) {
-    if (vniHasZetaGateway(ctx.state, vni)) continue;
-    Match miss;
-    matchReg(miss, kPktSourceField, kFromPod);
-    miss.reg[kSegmentField.reg] = regValue(kSegmentField, segment);
-    ctx.add(kL2Forwarding, 50, makeCookie(CookieCategory::kSegment, "vni:" + std::to_string(vni)),
-            miss)
-        .actions = {openflow::controller({kPuntUnicastMiss})};
-  }
 }
 
-}  // namespace
-
-void addOverlayFlows(BuildContext& ctx) {
-  for (const auto& [id, subnet] : ctx.state.subnets) subnetFlows(ctx, subnet);
-  for (const auto& [key, neighbor] : ctx.state.neighbors) neighborFlows(ctx, neighbor);
-  onDemandPunts(ctx);
+void addOnDemandUnicastPunt(BuildContext& ctx, uint32_t vni, uint16_t segment) {
+  if (vniHasZetaGateway(ctx.state, vni)) return;
+  Match miss;
+  matchReg(miss, kPktSourceField, kFromPod);
+  miss.reg[kSegmentField.reg] = regValue(kSegmentField, segment);
+  ctx.add(kL2Forwarding, 50, makeCookie(CookieCategory::kSegment, "vni:" + std::to_string(vni)),
+          miss)
+      .actions = {openflow::controller({kPuntUnicastMiss})};
 }
 
 }  // namespace alcor::agent::pipeline

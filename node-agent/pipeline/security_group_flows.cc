@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "lib/openflow/packed_flow.h"
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
 
@@ -63,16 +64,6 @@ const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules,
 const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
                     kOutPortField,       Field::kReg1};
 
-// The rules of one group, one direction and one remote group: they share a conjunction id.
-struct AllowSet {
-  std::string group_id;
-  Direction direction;
-  std::string remote_group_id;  // "": rules with a prefix (or none)
-  std::vector<const SecurityGroupRule*> rules;
-  uint32_t id = 0;    // conj_id: from the key alone, stable while the set exists
-  uint32_t mark = 0;  // ct_mark of its connections: the key and the rules' contents
-};
-
 uint32_t fnv1a32(std::string_view s) {
   uint32_t h = 2166136261u;
   for (char c : s) {
@@ -129,99 +120,84 @@ std::vector<Match> ruleMatches(const SecurityGroupRule& r, Direction d) {
   return out;
 }
 
-class SecurityGroupBuilder {
- public:
-  explicit SecurityGroupBuilder(BuildContext& ctx) : ctx_(ctx) {}
+// Member addresses of a remote group: what the controller expanded, plus local member ports.
+std::vector<Ipv4Prefix> membersOf(const NetworkState& state, const std::string& group_id) {
+  std::set<std::pair<uint32_t, int>> seen;
+  std::vector<Ipv4Prefix> out;
+  auto addPrefix = [&](const Ipv4Prefix& p) {
+    if (seen.insert({p.network().value(), p.length()}).second) out.push_back(p);
+  };
+  if (auto it = state.security_groups.find(group_id); it != state.security_groups.end()) {
+    for (const auto& p : it->second.member_ips) addPrefix(p);
+  }
+  for (const auto& [id, port] : state.ports) {
+    const auto& ids = port.security_group_ids;
+    if (std::find(ids.begin(), ids.end(), group_id) == ids.end()) continue;
+    for (const auto& f : port.fixed_ips) addPrefix(Ipv4Prefix(f.ip, 32));
+    for (const auto& pair : port.allowed_address_pairs) addPrefix(pair.ip);
+  }
+  return out;
+}
 
-  void build() {
-    for (const auto& id : ctx_.out.programmed_ports) {
-      const Port& port = ctx_.state.ports.at(id);
-      if (portHasSecurityGroups(port)) ports_.push_back(&port);
+// The conj id hashes the set's key only: a rule change leaves the port and member clauses
+// (which name the id) alone. The mark also hashes the rules' contents, so any change to the
+// set's rules gives its connections a new mark to earn: they are re-checked. Collisions probe
+// (sets are walked in key order, so the outcome is stable).
+void assignIds(std::map<std::string, AllowSet>& sets) {
+  std::set<uint32_t> used_ids, used_marks;
+  auto unique = [](uint32_t h, std::set<uint32_t>& used) {
+    h &= 0x7fffffffu;
+    while (h == 0 || used.count(h)) h = (h + 1) & 0x7fffffffu;
+    used.insert(h);
+    return h;
+  };
+  for (auto& [key, set] : sets) {
+    std::vector<std::string> sigs;
+    for (const auto* r : set.rules) sigs.push_back(ruleSignature(*r));
+    std::sort(sigs.begin(), sigs.end());
+    std::string version = key + "|";
+    for (const auto& s : sigs) version += s;
+    set.id = unique(fnv1a32(key), used_ids);
+    set.mark = unique(fnv1a32(version), used_marks);
+  }
+}
+
+uint8_t clauses(const AllowSet& set) { return set.remote_group_id.empty() ? 2 : 3; }
+
+// The sets of a port's groups in one direction, in the order its port clause lists them.
+std::vector<const AllowSet*> setsOfPort(const SecurityGroupPlan& plan, const Port& port,
+                                        Direction direction) {
+  std::vector<const AllowSet*> out;
+  for (const auto& gid : port.security_group_ids) {
+    auto it = plan.sets_by_group.find(gid);
+    if (it == plan.sets_by_group.end()) continue;
+    for (const AllowSet* set : it->second) {
+      if (set->direction == direction) out.push_back(set);
     }
-    if (ports_.empty()) return;
-    collectSets();
-    assignIds();
-    for (const auto& [key, set] : sets_) sets_by_group_[set.group_id].push_back(&set);
-    for (const Side* side : {&kEgress, &kIngress}) {
-      sideStatics(*side);
-      for (const Port* port : ports_) portFlows(*side, *port);
-    }
-    for (const auto& [key, set] : sets_) setFlows(set);
+  }
+  return out;
+}
+
+// Emits one owner's flows from the plan. Flows with the same match in a rules table are one
+// clause flow carrying several conjunctions.
+class SecurityGroupEmitter {
+ public:
+  SecurityGroupEmitter(BuildContext& ctx, const SecurityGroupPlan& plan) : ctx_(ctx), plan_(plan) {}
+
+  void portFlows(const Port& port) {
+    for (const Side* side : {&kEgress, &kIngress}) portFlows(*side, port);
+  }
+
+  void ruleFlows() {
+    if (plan_.ports.empty()) return;
+    for (const Side* side : {&kEgress, &kIngress}) sideStatics(*side);
+    for (const auto& [key, set] : plan_.sets) setFlows(set);
   }
 
  private:
-  // Allow sets of every group a protected port uses, in key order (stable ids).
-  void collectSets() {
-    std::set<std::string> used_groups;
-    for (const Port* port : ports_) {
-      used_groups.insert(port->security_group_ids.begin(), port->security_group_ids.end());
-    }
-    for (const auto& gid : used_groups) {
-      auto it = ctx_.state.security_groups.find(gid);
-      if (it == ctx_.state.security_groups.end()) continue;  // not known yet: allows nothing
-      for (const auto& rule : it->second.rules) {
-        if (rule.ipv6) continue;  // the pipeline is IPv4 only
-        const std::string key = allowSetKey(gid, rule.direction, rule.remote_group_id);
-        auto [set, fresh] = sets_.try_emplace(key);
-        if (fresh) set->second = AllowSet{gid, rule.direction, rule.remote_group_id, {}, 0};
-        set->second.rules.push_back(&rule);
-      }
-    }
-    // A remote group without members allows nothing: drop its set.
-    std::erase_if(sets_, [this](const auto& kv) {
-      return !kv.second.remote_group_id.empty() && members(kv.second.remote_group_id).empty();
-    });
-  }
-
-  // The conj id hashes the set's key only: a rule change leaves the port and member clauses
-  // (which name the id) alone. The mark also hashes the rules' contents, so any change to the
-  // set's rules gives its connections a new mark to earn: they are re-checked. Collisions probe
-  // (sets are walked in key order, so the outcome is stable).
-  void assignIds() {
-    std::set<uint32_t> used_ids, used_marks;
-    auto unique = [](uint32_t h, std::set<uint32_t>& used) {
-      h &= 0x7fffffffu;
-      while (h == 0 || used.count(h)) h = (h + 1) & 0x7fffffffu;
-      used.insert(h);
-      return h;
-    };
-    for (auto& [key, set] : sets_) {
-      std::vector<std::string> sigs;
-      for (const auto* r : set.rules) sigs.push_back(ruleSignature(*r));
-      std::sort(sigs.begin(), sigs.end());
-      std::string version = key + "|";
-      for (const auto& s : sigs) version += s;
-      set.id = unique(fnv1a32(key), used_ids);
-      set.mark = unique(fnv1a32(version), used_marks);
-    }
-  }
-
-  // Member addresses of a remote group: what the controller expanded, plus local member ports.
-  const std::vector<Ipv4Prefix>& members(const std::string& group_id) {
-    auto cached = members_.find(group_id);
-    if (cached != members_.end()) return cached->second;
-    std::set<std::pair<uint32_t, int>> seen;
-    std::vector<Ipv4Prefix> out;
-    auto addPrefix = [&](const Ipv4Prefix& p) {
-      if (seen.insert({p.network().value(), p.length()}).second) out.push_back(p);
-    };
-    if (auto it = ctx_.state.security_groups.find(group_id);
-        it != ctx_.state.security_groups.end()) {
-      for (const auto& p : it->second.member_ips) addPrefix(p);
-    }
-    for (const auto& [id, port] : ctx_.state.ports) {
-      const auto& ids = port.security_group_ids;
-      if (std::find(ids.begin(), ids.end(), group_id) == ids.end()) continue;
-      for (const auto& f : port.fixed_ips) addPrefix(Ipv4Prefix(f.ip, 32));
-      for (const auto& pair : port.allowed_address_pairs) addPrefix(pair.ip);
-    }
-    return members_[group_id] = std::move(out);
-  }
-
-  // A conjunctive clause flow (its index in ctx_.out.flows): flows with the same match are one
-  // flow with several conjunctions.
+  // A conjunctive clause flow (its index in ctx_.out.flows).
   size_t clauseFlow(const Table& table, uint64_t cookie, const Match& match) {
-    auto key = std::to_string(table.id) + "/" + openflow::formatMatch(match);
+    auto key = openflow::packedKey(table.id, kSgRulePriority, match);
     auto [it, fresh] = clause_index_.try_emplace(key, ctx_.out.flows.size());
     if (fresh) ctx_.add(table, kSgRulePriority, cookie, match);
     return it->second;
@@ -241,7 +217,7 @@ class SecurityGroupBuilder {
     auto [it, fresh] = member_flows_.try_emplace({side.direction, remote_group_id});
     if (!fresh) return it->second;
     const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-members:" + remote_group_id);
-    for (const auto& member : members(remote_group_id)) {
+    for (const auto& member : plan_.members.at(remote_group_id)) {
       Match m = openflow::ipv4Match();
       setRemote(m, side.direction, member);
       it->second.push_back(clauseFlow(side.rules, c, m));
@@ -272,14 +248,7 @@ class SecurityGroupBuilder {
   void portFlows(const Side& side, const Port& port) {
     const uint32_t ofport = ctx_.state.interfaces.at(port.id).ofport;
     const uint64_t c = makeCookie(CookieCategory::kSecurityGroup, "sg-port:" + port.id);
-    std::vector<const AllowSet*> sets;
-    for (const auto& gid : port.security_group_ids) {
-      auto it = sets_by_group_.find(gid);
-      if (it == sets_by_group_.end()) continue;
-      for (const AllowSet* set : it->second) {
-        if (set->direction == side.direction) sets.push_back(set);
-      }
-    }
+    const std::vector<const AllowSet*> sets = setsOfPort(plan_, port, side.direction);
     Match tracked = openflow::ipv4Match();
     matchReg(tracked, side.port_field, ofport);
     openflow::Ct track = ct(side);
@@ -291,8 +260,6 @@ class SecurityGroupBuilder {
     const size_t flow = clauseFlow(side.rules, c, port_clause);
     for (const AllowSet* set : sets) addConjunction(flow, set->id, 0, clauses(*set));
   }
-
-  static uint8_t clauses(const AllowSet& set) { return set.remote_group_id.empty() ? 2 : 3; }
 
   void setFlows(const AllowSet& set) {
     const Side& side = set.direction == Direction::kIngress ? kIngress : kEgress;
@@ -324,16 +291,81 @@ class SecurityGroupBuilder {
   }
 
   BuildContext& ctx_;
-  std::vector<const Port*> ports_;
-  std::map<std::string, AllowSet> sets_;
-  std::map<std::string, std::vector<Ipv4Prefix>> members_;
-  std::map<std::string, std::vector<const AllowSet*>> sets_by_group_;
+  const SecurityGroupPlan& plan_;
   std::unordered_map<std::string, size_t> clause_index_;
   std::map<std::pair<Direction, std::string>, std::vector<size_t>> member_flows_;
 };
 
 }  // namespace
 
-void addSecurityGroupFlows(BuildContext& ctx) { SecurityGroupBuilder(ctx).build(); }
+SecurityGroupPlan planSecurityGroups(const NetworkState& state,
+                                     const std::function<bool(const Port&)>& programmed) {
+  SecurityGroupPlan plan;
+  std::set<std::string> used_groups;
+  for (const auto& [id, port] : state.ports) {
+    if (!portHasSecurityGroups(port) || !programmed(port)) continue;
+    plan.ports.push_back(&port);
+    used_groups.insert(port.security_group_ids.begin(), port.security_group_ids.end());
+  }
+  if (plan.ports.empty()) return plan;
+  // Allow sets of every group a protected port uses, in key order (stable ids).
+  for (const auto& gid : used_groups) {
+    auto it = state.security_groups.find(gid);
+    if (it == state.security_groups.end()) continue;  // not known yet: allows nothing
+    for (const auto& rule : it->second.rules) {
+      if (rule.ipv6) continue;  // the pipeline is IPv4 only
+      const std::string key = allowSetKey(gid, rule.direction, rule.remote_group_id);
+      auto [set, fresh] = plan.sets.try_emplace(key);
+      if (fresh) set->second = AllowSet{gid, rule.direction, rule.remote_group_id, {}, 0, 0};
+      set->second.rules.push_back(&rule);
+    }
+  }
+  for (const auto& [key, set] : plan.sets) {
+    if (!set.remote_group_id.empty() && !plan.members.count(set.remote_group_id)) {
+      plan.members[set.remote_group_id] = membersOf(state, set.remote_group_id);
+    }
+  }
+  // A remote group without members allows nothing: drop its set.
+  std::erase_if(plan.sets, [&](const auto& kv) {
+    return !kv.second.remote_group_id.empty() && plan.members[kv.second.remote_group_id].empty();
+  });
+  std::erase_if(plan.members, [](const auto& kv) { return kv.second.empty(); });
+  assignIds(plan.sets);
+  for (const auto& [key, set] : plan.sets) plan.sets_by_group[set.group_id].push_back(&set);
+  return plan;
+}
+
+SecurityGroupInputs securityGroupInputs(const NetworkState& state, const SecurityGroupPlan& plan) {
+  SecurityGroupInputs in;
+  in.any_port = !plan.ports.empty();
+  for (const auto& [key, set] : plan.sets) {
+    SecurityGroupInputs::Set s{key, set.id, set.mark, {}};
+    for (const auto* r : set.rules) s.rules.push_back(*r);
+    in.sets.push_back(std::move(s));
+  }
+  in.members = plan.members;
+  for (const Port* port : plan.ports) {
+    SecurityGroupInputs::PortSets& p = in.ports[port->id];
+    p.ofport = state.interfaces.at(port->id).ofport;
+    for (const AllowSet* set : setsOfPort(plan, *port, Direction::kEgress)) {
+      p.egress.emplace_back(set->id, clauses(*set));
+    }
+    for (const AllowSet* set : setsOfPort(plan, *port, Direction::kIngress)) {
+      p.ingress.emplace_back(set->id, clauses(*set));
+    }
+  }
+  return in;
+}
+
+void addSecurityGroupPortFlows(BuildContext& ctx, const std::string& port_id) {
+  const SecurityGroupPlan& plan = ctx.securityGroupPlan();
+  auto it = std::find_if(plan.ports.begin(), plan.ports.end(),
+                         [&](const Port* p) { return p->id == port_id; });
+  if (it != plan.ports.end()) SecurityGroupEmitter(ctx, plan).portFlows(**it);
+}
+
+void addSecurityGroupRuleFlows(BuildContext& ctx) {
+  SecurityGroupEmitter(ctx, ctx.securityGroupPlan()).ruleFlows();
+}
 
 }  // namespace alcor::agent::pipeline

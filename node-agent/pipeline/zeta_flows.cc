@@ -102,23 +102,40 @@ void vniFlows(BuildContext& ctx, const Vpc& vpc, const Gateway& gateway, uint32_
   ctx.add(kArpResponder, kZetaArpPriority, c, arp).actions = to_group;
 }
 
+// The VNIs of a VPC: its own and its subnets'.
+std::set<uint32_t> vnisOfVpc(const NetworkState& state, const Vpc& vpc) {
+  std::set<uint32_t> vnis;
+  if (vpc.vni != 0) vnis.insert(vpc.vni);
+  for (const auto& [sid, subnet] : state.subnets) {
+    if (subnet.vpc_id == vpc.id && subnet.vni != 0) vnis.insert(subnet.vni);
+  }
+  return vnis;
+}
+
 }  // namespace
 
-void addZetaFlows(BuildContext& ctx) {
-  if (ctx.config.tunnel_ofport == 0) return;
-  for (const auto& [id, vpc] : ctx.state.vpcs) {
-    const Gateway* gateway = zetaGatewayOf(ctx.state, vpc);
-    if (!gateway) continue;
-    std::set<uint32_t> vnis;
-    if (vpc.vni != 0) vnis.insert(vpc.vni);
-    for (const auto& [sid, subnet] : ctx.state.subnets) {
-      if (subnet.vpc_id == vpc.id && subnet.vni != 0) vnis.insert(subnet.vni);
-    }
-    for (uint32_t vni : vnis) {
-      // No local port in the VNI: nothing to send, so no group (removed with the last port).
-      if (auto segment = ctx.segments.segmentOf(vni)) vniFlows(ctx, vpc, *gateway, vni, *segment);
+std::vector<OwnerKey> zetaOwners(const NetworkState& state, const SegmentAllocator& segments,
+                                 const PipelineConfig& config) {
+  std::vector<OwnerKey> out;
+  if (config.tunnel_ofport == 0) return out;
+  for (const auto& [id, vpc] : state.vpcs) {
+    if (!zetaGatewayOf(state, vpc)) continue;
+    // No local port in the VNI: nothing to send, so no group (removed with the last port).
+    for (uint32_t vni : vnisOfVpc(state, vpc)) {
+      if (segments.segmentOf(vni)) out.push_back(zetaOwner(id, vni));
     }
   }
+  return out;
+}
+
+void addZetaFlows(BuildContext& ctx, const std::string& vpc_id, uint32_t vni) {
+  if (ctx.config.tunnel_ofport == 0) return;
+  const Vpc* vpc = ctx.state.vpc(vpc_id);
+  if (!vpc) return;
+  const Gateway* gateway = zetaGatewayOf(ctx.state, *vpc);
+  auto segment = ctx.segments.segmentOf(vni);
+  if (!gateway || !segment || !vnisOfVpc(ctx.state, *vpc).count(vni)) return;
+  vniFlows(ctx, *vpc, *gateway, vni, *segment);
 }
 
 }  // namespace alcor::agent::pipeline

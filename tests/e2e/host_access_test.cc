@@ -279,21 +279,38 @@ TEST(HostAccessTest, HostAccessSurvivesAgentAndVswitchdRestarts) {
 }
 
 // Capability io.kubernetes.cri.pod-annotations: the runtime's copy of the pod's annotations
-// picks its network (here a VPC and an address) with no Kubernetes API at all.
+// picks its network (here a second subnet of the admin's VPC and an address) with no Kubernetes
+// API at all. Tenancy still holds: the annotation may choose only within the admin's VPC.
 TEST(HostAccessTest, PodAnnotationsFromTheRuntimeChooseThePodsNetwork) {
   auto c = Cluster::start(hostAccessCluster(1));
   ASSERT_TRUE(c.ok()) << c.status().message();
   Cluster& cluster = **c;
+  HttpReply second = cluster.rest("POST", "/project/" + cluster.project() + "/subnets",
+                                  {{"subnet",
+                                    {{"id", "subnet-second"},
+                                     {"network_id", "vpc-default"},
+                                     {"cidr", "10.0.2.0/24"},
+                                     {"ip_version", 4}}}});
+  ASSERT_TRUE(second.status == 201 || second.status == 200) << second.raw;
+  const std::string second_id = second.body["subnet"]["id"].get<std::string>();
+  auto annotated = [&](const std::string& vpc, const std::string& subnet, const std::string& ip,
+                       const std::string& name) {
+    nlohmann::json runtime = {
+        {"io.kubernetes.cri.pod-annotations",
+         {{"alcor.io/vpc", vpc}, {"alcor.io/subnet", subnet}, {"alcor.io/ip-address", ip}}}};
+    return cluster.addPod(0, "vpc-default", "subnet-default", name, {{"runtimeConfig", runtime}});
+  };
+  auto pod = annotated("vpc-default", second_id, "10.0.2.77", "annotated");
+  ASSERT_TRUE(pod.ok()) << pod.status().message();
+  EXPECT_EQ(pod->ip(), "10.0.2.77");
+
+  // Another VPC is not the pod's to choose, whoever passes the annotation.
   auto blue = cluster.createVpcAndSubnet("10.1.0.0/16", "10.1.1.0/24");
   ASSERT_TRUE(blue.ok());
-  nlohmann::json runtime = {{"io.kubernetes.cri.pod-annotations",
-                             {{"alcor.io/vpc", blue->first},
-                              {"alcor.io/subnet", blue->second},
-                              {"alcor.io/ip-address", "10.1.1.77"}}}};
-  auto pod =
-      cluster.addPod(0, "vpc-default", "subnet-default", "annotated", {{"runtimeConfig", runtime}});
-  ASSERT_TRUE(pod.ok()) << pod.status().message();
-  EXPECT_EQ(pod->ip(), "10.1.1.77");
+  auto refused = annotated(blue->first, blue->second, "10.1.1.77", "intruder");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("may not use"), std::string::npos)
+      << refused.status().message();
 }
 
 }  // namespace

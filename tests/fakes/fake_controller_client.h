@@ -75,6 +75,23 @@ class FakeControllerClient : public ControllerClient {
     return down_;
   }
 
+  // Signs with `signer` (set by the test), else answers as a controller without a CA.
+  StatusOr<std::string> requestCertificate(const std::string& node_name,
+                                           const std::string& csr_pem) override {
+    std::function<StatusOr<std::string>(const std::string&, const std::string&)> signer;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!down_.ok()) return down_;
+      signer = signer_;
+    }
+    if (!signer) return unimplementedError("this controller has no CA key to issue with");
+    return signer(node_name, csr_pem);
+  }
+  void setSigner(std::function<StatusOr<std::string>(const std::string&, const std::string&)> s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    signer_ = std::move(s);
+  }
+
   void setDown(bool down) {
     std::lock_guard<std::mutex> lock(mu_);
     down_ = down ? unavailableError("controller unreachable (connection refused)") : okStatus();
@@ -115,6 +132,7 @@ class FakeControllerClient : public ControllerClient {
   std::vector<PortRequest> requests_;
   std::vector<std::string> deleted_;
   std::function<void(const PortRecord&)> on_create_;
+  std::function<StatusOr<std::string>(const std::string&, const std::string&)> signer_;
 };
 
 }  // namespace alcor::agent

@@ -1,6 +1,8 @@
 #include "tests/harness/cluster.h"
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "lib/base/strings.h"
 
@@ -10,8 +12,25 @@ namespace {
 constexpr const char* kInfraIp = "10.200.0.1";
 constexpr int kRestPort = 9009;
 constexpr int kGrpcPort = 9090;
+constexpr const char* kKubeApi = "http://10.200.0.1:6443";
 
 std::string nodeIp(int i) { return "10.200.0." + std::to_string(11 + i); }
+std::string nodeName(int i) { return "node-" + std::to_string(i + 1); }
+
+std::string randomToken() {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  unsigned char bytes[24];
+  urandom.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+void writeFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 }  // namespace
 
@@ -26,6 +45,7 @@ std::string Cluster::binary(const std::string& name) {
       {"alcor-cni", "/cni-plugin/alcor-cni"},
       {"alcor-agent", "/node-agent/exe/alcor-agent"},
       {"alcor-controller", "/controller/alcor-controller"},
+      {"fake_kube_api", "/tests/harness/fake_kube_api"},
   };
   return std::string(ALCOR_BINARY_DIR) + kPaths.at(name);
 }
@@ -39,6 +59,28 @@ StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
                                         "ip link set ulbr up && ip addr add ") +
                             kInfraIp + "/24 dev ulbr");
   if (!r.ok()) return internalError("underlay bridge: " + r.describe());
+  // REST tokens: one admin, one per node (static token file, kube-apiserver's format).
+  c->admin_token_ = randomToken();
+  // Nodes: static tokens, or (kubernetes) bound service account tokens the fake API reviews.
+  std::string tokens = c->admin_token_ + ",e2e-admin,1,\"alcor:admins\"\n";
+  c->world_ = {{"namespaces", nlohmann::json::object()},
+               {"pods", nlohmann::json::object()},
+               {"tokens", nlohmann::json::object()}};
+  for (int i = 0; i < c->options_.nodes; ++i) {
+    c->node_tokens_.push_back(randomToken());
+    if (c->options_.kubernetes) {
+      c->world_["tokens"][c->node_tokens_.back()] = {
+          {"username", "system:serviceaccount:alcor-system:alcor-agent"},
+          {"groups", {"system:serviceaccounts", "system:serviceaccounts:alcor-system"}},
+          {"extra", {{"authentication.kubernetes.io/node-name", {nodeName(i)}}}},
+          {"audiences", {"alcor-controller"}}};
+    } else {
+      tokens += c->node_tokens_.back() + ",alcor:node:" + nodeName(i) + "," +
+                std::to_string(100 + i) + "\n";
+    }
+  }
+  writeFile(c->dir_.path() + "/tokens.csv", tokens);
+  if (c->options_.kubernetes) RETURN_IF_ERROR(c->startKubeApi());
   RETURN_IF_ERROR(c->startController());
   for (int i = 0; i < c->options_.nodes; ++i) RETURN_IF_ERROR(c->addNode(i));
   if (c->options_.start_agents) {
@@ -53,6 +95,7 @@ StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
 Cluster::~Cluster() {
   for (auto& n : nodes_) n->agent.stop();
   controller_.stop();
+  kube_api_.stop();
   for (auto& n : nodes_) {
     if (n->ovs) (void)n->ovs->stop();
     n->ovs.reset();
@@ -69,7 +112,14 @@ Status Cluster::startController() {
       binary("alcor-controller"),
       "--listen=" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
       "--grpc-listen=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort),
-      "--db=" + (options_.persistent_controller ? dir_.path() + "/controller.db" : ":memory:")};
+      "--db=" + (options_.persistent_controller ? dir_.path() + "/controller.db" : ":memory:"),
+      "--pki-dir=" + dir_.path() + "/pki",
+      "--tls-san=" + std::string(kInfraIp),
+      "--token-file=" + dir_.path() + "/tokens.csv"};
+  if (options_.kubernetes) {
+    argv.insert(argv.end(), {"--token-review", "--kube-api-server=" + std::string(kKubeApi),
+                             "--publish-ca=alcor-system/alcor-ca"});
+  }
   argv.insert(argv.end(), options_.extra_controller_flags.begin(),
               options_.extra_controller_flags.end());
   // Appended, so a restarted controller's log follows the first one's.
@@ -84,15 +134,45 @@ Status Cluster::startController() {
 }
 
 void Cluster::stopController() { controller_.stop(); }
+
+Status Cluster::startKubeApi() {
+  writeFile(dir_.path() + "/world.json", world_.dump());
+  RunOptions o;
+  o.netns = infra_->name();
+  ASSIGN_OR_RETURN(kube_api_, Daemon::start({binary("fake_kube_api"), "--listen=10.200.0.1:6443",
+                                             "--world=" + dir_.path() + "/world.json"},
+                                            dir_.path() + "/kube-api.log", o));
+  bool up = waitFor(
+      [&] {
+        return run({"curl", "-sf", std::string(kKubeApi) + "/api/v1/namespaces/none"}, o)
+                   .exit_code == 22;  // HTTP 404: serving
+      },
+      std::chrono::seconds(10));
+  return up ? okStatus() : internalError("fake_kube_api did not start");
+}
+
+Status Cluster::setKubernetesObjects(const nlohmann::json& namespaces, const nlohmann::json& pods) {
+  if (!options_.kubernetes) return failedPreconditionError("not a kubernetes cluster");
+  world_["namespaces"] = namespaces;
+  world_["pods"] = pods;
+  const std::string path = dir_.path() + "/world.json";
+  writeFile(path + ".tmp", world_.dump());
+  if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+    return internalError("cannot replace " + path);
+  }
+  return okStatus();
+}
 void Cluster::killController() { controller_.kill(); }
 
 Status Cluster::addNode(int i) {
   auto node = std::make_unique<ClusterNode>();
-  node->name = "node-" + std::to_string(i + 1);
+  node->name = nodeName(i);
   node->ip = nodeIp(i);
   ASSIGN_OR_RETURN(node->ns, Netns::create("n" + std::to_string(i + 1)));
   node->dir = dir_.path() + "/" + node->name;
   std::filesystem::create_directories(node->dir);
+  node->token = node_tokens_.at(static_cast<size_t>(i));
+  writeFile(node->tokenFile(), node->token + "\n");
   std::string infra_if = "u" + std::to_string(i + 1);
   RETURN_IF_ERROR(addVethPair(infra_->name(), infra_if, node->ns->name(), "ul0"));
   // The infra end feeds the userspace datapath of the node: complete checksums there too.
@@ -112,8 +192,9 @@ Status Cluster::startAgent(int i) {
       binary("alcor-agent"),
       "--node-name=" + n.name,
       "--node-ip=" + n.ip,
-      "--controller-url=http://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
+      "--controller-url=https://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort),
       "--controller-grpc=" + std::string(kInfraIp) + ":" + std::to_string(kGrpcPort),
+      "--controller-token-file=" + n.tokenFile(),
       "--cni-socket=" + n.cniSocket(),
       "--ovs-rundir=" + n.ovs->runDir(),
       "--datapath-type=netdev",
@@ -122,6 +203,9 @@ Status Cluster::startAgent(int i) {
       "--state-dir=" + n.dir,
       "--default-project=" + options_.project,
       "--log-level=debug"};
+  // The CA: a file, or (kubernetes) the ConfigMap the controller published it in.
+  argv.push_back(options_.kubernetes ? "--kube-api-server=" + std::string(kKubeApi)
+                                     : "--tls-ca=" + caFile());
   argv.insert(argv.end(), options_.extra_agent_flags.begin(), options_.extra_agent_flags.end());
   ASSIGN_OR_RETURN(n.agent, Daemon::start(argv, n.agentLog(), o));
   return okStatus();
@@ -147,16 +231,26 @@ Status Cluster::waitAgentReady(int i) {
 
 HttpReply Cluster::rest(const std::string& method, const std::string& path,
                         const nlohmann::json& body) {
+  return restAs(admin_token_, method, path, body);
+}
+
+HttpReply Cluster::restAs(const std::string& token, const std::string& method,
+                          const std::string& path, const nlohmann::json& body) {
   std::vector<std::string> argv = {"curl",       "-s",
                                    "-X",         method,
                                    "-w",         "\n%{http_code}",
                                    "-H",         "Content-Type: application/json",
+                                   "--cacert",   caFile(),
                                    "--max-time", "20"};
+  if (!token.empty()) {
+    argv.push_back("-H");
+    argv.push_back("Authorization: Bearer " + token);
+  }
   if (!body.is_null()) {
     argv.push_back("--data-binary");
     argv.push_back(body.dump());
   }
-  argv.push_back("http://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort) + path);
+  argv.push_back("https://" + std::string(kInfraIp) + ":" + std::to_string(kRestPort) + path);
   RunOptions o;
   o.netns = infra_->name();
   auto r = run(argv, o);

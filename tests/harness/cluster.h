@@ -7,6 +7,11 @@
 //
 //   infra ns:  ulbr (Linux bridge, 10.200.0.1/24) -- controller REST :9009, on-demand gRPC :9090
 //   node i:    ul0 -> br-phy (node IP 10.200.0.(10+i)/24, OVS netdev) ; br-int ; alcor-agent
+//
+// Secured as in production (docs/security.md): the controller creates its CA in <dir>/pki and
+// serves HTTPS with static tokens (<dir>/tokens.csv: an admin token and one per node); each
+// agent trusts that CA, gets its node certificate from the controller with its node token, and
+// all gRPC is mutual TLS.
 
 #include <map>
 #include <memory>
@@ -29,6 +34,12 @@ struct ClusterOptions {
   std::string project = "demo";
   // SQLite file in the cluster's temp dir instead of :memory: (controller restart tests).
   bool persistent_controller = false;
+  // Trust bootstrapped as in Kubernetes: a fake API server in the infra namespace
+  // (10.200.0.1:6443) answers TokenReviews for the agents' bound tokens (service account
+  // alcor-agent, node name in the token) and holds the ConfigMap the controller publishes its
+  // CA in, which the agents read instead of --tls-ca; it also serves pod and namespace
+  // annotations (setKubernetesObjects).
+  bool kubernetes = false;
 };
 
 struct HttpReply {
@@ -47,6 +58,11 @@ class ClusterNode {
   Daemon agent;
   std::string cniSocket() const { return dir + "/cni.sock"; }
   std::string agentLog() const { return dir + "/agent.log"; }
+  std::string tokenFile() const { return dir + "/token"; }
+  std::string token;  // its REST bearer token (user alcor:node:<name>)
+  // The node certificate the agent got from the controller, and its key.
+  std::string certFile() const { return dir + "/pki/node.crt"; }
+  std::string keyFile() const { return dir + "/pki/node.key"; }
 };
 
 struct Pod {
@@ -81,9 +97,21 @@ class Cluster {
   void killController();  // SIGKILL
   bool controllerRunning() { return controller_.running(); }
 
-  // REST against the controller, from inside the infra namespace.
+  // REST against the controller (HTTPS, admin token), from inside the infra namespace.
   HttpReply rest(const std::string& method, const std::string& path,
                  const nlohmann::json& body = nullptr);
+  // The same with another bearer token (empty: none).
+  HttpReply restAs(const std::string& token, const std::string& method, const std::string& path,
+                   const nlohmann::json& body = nullptr);
+  const std::string& adminToken() const { return admin_token_; }
+  // The controller's CA certificate, which agents trust, and its own key and certificate.
+  std::string caFile() const { return dir_.path() + "/pki/ca.crt"; }
+  std::string controllerCertFile() const { return dir_.path() + "/pki/controller.crt"; }
+  std::string controllerKeyFile() const { return dir_.path() + "/pki/controller.key"; }
+  std::string dir() const { return dir_.path(); }
+  // kubernetes clusters: the annotations the fake API server serves, e.g.
+  // namespaces {"default": {"alcor.io/vpc": "v"}}, pods {"default/p": {...}}.
+  Status setKubernetesObjects(const nlohmann::json& namespaces, const nlohmann::json& pods);
   // POST a VPC and a subnet; returns {vpc id, subnet id}.
   StatusOr<std::pair<std::string, std::string>> createVpcAndSubnet(const std::string& vpc_cidr,
                                                                    const std::string& subnet_cidr);
@@ -108,6 +136,7 @@ class Cluster {
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
   Status addNode(int index);
+  Status startKubeApi();
 
   ClusterOptions options_;
   TempDir dir_{"alcor-cluster"};
@@ -115,6 +144,10 @@ class Cluster {
   Daemon controller_;
   std::vector<std::unique_ptr<ClusterNode>> nodes_;
   int pod_counter_ = 0;
+  std::string admin_token_;
+  std::vector<std::string> node_tokens_;
+  Daemon kube_api_;
+  nlohmann::json world_;  // what fake_kube_api serves
 };
 
 }  // namespace alcor::testing

@@ -31,27 +31,40 @@ function checkPolicy(objects) {
       `${o.kind}/${o.metadata.name} must be in namespace alcor-system`);
   }
 
-  // RBAC: the agent reads pods, namespaces and nodes and creates events (HostAccessRefused on
-  // its node); it writes nothing else; no wildcards.
+  // RBAC: exactly what docs/security.md grants, nothing more; no wildcards. The agent reads
+  // pods, namespaces, nodes and the CA ConfigMap and creates events on its node; the controller reviews tokens and writes the
+  // CA ConfigMap. A verb or resource outside this list fails.
+  const granted = {
+    "ClusterRole/alcor-agent": [
+      { resources: ["pods", "namespaces", "nodes"], verbs: ["get"] },
+      { resources: ["events"], verbs: ["create"] },  // HostAccessRefused on its node
+    ],
+    "Role/alcor-agent": [{ resources: ["configmaps"], verbs: ["get"], names: ["alcor-ca"] }],
+    "ClusterRole/alcor-controller": [{ resources: ["tokenreviews"], verbs: ["create"] }],
+    "Role/alcor-controller": [
+      { resources: ["configmaps"], verbs: ["create"] },
+      { resources: ["configmaps"], verbs: ["get", "update"], names: ["alcor-ca"] },
+    ],
+  };
   for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
+    const allowed = granted[`${o.kind}/${o.metadata.name}`];
+    need(allowed, `${o.kind}/${o.metadata.name}: not a role docs/security.md grants`);
     for (const rule of o.rules || []) {
       const all = [...(rule.apiGroups || []), ...(rule.resources || []), ...(rule.verbs || [])];
       need(!all.includes("*"), `${o.kind}/${o.metadata.name}: no wildcards`);
-      const events = (rule.resources || []).length === 1 && rule.resources[0] === "events";
-      for (const v of rule.verbs || []) {
-        need(["get", "list", "watch"].includes(v) || (events && v === "create"),
-          `${o.kind}/${o.metadata.name}: verb ${v} is not read-only`);
-      }
-      for (const r of rule.resources || []) {
-        need(["pods", "namespaces", "nodes", "events"].includes(r), `${o.kind}/${o.metadata.name}: resource ${r} not needed`);
-      }
+      const covered = (allowed || []).some((a) =>
+        (rule.resources || []).every((r) => a.resources.includes(r)) &&
+        (rule.verbs || []).every((v) => a.verbs.includes(v)) &&
+        (!a.names || ((rule.resourceNames || []).length > 0 &&
+          rule.resourceNames.every((n) => a.names.includes(n)))));
+      need(covered, `${o.kind}/${o.metadata.name}: rule ${JSON.stringify(rule)} grants more than needed`);
     }
   }
   need(!objects.some((o) => o.kind === "ClusterRoleBinding" &&
       o.roleRef.name === "cluster-admin"), "nothing may be bound to cluster-admin");
-  const controllerSa = find(objects, "ServiceAccount", "alcor-controller");
-  need(controllerSa && controllerSa.automountServiceAccountToken === false,
-    "the controller does not use the Kubernetes API: its service account mounts no token");
+  const adminSa = find(objects, "ServiceAccount", "alcor-admin");
+  need(adminSa && adminSa.automountServiceAccountToken === false,
+    "ServiceAccount alcor-admin (REST admins' tokens) exists and is mounted nowhere");
 
   // Controller: Deployment with probes and a PVC for SQLite, and a Service.
   const ctl = find(objects, "Deployment", "alcor-controller");
@@ -69,6 +82,9 @@ function checkPolicy(objects) {
     need(c && c.securityContext && c.securityContext.privileged !== true &&
       spec.securityContext && spec.securityContext.runAsNonRoot === true,
     "controller: runs as non-root, unprivileged");
+    need(c && ["startupProbe", "readinessProbe", "livenessProbe"].every((p) =>
+      !c[p] || (c[p].httpGet && c[p].httpGet.scheme === "HTTPS")),
+    "controller: probes speak HTTPS (the REST API serves TLS only)");
   }
   const svc = find(objects, "Service", "alcor-controller");
   need(svc && svc.spec.ports.some((p) => p.name === "rest") && svc.spec.ports.some((p) => p.name === "grpc"),
@@ -116,6 +132,16 @@ function checkPolicy(objects) {
   need(execProbe(agent.livenessProbe).includes("--probe=live"), "alcor-agent: liveness probe alcor-agent --probe=live");
   need(ovs.livenessProbe && ovs.readinessProbe, "alcor-ovs: liveness and readiness probes");
 
+  // Security on by default (docs/security.md): HTTPS to the controller with a token bound to
+  // the audience alcor-controller; no --insecure anywhere.
+  need((agent.args || []).some((a) => a.startsWith("--controller-url=https://")),
+    "alcor-agent: --controller-url is https://");
+  const tokenVolume = (spec.volumes || []).find((v) => v.projected &&
+    v.projected.sources.some((src) => src.serviceAccountToken &&
+      src.serviceAccountToken.audience === "alcor-controller"));
+  const tokenMount = tokenVolume && (agent.volumeMounts || []).find((m) => m.name === tokenVolume.name);
+  need(tokenMount, "alcor-agent: a projected token bound to the audience alcor-controller");
+
   // install-cni: conflist from the ConfigMap, alcor-cni first and portmap chained.
   const cm = find(objects, "ConfigMap", "alcor-config");
   need(cm, "ConfigMap alcor-config missing");
@@ -137,13 +163,24 @@ function checkPolicy(objects) {
       need(pm && pm.capabilities && pm.capabilities.portMappings === true,
         "conflist: portmap declares the portMappings capability");
     }
+    const json = {};
     for (const key of ["agent.json", "controller.json"]) {
       try {
-        JSON.parse(cm.data[key]);
+        json[key] = JSON.parse(cm.data[key]);
       } catch (e) {
         need(false, `ConfigMap ${key} is not JSON: ${e.message}`);
       }
     }
+    const agentJson = json["agent.json"] || {}, controllerJson = json["controller.json"] || {};
+    need(!agentJson.insecure && !controllerJson.insecure, "no --insecure in the shipped configuration");
+    need(controllerJson["token-review"] === true && controllerJson["token-audience"] === "alcor-controller",
+      "controller.json: REST tokens checked by TokenReview for the audience alcor-controller");
+    need(controllerJson["publish-ca"] === agentJson["controller-ca-configmap"],
+      "the controller publishes its CA where the agents read it");
+    const tokenVol = (spec.volumes || []).find((v) => v.projected);
+    const tokenMnt = tokenVol && (agent.volumeMounts || []).find((m) => m.name === tokenVol.name);
+    need(tokenMnt && (agentJson["controller-token-file"] || "").startsWith(tokenMnt.mountPath + "/"),
+      "agent.json: controller-token-file is the projected token");
     need(["system", "netdev"].includes(cm.data.datapath), "ConfigMap datapath is system or netdev");
   }
   return errors;

@@ -129,20 +129,28 @@ expect_fail "readiness probe without a running agent" "$AGENT" "${args[@]}" --cn
 step "alcor-controller starts with the shipped controller.json and answers /healthz"
 mapfile -t args < <(expand_args "$T/base.yaml" Deployment alcor-controller alcor-controller args)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Outside a cluster: no API server to review tokens with or publish the CA to (it retries in
+# the background), so an admin token from a file stands in; TLS and its CA are the shipped ones.
+echo "manifests-admin,admin,0,\"alcor:admins\"" > "$T/tokens.csv"
 "$CONTROLLER" "${args[@]}" --listen="127.0.0.1:$PORT" --grpc-listen= --db="$T/controller.db" \
-  >"$T/controller.log" 2>&1 &
+  --pki-dir="$T/pki" --tls-san=127.0.0.1 --kube-api-server=http://127.0.0.1:1 \
+  --token-file="$T/tokens.csv" >"$T/controller.log" 2>&1 &
 CONTROLLER_PID=$!
+CURL=(curl -sf --cacert "$T/pki/ca.crt")
 for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  "${CURL[@]}" "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   kill -0 "$CONTROLLER_PID" 2>/dev/null || { cat "$T/controller.log" >&2; fail "controller exited"; }
   sleep 0.1
 done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$T/controller.log" >&2; fail "no /healthz"; }
-curl -sf "http://127.0.0.1:$PORT/metrics" > "$T/metrics" || fail "no /metrics"
+"${CURL[@]}" "https://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$T/controller.log" >&2; fail "no /healthz"; }
+"${CURL[@]}" "https://127.0.0.1:$PORT/metrics" > "$T/metrics" || fail "no /metrics"
 grep -q '^alcor_controller_resources{kind="vpc"} 1$' "$T/metrics" ||
   fail "the bootstrap VPC of controller.json was not created"
-curl -sf "http://127.0.0.1:$PORT/project/default/subnets" | grep -q cluster-subnet ||
-  fail "the bootstrap subnet of controller.json was not created"
+! "${CURL[@]}" "https://127.0.0.1:$PORT/project/default/subnets" >/dev/null 2>&1 ||
+  fail "the REST API answered without a token"
+"${CURL[@]}" -H "Authorization: Bearer manifests-admin" "https://127.0.0.1:$PORT/project/default/subnets" |
+  grep -q cluster-subnet || fail "the bootstrap subnet of controller.json was not created"
+! curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 || fail "the controller serves plain HTTP"
 # The metric names docs/configuration.md lists are the ones the controller exports.
 for m in $(grep -o '^alcor_[a-z_]*' "$T/metrics" | sed -E 's/_(bucket|sum|count)$//' | sort -u); do
   grep -q "\`$m\`" "$ROOT/docs/configuration.md" || fail "metric $m is not documented in docs/configuration.md"
@@ -187,6 +195,12 @@ broken_bundle probe agent.yaml 's/--probe=ready/--probe=live/'
 expect_fail "an agent without the ready probe" k8s policy "$T/broken/probe.yaml"
 broken_bundle portmap configmap.yaml 's/"type": "portmap"/"type": "bandwidth"/'
 expect_fail "a conflist without portmap" k8s policy "$T/broken/portmap.yaml"
+broken_bundle plaintext agent.yaml 's|--controller-url=https://|--controller-url=http://|'
+expect_fail "an agent talking plain HTTP to the controller" k8s policy "$T/broken/plaintext.yaml"
+broken_bundle insecure configmap.yaml 's|"token-review": true,|"token-review": true, "insecure": true,|'
+expect_fail "a controller started with --insecure" k8s policy "$T/broken/insecure.yaml"
+broken_bundle audience agent.yaml 's|audience: alcor-controller|audience: kubernetes|'
+expect_fail "an agent token usable against the API server" k8s policy "$T/broken/audience.yaml"
 cp -r "$ROOT/manifests" "$T/broken/kustomize"
 sed -i 's/agent.yaml/agnet.yaml/' "$T/broken/kustomize/kustomization.yaml"
 expect_fail "a kustomization naming a missing file" k8s render "$T/broken/kustomize"

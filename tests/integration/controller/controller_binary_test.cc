@@ -40,8 +40,11 @@ class ControllerBinaryTest : public ::testing::Test {
  protected:
   void SetUp() override { port_ = freePort(); }
   Daemon start(const std::vector<std::string>& extra) {
+    // Plaintext and open: these tests are about flags, bootstrap and restarts (the secured
+    // binary is tested in tests/e2e/security_test.cc).
     std::vector<std::string> argv = {binary(), "--listen=127.0.0.1:" + std::to_string(port_),
-                                     "--grpc-listen=127.0.0.1:0"};
+                                     "--grpc-listen=127.0.0.1:0", "--insecure",
+                                     "--pki-dir=" + dir_.path() + "/pki"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto d = Daemon::start(argv, dir_.path() + "/controller.log");
     EXPECT_TRUE(d.ok()) << d.status();

@@ -95,6 +95,8 @@ TEST_F(LinkManagerIntegrationTest, CreateVethHasTheNameMacMtuStateAndOffloadAske
 
   EXPECT_NE(ethtoolK(*pod_, "eth0").find("tx-checksumming: off"), std::string::npos);
   EXPECT_NE(ethtoolK(*host_, "vh-test").find("tx-checksumming: off"), std::string::npos);
+  // The host end is a switch port: no IPv6 link-local address (OVS would rescan on it).
+  EXPECT_EQ(ipIn(*host_, {"-6", "addr", "show", "dev", "vh-test"}), "");
   // No temporary peer name is left anywhere.
   for (const auto& name : alcor::testing::linkNames(pod_->name())) {
     EXPECT_TRUE(name == "lo" || name == "eth0") << name;

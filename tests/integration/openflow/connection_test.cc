@@ -83,6 +83,27 @@ TEST_F(OpenflowConnectionTest, SingleFlowsAreDumpedExactly) {
   EXPECT_THAT(*dumped, UnorderedElementsAreArray(flows));
 }
 
+TEST_F(OpenflowConnectionTest, PackedBundleInstallsAndDeletesTheSameFlows) {
+  ASSERT_TRUE(addGroup5().ok());
+  std::vector<Flow> flows;
+  std::vector<PackedFlow> packed;
+  for (const auto& c : openflow::testing::flowCases()) {
+    flows.push_back(c.flow);
+    packed.push_back(pack(c.flow));
+  }
+  std::vector<PackedFlowMod> adds;
+  for (const auto& p : packed) adds.push_back({FlowMod::kAdd, p.key, p.value});
+  ASSERT_TRUE(conn_->bundlePacked(adds).ok());
+  EXPECT_THAT(ovs_->dumpFlows("br0"), ElementsAreArray(expectedDump(flows)));
+  // Strict deletes of all but the first leave exactly that one.
+  std::vector<PackedFlowMod> deletes;
+  for (size_t i = 1; i < packed.size(); ++i) {
+    deletes.push_back({FlowMod::kDeleteStrict, packed[i].key, packed[i].value});
+  }
+  ASSERT_TRUE(conn_->bundlePacked(deletes).ok());
+  EXPECT_THAT(ovs_->dumpFlows("br0"), ElementsAreArray(expectedDump({flows.front()})));
+}
+
 TEST_F(OpenflowConnectionTest, BundleInstallsAllAndDumpFiltersByTableAndCookie) {
   std::vector<FlowMod> mods;
   std::vector<Flow> flows;

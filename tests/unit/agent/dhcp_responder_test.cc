@@ -96,7 +96,7 @@ TEST_F(DhcpTest, HostRoutesGoInOption121WithTheDefaultRoute) {
 
 TEST_F(DhcpTest, PacketInIsAnsweredWithAPacketOutToThePort) {
   FakeDataplane dataplane;
-  ASSERT_TRUE(dataplane.update([&](NetworkState& s, ChangeSet&) { s = state; }).ok());
+  ASSERT_TRUE(dataplane.update(tracked([&](NetworkState& s) { s = state; })).ok());
   openflow::FakeConnection of;
   DhcpResponder responder(dataplane, of, options);
 

@@ -32,6 +32,7 @@ class FakeApiServer {
                   nlohmann::json obj = {{"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
                   if (ns == "red") {
                     obj["metadata"]["annotations"] = {{"alcor.io/vpc", "red-vpc"},
+                                                      {"alcor.io/allowed-vpcs", "blue-vpc"},
                                                       {"alcor.io/security-groups", "sg-a, sg-b"}};
                   }
                   ++namespace_gets;
@@ -215,13 +216,17 @@ TEST_F(KubernetesTest, PodAnnotationsFromTheRuntimeSpareThePodGet) {
   cni::PodArgs pod{"red", "static", "uid", "", {}};
   auto c = choosePodNetwork(rc, pod, {"p", "v", "s"}, kube.get());
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c.value->vpc, "blue-vpc");  // the pod's, over the namespace's red-vpc
+  EXPECT_EQ(c.value->vpc, "blue-vpc");  // the pod's, allowed by namespace red
   EXPECT_EQ(c.value->ip, "10.0.9.9");   // not the API's 10.0.1.200
   EXPECT_EQ(api.pod_gets, 0);
-  // Without an API at all.
+  // Without an API, only the admin's configuration allows: here the default VPC "v".
+  c = choosePodNetwork(rc, pod, {"p", "v", "s"}, nullptr);
+  EXPECT_FALSE(c.ok());
+  rc.runtime_pod_annotations->at("alcor.io/vpc") = "v";
   c = choosePodNetwork(rc, pod, {"p", "v", "s"}, nullptr);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c.value->vpc, "blue-vpc");
+  EXPECT_EQ(c.value->vpc, "v");
+  EXPECT_EQ(c.value->ip, "10.0.9.9");
 }
 
 TEST_F(KubernetesTest, ConfigBeatsDefaultsWithoutAnApi) {

@@ -2,6 +2,9 @@
 
 // Small NetworkState fixtures shared by the pipeline, dataplane and DHCP tests.
 
+#include <functional>
+
+#include "node-agent/state/change_set.h"
 #include "node-agent/state/network_state.h"
 
 namespace alcor::agent::testing {
@@ -54,6 +57,40 @@ inline void addNeighbor(NetworkState& s, const std::string& id, const std::strin
   n.host_ip = ip(host);
   n.ips = {NeighborIp{NeighborKind::kL2, "sub-" + vpc, ip(n_ip)}};
   s.neighbors[n.key] = n;
+}
+
+// What changed between two states, object by object: the ChangeSet a writer that made that
+// change names.
+inline ChangeSet changesBetween(const NetworkState& a, const NetworkState& b) {
+  ChangeSet c;
+  auto diff = [](const auto& x, const auto& y, std::set<std::string>& out) {
+    for (const auto& [key, value] : x) {
+      auto it = y.find(key);
+      if (it == y.end() || !(it->second == value)) out.insert(key);
+    }
+    for (const auto& [key, value] : y) {
+      if (!x.count(key)) out.insert(key);
+    }
+  };
+  diff(a.vpcs, b.vpcs, c.vpcs);
+  diff(a.subnets, b.subnets, c.subnets);
+  diff(a.ports, b.ports, c.ports);
+  diff(a.neighbors, b.neighbors, c.neighbors);
+  diff(a.dhcp, b.dhcp, c.dhcp);
+  diff(a.routers, b.routers, c.routers);
+  diff(a.gateways, b.gateways, c.gateways);
+  diff(a.security_groups, b.security_groups, c.security_groups);
+  diff(a.interfaces, b.interfaces, c.interfaces);
+  return c;
+}
+
+// A Dataplane mutation that runs `fn` on the state and names what it changed.
+inline auto tracked(std::function<void(NetworkState&)> fn) {
+  return [fn = std::move(fn)](NetworkState& s, ChangeSet& c) {
+    const NetworkState before = s;
+    fn(s);
+    c.merge(changesBetween(before, s));
+  };
 }
 
 }  // namespace alcor::agent::testing

@@ -54,7 +54,7 @@ class ZetaDataplaneTest : public ::testing::Test {
     dataplane->finishRestore();
   }
   Status mutate(const std::function<void(NetworkState&)>& fn) {
-    return dataplane->update([&](NetworkState& s, ChangeSet&) { fn(s); });
+    return dataplane->update(tracked([&](NetworkState& s) { fn(s); }));
   }
   void setUpZetaVpc(std::vector<const char*> fwds) {
     ASSERT_TRUE(mutate([&](NetworkState& s) {

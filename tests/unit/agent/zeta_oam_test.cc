@@ -42,13 +42,13 @@ class OamHandlerTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(
         dataplane
-            .update([](NetworkState& s, ChangeSet&) {
+            .update(tracked([](NetworkState& s) {
               addVpc(s);
               addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
               Gateway g{"zeta-1", GatewayType::kZeta, {{kFwd, mac("02:5a:00:00:00:01")}}, kOamPort};
               s.gateways[g.id] = g;
               s.vpcs["vpc-a"].gateway_ids = {g.id};
-            })
+            }))
             .ok());
   }
   void deliver(const OamMessage& m, Ipv4Address from = kFwd, uint16_t port = kOamPort) {
@@ -121,7 +121,7 @@ TEST_F(OamHandlerTest, PathsOfAVniThatLeftArePruned) {
   deliver(inject());
   handler.prune();
   EXPECT_THAT(directPaths(), SizeIs(1));
-  ASSERT_TRUE(dataplane.update([](NetworkState& s, ChangeSet&) { s.interfaces.clear(); }).ok());
+  ASSERT_TRUE(dataplane.update(tracked([](NetworkState& s) { s.interfaces.clear(); })).ok());
   EXPECT_THAT(handler.wantedPorts(), SizeIs(0));
   handler.prune();
   EXPECT_THAT(directPaths(), SizeIs(0));
@@ -146,13 +146,13 @@ TEST(OamServerTest, ReceivesOnTheGatewaysPortAndAppliesInjects) {
   FakeDataplane dataplane;
   ASSERT_TRUE(
       dataplane
-          .update([&](NetworkState& s, ChangeSet&) {
+          .update(tracked([&](NetworkState& s) {
             addVpc(s);
             addPort(s, "p1", "vpc-a", "10.1.0.5", "fa:16:3e:00:00:05", 7);
             s.gateways["z"] = Gateway{
                 "z", GatewayType::kZeta, {{ip("127.0.0.1"), mac("02:5a:00:00:00:01")}}, port};
             s.vpcs["vpc-a"].gateway_ids = {"z"};
-          })
+          }))
           .ok());
   openflow::FakeConnection of;
   DirectPathTable paths(of, 100);
@@ -181,7 +181,7 @@ TEST(OamServerTest, ReceivesOnTheGatewaysPortAndAppliesInjects) {
   EXPECT_THAT(of.flows(), ::testing::Contains(::testing::Field(&openflow::Flow::idle_timeout, 2)));
 
   // The port closes when no local VPC uses the gateway any more.
-  ASSERT_TRUE(dataplane.update([](NetworkState& s, ChangeSet&) { s.interfaces.clear(); }).ok());
+  ASSERT_TRUE(dataplane.update(tracked([](NetworkState& s) { s.interfaces.clear(); })).ok());
   for (int i = 0; i < 200 && !server.listeningPorts().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -25,6 +25,8 @@ inline ControllerConfig testConfig(const std::string& db = ":memory:") {
   c.db = db;
   c.push_timeout_ms = 3000;
   c.log_level = "warn";
+  // REST semantics tests: plaintext, no tokens (security_test.cc covers the secured API).
+  c.security.insecure = true;
   return c;
 }
 

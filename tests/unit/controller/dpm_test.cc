@@ -437,6 +437,20 @@ TEST_F(DpmTest, OnDemandPushesBeforeReplying) {
   for (const auto& m : local.messages()) expectAgentAccepts(m);
 }
 
+TEST_F(DpmTest, OnDemandAnswersOnlyHostsWithPortsInTheVpc) {
+  createVpc("v2", "10.8.0.0/16");
+  createSubnet("s8", "v2", "10.8.1.0/24");
+  json p1 = createPort("p1", "v1", "s1", "node-a");
+  createPort("p2", "v1", "s2", "node-b");  // node-b: a port in v1, another subnet
+  createPort("p8", "v2", "s8", "node-c");  // node-c: ports in v2 only
+  idle();
+  const uint32_t vni = call("GET", "/project/p/vpcs/v1").body["network"]["tunnel_id"];
+  const std::string ip = p1["fixed_ips"][0]["ip_address"];
+  EXPECT_TRUE(app_->service().onDemandState("127.0.0.12", vni, ip).has_value());
+  // node-c asks about v1's addresses: it has no pod there, so it learns nothing.
+  EXPECT_FALSE(app_->service().onDemandState("127.0.0.13", vni, ip).has_value());
+}
+
 TEST_F(DpmTest, GoalStateV1Mode) {
   stopController();
   for (auto& a : agents_) a.reset();

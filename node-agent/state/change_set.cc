@@ -1,14 +1,15 @@
-#include "node-agent/dataplane/dataplane.h"
+#include "node-agent/state/change_set.h"
 
 namespace alcor::agent {
 
 bool ChangeSet::empty() const {
-  return vpcs.empty() && subnets.empty() && ports.empty() && neighbors.empty() && dhcp.empty() &&
-         routers.empty() && gateways.empty() && security_groups.empty() && interfaces.empty() &&
-         host_gateways.empty();
+  return !whole_state && vpcs.empty() && subnets.empty() && ports.empty() && neighbors.empty() &&
+         dhcp.empty() && routers.empty() && gateways.empty() && security_groups.empty() &&
+         interfaces.empty() && host_gateways.empty();
 }
 
 void ChangeSet::merge(const ChangeSet& o) {
+  whole_state = whole_state || o.whole_state;
   vpcs.insert(o.vpcs.begin(), o.vpcs.end());
   subnets.insert(o.subnets.begin(), o.subnets.end());
   ports.insert(o.ports.begin(), o.ports.end());
