@@ -54,25 +54,35 @@ up() {
   start_scheduler
   info "API server $API_SERVER is ready"
 
-  step "Alcor: alcor-controller (cluster VPC $POD_CIDR), an alcor-agent per node"
+  step "alcor-controller (TLS, TokenReview, cluster VPC $POD_CIDR)"
+  alcor_rbac
   start_alcor_controller
-  agent_credentials
-  for i in $(seq 0 "$WORKERS"); do node_agent "$i"; done
+  info "alcor-controller is up; its CA is in the ConfigMap alcor-system/alcor-ca"
+
+  # As with the DaemonSet, a node registers before its agent runs (the agent's token is bound to
+  # its Node), and it is Ready only once its agent is and the conflist is in place.
+  step "containerd (CRI) with the pod images, kubelet and kube-proxy on every node"
+  for i in $(seq 0 "$WORKERS"); do
+    node_containerd "$i"
+    node_kubelet "$i"
+    node_kube_proxy "$i"
+    info "$(node_name "$i"): containerd, kubelet, kube-proxy started"
+  done
+
+  step "an alcor-agent per node (its certificate from the controller), then the conflist"
+  for i in $(seq 0 "$WORKERS"); do
+    wait_until "$(node_name "$i") registered" 120 kubectl_cp get node "$(node_name "$i")" ||
+      die "$(node_name "$i") did not register; see $(node_dir "$i")/kubelet/kubelet.log"
+    node_agent "$i"
+  done
   for i in $(seq 0 "$WORKERS"); do
     wait_until "alcor-agent on $(node_name "$i")" 60 agent_ready "$i" ||
       die "agent of $(node_name "$i") not ready: $(tail -5 "$(node_dir "$i")/alcor/agent.log")"
     # The agent moved the node IP onto br-phy (and with it the routes of ul0). A default route
     # lets node-originated Service traffic reach kube-proxy's DNAT in OUTPUT.
     ip -n "$(node_ns "$i")" route replace default via "$UNDERLAY_IP"
-  done
-
-  step "containerd (CRI) with the pod images, kubelet and kube-proxy on every node"
-  for i in $(seq 0 "$WORKERS"); do
-    node_containerd "$i"
     install_conflist "$i" "$(alcor_conflist "$i")"
-    node_kubelet "$i"
-    node_kube_proxy "$i"
-    info "$(node_name "$i"): containerd, kubelet, kube-proxy started"
+    info "$(node_name "$i"): agent ready with certificate $(node_dir "$i")/alcor/pki/node.crt"
   done
   wait_until "$(node_count) nodes Ready" 180 nodes_ready || {
     kubectl_cp get nodes -o wide >&2 || true

@@ -55,22 +55,34 @@ start_scheduler() {
     --bind-address=127.0.0.1 --leader-elect=false --v=1
 }
 
-# The agents' RBAC (the manifests' own) and a ServiceAccount token for them, as a pod of the
-# DaemonSet would get it.
-agent_credentials() {
+# The manifests' namespace, ServiceAccounts and RBAC, and the controller's token for the API
+# server (TokenReview, the CA ConfigMap), as its pod would get it.
+alcor_rbac() {
   kubectl_cp apply -f "$REPO_DIR/manifests/namespace.yaml" -f "$REPO_DIR/manifests/rbac.yaml" \
     >/dev/null
-  wait_until "the alcor-agent ServiceAccount" 30 \
-    kubectl_cp -n alcor-system get serviceaccount alcor-agent
-  kubectl_cp -n alcor-system create token alcor-agent --duration=48h >"$PKI/alcor-agent.token"
+  wait_until "the alcor ServiceAccounts" 30 \
+    kubectl_cp -n alcor-system get serviceaccount alcor-agent alcor-controller
+  kubectl_cp -n alcor-system create token alcor-controller --duration=48h \
+    >"$PKI/alcor-controller.token"
 }
 
+# As manifests/configmap.yaml's controller.json: its own CA in --pki-dir, published in the
+# ConfigMap alcor-system/alcor-ca; REST tokens checked by TokenReview against kube-apiserver
+# (the agents' node-bound ServiceAccount tokens, the alcor-admin ServiceAccount's).
 start_alcor_controller() {
   local d=$RUN/alcor-controller
   mkdir -p "$d"
   spawn alcor-controller "$(node_ns 0)" "$d/controller.log" \
     "$ALCOR_BIN/controller/alcor-controller" --listen=0.0.0.0:9009 --grpc-listen=0.0.0.0:9090 \
-    --db="$d/controller.db" --bootstrap-project=default \
+    --db="$d/controller.db" --pki-dir="$d/pki" --tls-san="$CP_IP" \
+    --token-review --token-audience=alcor-controller \
+    --kube-api-server="$API_SERVER" --kube-token-file="$PKI/alcor-controller.token" \
+    --kube-ca-file="$PKI/ca.crt" --publish-ca=alcor-system/alcor-ca \
+    --admin-users=system:serviceaccount:alcor-system:alcor-admin \
+    --agent-service-account=system:serviceaccount:alcor-system:alcor-agent \
+    --bootstrap-project=default \
     --bootstrap-vpc="$CLUSTER_VPC:$POD_CIDR" --bootstrap-subnet="$CLUSTER_SUBNET:$POD_CIDR"
-  wait_until alcor-controller 30 in_ns "$(node_ns 0)" curl -sf "$CONTROLLER_URL/healthz"
+  wait_until alcor-controller 30 in_ns "$(node_ns 0)" \
+    curl -sf --cacert "$d/pki/ca.crt" "$CONTROLLER_URL/healthz"
+  wait_until "the ConfigMap alcor-ca" 30 kubectl_cp -n alcor-system get configmap alcor-ca
 }

@@ -31,7 +31,7 @@ SERVICE_CIDR=10.96.0.0/16
 DNS_SERVICE_IP=10.96.0.10
 CLUSTER_VPC=cluster-vpc
 CLUSTER_SUBNET=cluster-subnet
-CONTROLLER_URL=http://$CP_IP:9009
+CONTROLLER_URL=https://$CP_IP:9009  # TLS; its certificate names this address too
 
 node_count() { echo $((WORKERS + 1)); }
 node_name() {

@@ -43,20 +43,32 @@ node_ovs() {  # I: ovsdb-server + ovs-vswitchd (netdev) with a private run direc
   wait_until "ovs-vswitchd of node $i" 10 test -S "$d/ovs-vswitchd.ctl"
 }
 
-node_agent() {  # I: alcor-agent with the Kubernetes API and the cluster VPC
-  local i=$1 d
+# alcor-agent as the DaemonSet runs it (manifests/configmap.yaml's agent.json), with TLS: the
+# controller's CA from the ConfigMap alcor-ca, its node certificate from the controller, for a
+# ServiceAccount token bound to its Node (TokenReview names the node) with the audience
+# alcor-controller; a second token of the ServiceAccount for the Kubernetes API.
+node_agent() {  # I (its Node must be registered)
+  local i=$1 d node
   d=$(node_dir "$i")
+  node=$(node_name "$i")
   mkdir -p "$d/alcor"
+  kubectl_cp -n alcor-system create token alcor-agent --duration=48h \
+    >"$d/alcor/kube.token"
+  kubectl_cp -n alcor-system create token alcor-agent --duration=48h \
+    --audience=alcor-controller --bound-object-kind=Node --bound-object-name="$node" \
+    >"$d/alcor/controller.token"
   spawn "alcor-agent/$i" "$(node_ns "$i")" "$d/alcor/agent.log" \
     "$ALCOR_BIN/node-agent/exe/alcor-agent" \
-    --node-name="$(node_name "$i")" --node-ip="$(node_ip "$i")" \
+    --node-name="$node" --node-ip="$(node_ip "$i")" \
     --controller-url="$CONTROLLER_URL" --controller-grpc="$CP_IP:9090" \
+    --controller-token-file="$d/alcor/controller.token" \
+    --controller-ca-configmap=alcor-system/alcor-ca \
     --cni-socket="$d/alcor/cni.sock" --ovs-rundir="$d/ovs" --datapath-type=netdev \
     --underlay-bridge=br-phy --underlay-interface=ul0 --state-dir="$d/alcor" \
     --default-project=default --default-vpc="$CLUSTER_VPC" --default-subnet="$CLUSTER_SUBNET" \
     --host-gateway-vpc="$CLUSTER_VPC" --service-cidr="$SERVICE_CIDR" --masquerade=true \
-    --kubernetes-api="$API_SERVER" --kubernetes-token-file="$PKI/alcor-agent.token" \
-    --kubernetes-ca-file="$PKI/ca.crt" ${ALCOR_AGENT_FLAGS:-}
+    --kube-api-server="$API_SERVER" --kube-token-file="$d/alcor/kube.token" \
+    --kube-ca-file="$PKI/ca.crt" ${ALCOR_AGENT_FLAGS:-}
 }
 
 agent_ready() {  # I: CNI STATUS through alcor-cni answers
