@@ -26,6 +26,8 @@ cache=${ALCOR_K8S_CACHE:-/var/cache/alcor-k8s}/$K8S_VERSION
 mkdir -p "$cache"/{gomod,gocache,src,bin,logs}
 export GOMODCACHE=$cache/gomod GOCACHE=$cache/gocache GOTOOLCHAIN=local CGO_ENABLED=0
 export GOFLAGS="-mod=mod -buildvcs=false ${K8S_GOFLAGS:-}"
+# sudo's secure_path leaves out the Go of the official tarball.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH=$PATH:/usr/local/go/bin
 command -v go >/dev/null || { echo "build.sh: needs Go >= 1.24 on PATH (Kubernetes 1.34)" >&2; exit 1; }
 go_version=$(go env GOVERSION)
 go_minor=${go_version#go1.}
