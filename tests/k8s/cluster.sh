@@ -81,6 +81,10 @@ up() {
     # The agent moved the node IP onto br-phy (and with it the routes of ul0). A default route
     # lets node-originated Service traffic reach kube-proxy's DNAT in OUTPUT.
     ip -n "$(node_ns "$i")" route replace default via "$UNDERLAY_IP"
+    # Peers learned the node IP with ul0's MAC before the move (kubelet and the API server
+    # talk by then): a gratuitous ARP from br-phy corrects their caches and their OVS's tunnel
+    # neighbour tables (docs/conformance.md, "Known gaps").
+    in_ns "$(node_ns "$i")" arping -q -A -c 1 -I br-phy "$(node_ip "$i")" || true
     install_conflist "$i" "$(alcor_conflist "$i")"
     info "$(node_name "$i"): agent ready with certificate $(node_dir "$i")/alcor/pki/node.crt"
   done

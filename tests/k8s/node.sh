@@ -19,6 +19,12 @@ node_netns() {  # I: namespace, veth to the underlay bridge, node IP on ul0
   # The underlay end feeds the node's userspace datapath: checksums must be complete.
   in_ns "$UNDERLAY_NS" ethtool -K "ul-$i" tx off >/dev/null
   ip -n "$ns" link set ul0 up
+  # ul0 plays the node's NIC, which the agent puts into br-phy, moving the node IP onto br-phy.
+  # The userspace datapath reads the NIC with a packet socket, so the node's stack still sees
+  # its frames: without arp_ignore 1 it would answer ARP for the node IP with ul0's MAC after the
+  # move too, and peers' OVS (which snoops ARP replies for its tunnels) would send VXLAN to a MAC
+  # that br-phy does not decapsulate (docs/conformance.md, "Known gaps").
+  in_ns "$ns" sysctl -qw net.ipv4.conf.ul0.arp_ignore=1
   # The agent's ports (GoalStates 50001, status 50002) lie in the ephemeral range: keep the
   # control plane's many outgoing connections from taking them first.
   in_ns "$ns" sysctl -qw net.ipv4.ip_local_reserved_ports=50001-50002
