@@ -23,6 +23,9 @@ Status JsonArrayStream::fail(const std::string& what) {
 Status JsonArrayStream::feed(std::string_view bytes) {
   for (char c : bytes) {
     if (!error_.ok()) return error_;
+    // JSON has no raw NUL anywhere, and nlohmann's parser would stop at one inside an element,
+    // accepting what precedes it.
+    if (c == '\0') return fail("a NUL byte");
     if (Status st = step(c); !st.ok()) {
       if (error_.ok()) error_ = st;
       return error_;

@@ -3,10 +3,10 @@
 // Reads a JSON object as it arrives, handing over the elements of one array member one at a
 // time: {"ports": [{...}, {...}], ...} gives each port object's text as soon as its last byte
 // came in, so a bulk request of 10,000 ports never holds its body, a document tree of it, or its
-// copies at once. The scanner checks the object's structure (keys, separators, nesting); the
-// element texts and the other members' values are checked with nlohmann's parser. Untrusted
-// input: any byte sequence gives an element stream or an error, never a crash (fuzzed in
-// tests/fuzz/json_array_stream_fuzz.cc).
+// copies at once. The scanner checks the object's structure (keys, separators, nesting) and the
+// other members' values (nlohmann's parser); element texts are handed over as they are, for the
+// caller to parse (readArrayStream does). Untrusted input: any byte sequence gives an element
+// stream or an error, never a crash (fuzzed in tests/fuzz/json_array_stream_fuzz.cc).
 
 #include <functional>
 #include <string>
