@@ -106,6 +106,25 @@ TEST_F(ServicesTest, OneNeighborStateIsQueuedForEveryHostOfTheSubnet) {
   EXPECT_EQ(statesOf(b, schema::PORT).count("pa"), 0u);
 }
 
+TEST_F(ServicesTest, AChangedPortGetsANewlyEncodedNeighborState) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s1", "node-b");
+  sink_.clear();
+  // The kept encoded state must not outlive the port's version it was built from: two updates
+  // in a row give two different UPDATE states.
+  for (const char* mac : {"fa:16:3e:00:00:98", "fa:16:3e:00:00:99"}) {
+    pa.mac_address = MacAddress::parse(mac).value();
+    ASSERT_TRUE(services_->ports().update("p", id("pa"), pa).ok());
+  }
+  const EncodedState* update = nullptr;
+  for (const auto& s : sink_.take("127.0.0.12")) update = s->key == "L2/pa" ? s.get() : update;
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(update->operation, schema::UPDATE);
+  schema::NeighborState decoded;
+  ASSERT_TRUE(decoded.ParseFromString(update->bytes));
+  EXPECT_EQ(decoded.configuration().mac_address(), "fa:16:3e:00:00:99");
+}
+
 TEST_F(ServicesTest, NeighborLearnedOnDemandIsRemovedWhenItsPortIsDeleted) {
   Port pa = addPort("pa", "s1", "node-a");
   addPort("pb", "s2", "node-b");  // node-b: the same VPC, another subnet, no router
