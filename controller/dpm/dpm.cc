@@ -16,12 +16,13 @@ std::pair<schema::NeighborType, ResourceId> parseKey(const std::string& key) {
   auto id = ResourceId::parse(key.substr(3));
   return {key.rfind("L3/", 0) == 0 ? schema::L3 : schema::L2, id.ok() ? *id : ResourceId()};
 }
+}  // namespace
+
 bool sameNeighbor(const PortPlacement& a, const PortPlacement& b) {
-  return a.host_ip == b.host_ip && a.port.mac_address == b.port.mac_address &&
-         a.port.fixed_ips == b.port.fixed_ips &&
+  return a.host_ip == b.host_ip && a.host_mac == b.host_mac &&
+         a.port.mac_address == b.port.mac_address && a.port.fixed_ips == b.port.fixed_ips &&
          a.port.allowed_address_pairs == b.port.allowed_address_pairs;
 }
-}  // namespace
 
 void Dpm::load(const std::vector<PortPlacement>& placements) {
   for (const auto& p : placements) cache_.add(p.port.id, p.host_ip, subnetIdsOf(p.port));

@@ -30,10 +30,12 @@
 
 namespace alcor::controller {
 
-// A port and the IP of the node it is bound to (ports of unknown nodes have no placement).
+// A port and the IP and MAC of the node it is bound to (ports of unknown nodes have no
+// placement). Neighbor states carry both.
 struct PortPlacement {
   Port port;
   std::string host_ip;
+  std::string host_mac;
 };
 
 // One port created (no before), changed or moved, or deleted (no after).
@@ -152,5 +154,7 @@ class Dpm {
 };
 
 std::vector<ResourceId> subnetIdsOf(const Port& port);
+// Whether the two versions give the same neighbor state (host, MACs, addresses).
+bool sameNeighbor(const PortPlacement& a, const PortPlacement& b);
 
 }  // namespace alcor::controller

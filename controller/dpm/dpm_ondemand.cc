@@ -38,10 +38,7 @@ void Dpm::onDemandHostsChanged(Delivery& out, const std::optional<PortPlacement>
   auto it = on_demand_.find(id);
   if (it == on_demand_.end()) return;
   const bool gone = !after;
-  const bool same = before && after && before->host_ip == after->host_ip &&
-                    before->port.mac_address == after->port.mac_address &&
-                    before->port.fixed_ips == after->port.fixed_ips &&
-                    before->port.allowed_address_pairs == after->port.allowed_address_pairs;
+  const bool same = before && after && sameNeighbor(*before, *after);
   for (auto h = it->second.begin(); h != it->second.end();) {
     const auto& [host, type] = *h;
     const bool own = after && after->host_ip == host;  // the port moved onto that host

@@ -17,11 +17,13 @@ void NodeService::changedLocked(const Node* before, const Node* after) {
   for (const auto& [id, p] : store_.ports().all()) {
     if (!((before && p.host_id == before->name) || (after && p.host_id == after->name))) continue;
     std::optional<PortPlacement> old_pl;
-    if (before && before->name == p.host_id) old_pl = PortPlacement{p, before->hostIp()};
+    if (before && before->name == p.host_id) {
+      old_pl = PortPlacement{p, before->hostIp(), textOf(before->mac_address)};
+    }
     std::optional<PortPlacement> new_pl = store_.placementOf(p);
     // Neighbors carry the host's IP and MAC: a new one re-announces the port.
-    const bool same_host = old_pl && new_pl && old_pl->host_ip == new_pl->host_ip && after &&
-                           before->mac_address == after->mac_address;
+    const bool same_host = old_pl && new_pl && old_pl->host_ip == new_pl->host_ip &&
+                           old_pl->host_mac == new_pl->host_mac;
     if (!same_host && (old_pl || new_pl)) changes.push_back({old_pl, new_pl});
   }
   dpm_.portsChanged(changes);

@@ -248,7 +248,7 @@ const SecurityGroup* ResourceStore::groupOfRule(const ResourceId& rule_id) const
 std::optional<PortPlacement> ResourceStore::placementOf(const Port& port) const {
   const Node* n = port.host_id.empty() ? nullptr : nodeByName(port.host_id);
   if (!n) return std::nullopt;
-  return PortPlacement{port, n->hostIp()};
+  return PortPlacement{port, n->hostIp(), textOf(n->mac_address)};
 }
 
 std::vector<PortPlacement> ResourceStore::placementsOnNode(const std::string& node_name) const {

@@ -163,6 +163,26 @@ TEST_F(ServicesTest, NeighborLearnedOnDemandFollowsItsPort) {
   EXPECT_TRUE(services_->onDemandHostsOf(id("pa")).empty());
 }
 
+TEST_F(ServicesTest, ANodesNewMacReachesItsPortsNeighborsAndLearners) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s1", "node-b");  // an L2 neighbor of pa
+  addPort("pc", "s2", "node-c");  // learns pa on demand
+  ASSERT_TRUE(services_->onDemandState("127.0.0.13", vni(), *pa.fixed_ips[0].ip_address));
+  sink_.clear();
+  // Neighbor states carry their port's host MAC: a new one is announced again.
+  Node a = services_->nodes().get(id("node-a")).value();
+  a.mac_address = MacAddress::parse("02:00:00:00:00:aa").value();
+  ASSERT_TRUE(services_->nodes().update(a.id, a).ok());
+  for (const char* host : {"127.0.0.12", "127.0.0.13"}) {
+    const EncodedState* state = nullptr;
+    for (const auto& s : sink_.take(host)) state = s->key == "L2/pa" ? s.get() : state;
+    ASSERT_NE(state, nullptr) << host;
+    schema::NeighborState decoded;
+    ASSERT_TRUE(decoded.ParseFromString(state->bytes));
+    EXPECT_EQ(decoded.configuration().host_mac_address(), "02:00:00:00:00:aa") << host;
+  }
+}
+
 TEST_F(ServicesTest, OnDemandIsOnlyForHostsWithPortsInTheVpc) {
   Port pa = addPort("pa", "s1", "node-a");
   EXPECT_FALSE(services_->onDemandState("127.0.0.12", vni(), *pa.fixed_ips[0].ip_address));
