@@ -54,42 +54,43 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
     app->pusher_ = std::move(pusher);
   } else {
     GrpcPusherOptions o;
-    o.goalstate_version = static_cast<int>(c.goalstate_version);
     o.timeout = std::chrono::milliseconds(c.push_timeout_ms);
     o.credentials = app->security_->channelCredentials();
     if (app->security_->tls()) {
       // Which node an agent address belongs to; the service exists before the first push.
       o.peer_name = [app = app.get()](const std::string& address) {
-        return app->service_ ? app->service_->nodeNameAtAddress(address) : std::string();
+        return app->services_ ? app->services_->nodes().nodeNameAtAddress(address) : std::string();
       };
     }
     app->pusher_ = std::make_unique<GrpcGoalStatePusher>(o);
   }
   PushSchedulerOptions so;
   so.workers = static_cast<int>(c.push_workers);
+  so.goalstate_version = static_cast<int>(c.goalstate_version);
   so.max_neighbors_per_message = static_cast<size_t>(c.max_neighbors_per_message);
   app->scheduler_ = std::make_unique<PushScheduler>(*app->pusher_, so);
   ServiceOptions svc;
   svc.agent_port = static_cast<int>(c.agent_port);
-  ASSIGN_OR_RETURN(app->service_, NetworkService::create(*app->store_, *app->scheduler_, svc));
-  NetworkService* service = app->service_.get();
+  ASSIGN_OR_RETURN(app->services_, ControllerServices::create(*app->store_, *app->scheduler_, svc));
+  ControllerServices* services = app->services_.get();
   app->scheduler_->setAckCallback(
-      [service](const std::string& host, const std::vector<std::string>& ports) {
-        service->markPortsActive(host, ports);
+      [services](const std::string& host, const std::vector<std::string>& ports) {
+        services->ports().markActive(host, ports);
       });
   app->scheduler_->setFullStateProvider(
-      [service](const std::string& host) { return service->fullState(host); });
-  RETURN_IF_ERROR(service->bootstrap(c.bootstrap_project, c.bootstrap_vpc, c.bootstrap_subnet));
+      [services](const std::string& host) { return services->fullState(host); });
+  RETURN_IF_ERROR(services->bootstrap(c.bootstrap_project, c.bootstrap_vpc, c.bootstrap_subnet));
   app->scheduler_->start();
 
   ASSIGN_OR_RETURN(auto rest_addr, splitHostPort(c.listen));
   app->rest_ =
-      std::make_unique<RestServer>(*service, *app->scheduler_, app->security_->restSecurity());
+      std::make_unique<RestServer>(*services, *app->scheduler_, app->security_->restSecurity());
   RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
 
   if (!c.grpc_listen.empty()) {
-    app->ondemand_ =
-        std::make_unique<OnDemandService>(*service, *app->pusher_, app->security_->name());
+    app->ondemand_ = std::make_unique<OnDemandService>(*services, *app->scheduler_,
+                                                       std::chrono::milliseconds(c.push_timeout_ms),
+                                                       app->security_->name());
     grpc::ServerBuilder builder;
     builder.AddListeningPort(c.grpc_listen, app->security_->serverCredentials(), &app->grpc_port_);
     security::limitConnectionAge(builder);

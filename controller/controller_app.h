@@ -1,7 +1,8 @@
 #pragma once
 
-// Wires the controller together: store -> NetworkService (+DPM) -> PushScheduler -> pusher,
-// REST server and the on-demand gRPC server, secured by ControllerSecurity. Used by main.cc and
+// Wires the controller together: store -> ControllerServices (+DPM) -> PushScheduler (the
+// GoalStateSink) -> pusher, REST server and the on-demand gRPC server, secured by
+// ControllerSecurity. Used by main.cc and
 // by in-process tests/benchmarks.
 
 #include <memory>
@@ -13,7 +14,7 @@
 #include "controller/dpm/push_scheduler.h"
 #include "controller/grpc/ondemand_service.h"
 #include "controller/rest/rest_server.h"
-#include "controller/service/network_service.h"
+#include "controller/service/controller_services.h"
 #include "controller/store/store.h"
 #include "lib/base/flags.h"
 
@@ -47,7 +48,7 @@ class ControllerApp {
 
   int restPort() const { return rest_ ? rest_->port() : 0; }
   int grpcPort() const { return grpc_port_; }
-  NetworkService& service() { return *service_; }
+  ControllerServices& services() { return *services_; }
   PushScheduler& scheduler() { return *scheduler_; }
 
  private:
@@ -57,7 +58,7 @@ class ControllerApp {
   StorePtr store_;
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;
-  std::unique_ptr<NetworkService> service_;
+  std::unique_ptr<ControllerServices> services_;
   std::unique_ptr<RestServer> rest_;
   std::unique_ptr<OnDemandService> ondemand_;
   std::unique_ptr<grpc::Server> grpc_server_;

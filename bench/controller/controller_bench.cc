@@ -71,14 +71,15 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
     std::cerr << app.status() << "\n";
     std::exit(1);
   }
-  NetworkService& svc = (*app)->service();
+  ControllerServices& svc = (*app)->services();
   (void)svc.bootstrap("bench", "vpc:10.0.0.0/8", "subnet:10.0.0.0/16");
   for (int h = 0; h < hosts; ++h) {
     Node node;
-    node.id = node.name = "host-" + std::to_string(h);
-    node.local_ip = agents[h]->ip();
+    node.name = "host-" + std::to_string(h);
+    node.id = ResourceId::parse(node.name).value();
+    node.local_ip = Ipv4Address::parse(agents[h]->ip()).value();
     node.server_port = agents[h]->port();
-    (void)svc.createNode(node);
+    (void)svc.nodes().create(node);
   }
   (*app)->scheduler().waitIdle(std::chrono::seconds(5));
 
@@ -87,7 +88,7 @@ Result run(const std::string& mode, size_t n, int hosts, int clients) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < n; ++i) index["port-" + std::to_string(i)] = i;
   std::atomic<size_t> active_count{0};
-  svc.setPortActiveObserver([&](const std::string& id) {
+  svc.ports().setActiveObserver([&](const std::string& id) {
     auto now = Clock::now();
     auto it = index.find(id);
     if (it == index.end()) return;

@@ -79,7 +79,10 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
   std::vector<std::string> argv = {testing::Cluster::binary("alcor-controller"),
                                    "--listen=127.0.0.1:" + std::to_string(rest_port),
                                    "--grpc-listen=", "--db=" + dir.path() + "/controller.db",
-                                   "--log-level=warn"};
+                                   "--log-level=warn",
+                                   // Plaintext and no tokens: the case measures the fan-out,
+                                   // not TLS (bench_cni and the e2e tests cover security).
+                                   "--insecure"};
   argv.insert(argv.end(), o.controller_flags.begin(), o.controller_flags.end());
   auto controller = testing::Daemon::start(argv, dir.path() + "/controller.log");
   if (!controller.ok()) fail("alcor-controller: " + controller.status().toString());

@@ -99,6 +99,37 @@ void printReport(const std::vector<ScaleRow>& rows) {
     if (r.scenario == "real") real = &r;
   }
   line("pod start (CNI ADD) p99", "k8s SLO 5 s", real, true);
+
+  // Simulated rows next to the figures before issue 17 (docs/performance.md, 2026-11-28, 100
+  // hosts) and that issue's goals.
+  struct Before {
+    const char* mode;
+    size_t ports;
+    double converged_s, flows_p99_ms, cpu_s, rss_mb;
+    const char* goal;
+  };
+  static const Before kBefore[] = {
+      {"bulk", 1000, 1.62, 1610, 1.1, 110, "converged <= 0.5 s, RSS <= 250 MB"},
+      {"single", 1000, 1.83, 713, 1.7, 50, "converged <= 0.5 s, RSS <= 250 MB"},
+      {"bulk", 10000, 20.6, 20600, 17.2, 825, "converged <= 3 s, RSS <= 250 MB"},
+      {"single", 10000, 21.5, 893, 19.6, 64, "flows p99 <= 150 ms, RSS <= 250 MB"},
+  };
+  bool header = false;
+  for (const auto& r : rows) {
+    for (const auto& b : kBefore) {
+      if (r.scenario != "simulated" || r.mode != b.mode || r.ports != b.ports) continue;
+      if (!header) {
+        std::printf("\nsimulated, now vs before issue 17 (ACA: 237 s for 10k)   goal\n");
+        header = true;
+      }
+      std::printf(
+          "%-6s %6zu: converged %.2f s (was %.1f s, %.1fx), flows p99 %.0f ms (was %.0f), "
+          "ctl CPU %.1f s (was %.1f), RSS %.0f MB (was %.0f)   %s\n",
+          b.mode, b.ports, r.converged_s, b.converged_s,
+          r.converged_s > 0 ? b.converged_s / r.converged_s : 0.0, r.flows_ms.p99, b.flows_p99_ms,
+          r.controller_cpu_s, b.cpu_s, r.controller_rss_mb, b.rss_mb, b.goal);
+    }
+  }
 }
 
 }  // namespace alcor::bench

@@ -78,9 +78,11 @@ SimDataplane::SimDataplane(ScaleTracker& tracker)
     : tracker_(tracker), port_seen_(tracker.size()), neighbor_seen_(tracker.size()) {}
 
 Status SimDataplane::update(const Mutation& mutation) {
-  std::lock_guard lock(mu_);
   std::vector<size_t> new_ports, new_neighbors;
-  Status status = FakeDataplane::update([&](agent::NetworkState& state, agent::ChangeSet& changes) {
+  {
+    std::lock_guard lock(mu_);
+    agent::NetworkState& state = state_;
+    agent::ChangeSet changes;
     mutation(state, changes);
     for (const auto& id : changes.ports) {
       if (!state.ports.count(id)) continue;
@@ -107,12 +109,28 @@ Status SimDataplane::update(const Mutation& mutation) {
         new_neighbors.push_back(static_cast<size_t>(i));
       }
     }
-  });
+  }
   // Programmed = the update (the real agent's bundle commit) has returned.
   auto now = Clock::now();
   for (size_t i : new_ports) tracker_.portApplied(i, now);
   for (size_t i : new_neighbors) tracker_.neighborApplied(i, now);
-  return status;
+  return okStatus();
+}
+
+void SimDataplane::read(const std::function<void(const agent::NetworkState&)>& reader) const {
+  std::lock_guard lock(mu_);
+  reader(state_);
+}
+
+std::set<std::string> SimDataplane::waitForPorts(const std::set<std::string>& ids,
+                                                 std::chrono::steady_clock::time_point) {
+  // Every port is plugged by the update that brought it.
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& id : ids) {
+    if (state_.portIsPlugged(id)) out.insert(id);
+  }
+  return out;
 }
 
 SimHost::SimHost(int index, ScaleTracker& tracker)

@@ -4,6 +4,7 @@
 // them: ids in field 3, update_type FULL, the subnet's tunnel_id carrying the VPC's VNI, the
 // host IP in port host_info and neighbor host_ip_address. Pure functions of the resources.
 
+#include <map>
 #include <string>
 
 #include "alcor/goalstate.pb.h"
@@ -14,9 +15,9 @@ namespace alcor::controller {
 namespace schema = ::alcor::schema;
 
 // Neighbor map keys, Alcor's: "L2/<port-id>" and "L3/<port-id>".
-std::string neighborKey(schema::NeighborType type, const std::string& port_id);
+std::string neighborKey(schema::NeighborType type, const ResourceId& port_id);
 // DHCP map key for the i-th fixed IP of a port: the port id, then "<port-id>/<i>".
-std::string dhcpKey(const std::string& port_id, size_t index);
+std::string dhcpKey(const ResourceId& port_id, size_t index);
 
 schema::VpcState vpcState(const Vpc& vpc, schema::OperationType op);
 schema::SubnetState subnetState(const Subnet& subnet, const Vpc& vpc, schema::OperationType op);
@@ -28,19 +29,16 @@ schema::NeighborState neighborState(const Port& port, const Vpc& vpc, const std:
                                     const std::string& host_mac, schema::NeighborType type,
                                     schema::OperationType op);
 // A delete needs only the id (the agent erases by key).
-schema::NeighborState neighborDelete(const std::string& port_id);
-schema::SecurityGroupState securityGroupState(const SecurityGroup& group, const std::string& vpc_id,
+schema::NeighborState neighborDelete(const ResourceId& port_id);
+// With the member addresses of the group (its ports' fixed IPs and allowed address pairs).
+schema::SecurityGroupState securityGroupState(const SecurityGroup& group, const ResourceId& vpc_id,
+                                              const std::vector<std::string>& member_addresses,
                                               schema::OperationType op);
 // `subnets` maps subnet id -> subnet for the router's interfaces (missing ones are skipped).
 schema::RouterState routerState(const Router& router, const std::string& host_dvr_mac,
-                                const std::map<std::string, const Subnet*>& subnets,
+                                const std::map<ResourceId, const Subnet*>& subnets,
                                 schema::OperationType op);
 schema::GatewayState gatewayState(const Gateway& gateway, schema::OperationType op);
-
-// Fills host_resources[host_ip] with every resource of the message.
-void fillHostResources(schema::GoalStateV2& gs, const std::string& host_ip);
-// The same states as v1 lists (for --goalstate-version=1).
-schema::GoalState toGoalStateV1(const schema::GoalStateV2& gs);
 // Number of resource states in a message (all maps but host_resources).
 size_t resourceCount(const schema::GoalStateV2& gs);
 

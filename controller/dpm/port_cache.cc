@@ -1,11 +1,13 @@
 #include "controller/dpm/port_cache.h"
 
+#include <algorithm>
+
 namespace alcor::controller {
 
-void SubnetPortCache::add(const std::string& port_id, const std::string& host_ip,
-                          const std::vector<std::string>& subnet_ids) {
+void SubnetPortCache::add(const ResourceId& port_id, const std::string& host_ip,
+                          const std::vector<ResourceId>& subnet_ids) {
   remove(port_id);
-  std::vector<std::string> unique;
+  std::vector<ResourceId> unique;
   for (const auto& s : subnet_ids) {
     if (std::find(unique.begin(), unique.end(), s) == unique.end()) unique.push_back(s);
   }
@@ -18,7 +20,7 @@ void SubnetPortCache::add(const std::string& port_id, const std::string& host_ip
   ports_[port_id] = {host_ip, std::move(unique)};
 }
 
-void SubnetPortCache::remove(const std::string& port_id) {
+void SubnetPortCache::remove(const ResourceId& port_id) {
   auto it = ports_.find(port_id);
   if (it == ports_.end()) return;
   const Entry& e = it->second;
@@ -43,29 +45,28 @@ void SubnetPortCache::remove(const std::string& port_id) {
   ports_.erase(it);
 }
 
-std::string SubnetPortCache::hostOf(const std::string& port_id) const {
+const std::string& SubnetPortCache::hostOf(const ResourceId& port_id) const {
+  static const std::string kNone;
   auto it = ports_.find(port_id);
-  return it == ports_.end() ? std::string() : it->second.host_ip;
+  return it == ports_.end() ? kNone : it->second.host_ip;
 }
 
-const std::map<std::string, std::string>& SubnetPortCache::portsInSubnet(
-    const std::string& subnet_id) const {
-  static const std::map<std::string, std::string> kEmpty;
+const std::map<ResourceId, std::string>& SubnetPortCache::portsInSubnet(
+    const ResourceId& subnet_id) const {
+  static const std::map<ResourceId, std::string> kEmpty;
   auto it = subnet_ports_.find(subnet_id);
   return it == subnet_ports_.end() ? kEmpty : it->second;
 }
 
-std::set<std::string> SubnetPortCache::hostsInSubnet(const std::string& subnet_id) const {
-  std::set<std::string> out;
+const std::map<std::string, int>& SubnetPortCache::hostsInSubnet(
+    const ResourceId& subnet_id) const {
+  static const std::map<std::string, int> kEmpty;
   auto it = subnet_host_count_.find(subnet_id);
-  if (it != subnet_host_count_.end()) {
-    for (const auto& [host, n] : it->second) out.insert(host);
-  }
-  return out;
+  return it == subnet_host_count_.end() ? kEmpty : it->second;
 }
 
-std::set<std::string> SubnetPortCache::subnetsOfHost(const std::string& host_ip) const {
-  std::set<std::string> out;
+std::set<ResourceId> SubnetPortCache::subnetsOfHost(const std::string& host_ip) const {
+  std::set<ResourceId> out;
   auto it = host_subnet_count_.find(host_ip);
   if (it != host_subnet_count_.end()) {
     for (const auto& [s, n] : it->second) out.insert(s);
@@ -73,13 +74,13 @@ std::set<std::string> SubnetPortCache::subnetsOfHost(const std::string& host_ip)
   return out;
 }
 
-std::vector<std::string> SubnetPortCache::portsOnHost(const std::string& host_ip) const {
+const std::set<ResourceId>& SubnetPortCache::portsOnHost(const std::string& host_ip) const {
+  static const std::set<ResourceId> kEmpty;
   auto it = host_ports_.find(host_ip);
-  if (it == host_ports_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return it == host_ports_.end() ? kEmpty : it->second;
 }
 
-int SubnetPortCache::count(const std::string& host_ip, const std::string& subnet_id) const {
+int SubnetPortCache::count(const std::string& host_ip, const ResourceId& subnet_id) const {
   auto it = host_subnet_count_.find(host_ip);
   if (it == host_subnet_count_.end()) return 0;
   auto c = it->second.find(subnet_id);

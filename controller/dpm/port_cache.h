@@ -4,41 +4,43 @@
 // have ports in which subnets, so a port change reaches exactly the hosts that need it. Holds
 // only ports bound to a known host. In memory; rebuilt from the store at start.
 
-#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "controller/model/resource_id.h"
+
 namespace alcor::controller {
 
 class SubnetPortCache {
  public:
-  void add(const std::string& port_id, const std::string& host_ip,
-           const std::vector<std::string>& subnet_ids);
-  void remove(const std::string& port_id);
+  void add(const ResourceId& port_id, const std::string& host_ip,
+           const std::vector<ResourceId>& subnet_ids);
+  void remove(const ResourceId& port_id);
 
   // Empty when the port is not cached.
-  std::string hostOf(const std::string& port_id) const;
+  const std::string& hostOf(const ResourceId& port_id) const;
   // port id -> host ip.
-  const std::map<std::string, std::string>& portsInSubnet(const std::string& subnet_id) const;
-  std::set<std::string> hostsInSubnet(const std::string& subnet_id) const;
-  std::set<std::string> subnetsOfHost(const std::string& host_ip) const;
-  std::vector<std::string> portsOnHost(const std::string& host_ip) const;
+  const std::map<ResourceId, std::string>& portsInSubnet(const ResourceId& subnet_id) const;
+  // host ip -> how many of its ports have an address in the subnet.
+  const std::map<std::string, int>& hostsInSubnet(const ResourceId& subnet_id) const;
+  std::set<ResourceId> subnetsOfHost(const std::string& host_ip) const;
+  const std::set<ResourceId>& portsOnHost(const std::string& host_ip) const;
   // How many of the host's ports have an address in the subnet.
-  int count(const std::string& host_ip, const std::string& subnet_id) const;
+  int count(const std::string& host_ip, const ResourceId& subnet_id) const;
   size_t size() const { return ports_.size(); }
 
  private:
   struct Entry {
     std::string host_ip;
-    std::vector<std::string> subnet_ids;
+    std::vector<ResourceId> subnet_ids;
   };
-  std::map<std::string, Entry> ports_;
-  std::map<std::string, std::map<std::string, std::string>> subnet_ports_;
-  std::map<std::string, std::map<std::string, int>> host_subnet_count_;
-  std::map<std::string, std::map<std::string, int>> subnet_host_count_;
-  std::map<std::string, std::set<std::string>> host_ports_;
+  std::map<ResourceId, Entry> ports_;
+  std::map<ResourceId, std::map<ResourceId, std::string>> subnet_ports_;
+  std::map<std::string, std::map<ResourceId, int>> host_subnet_count_;
+  std::map<ResourceId, std::map<std::string, int>> subnet_host_count_;
+  std::map<std::string, std::set<ResourceId>> host_ports_;
 };
 
 }  // namespace alcor::controller

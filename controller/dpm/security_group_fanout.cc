@@ -1,6 +1,7 @@
 // Security groups in the DPM (docs/design/security-groups.md): a group's state carries its
 // member addresses, a host gets every group of its ports plus the groups their rules name as
-// remote groups, and a membership change reaches the hosts whose rules name the group.
+// remote groups, and a membership change reaches the hosts whose rules name the group. A
+// group's state is built once per change (per VPC it is sent for) and shared by those hosts.
 
 #include <algorithm>
 
@@ -10,109 +11,119 @@
 namespace alcor::controller {
 
 namespace {
-bool inGroup(const Port& p, const std::string& group_id) {
+bool inGroup(const Port& p, const ResourceId& group_id) {
   return std::find(p.security_groups.begin(), p.security_groups.end(), group_id) !=
          p.security_groups.end();
 }
 }  // namespace
 
-std::vector<std::string> Dpm::memberAddresses(const std::string& group_id) const {
+std::vector<std::string> Dpm::memberAddresses(const ResourceId& group_id) const {
   std::vector<std::string> out;
-  topology_.forEachPort([&](const Port& p) {
-    if (!inGroup(p, group_id)) return;
-    for (const auto& f : p.fixed_ips) out.push_back(f.ip_address);
-    for (const auto& pair : p.allowed_address_pairs) out.push_back(pair.ip_address);
-  });
+  for (const Port* p : topology_.portsInGroup(group_id)) {
+    for (const auto& f : p->fixed_ips) out.push_back(textOf(f.ip_address));
+    for (const auto& pair : p->allowed_address_pairs) out.push_back(pair.ip_address.toString());
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
-std::set<std::string> Dpm::groupsNaming(const std::string& remote_group_id) const {
-  std::set<std::string> out;
-  topology_.forEachSecurityGroup([&](const SecurityGroup& g) {
-    for (const auto& r : g.rules) {
-      if (r.remote_group_id == remote_group_id) out.insert(g.id);
-    }
-  });
-  return out;
-}
-
-void Dpm::addGroupState(schema::GoalStateV2& gs, const SecurityGroup& g, const std::string& vpc_id,
-                        schema::OperationType op) const {
-  auto& state = (*gs.mutable_security_group_states())[g.id];
-  state = securityGroupState(g, vpc_id, op);
-  for (const auto& ip : memberAddresses(g.id)) {
-    state.mutable_configuration()->add_member_ip_addresses(ip);
+StatePtr Dpm::groupState(const SecurityGroup& g, const ResourceId& vpc_id, schema::OperationType op,
+                         std::map<std::pair<ResourceId, ResourceId>, StatePtr>& built) {
+  StatePtr& s = built[{g.id, vpc_id}];
+  if (!s) {
+    s = encodeState(schema::SECURITYGROUP, g.id.str(),
+                    securityGroupState(g, vpc_id, memberAddresses(g.id), op));
   }
+  return s;
 }
 
-void Dpm::addSecurityGroups(schema::GoalStateV2& gs, const Port& p,
-                            schema::OperationType op) const {
+void Dpm::addSecurityGroups(Delivery& out, const std::string& host, const Port& p) {
   for (const auto& sg_id : p.security_groups) {
     const SecurityGroup* g = topology_.findSecurityGroup(sg_id);
     if (!g) continue;
-    addGroupState(gs, *g, p.network_id, op);
+    out.group_needs.insert({host, g->id, p.network_id});
     for (const auto& r : g->rules) {
-      if (r.remote_group_id.empty() || gs.security_group_states().contains(r.remote_group_id)) {
-        continue;
-      }
-      if (const SecurityGroup* remote = topology_.findSecurityGroup(r.remote_group_id)) {
-        addGroupState(gs, *remote, p.network_id, op);
+      if (!r.remote_group_id.empty() && topology_.findSecurityGroup(r.remote_group_id)) {
+        out.group_needs.insert({host, r.remote_group_id, p.network_id});
       }
     }
   }
 }
 
-void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
-  Fragments out;
-  const SecurityGroup* g = topology_.findSecurityGroup(group_id);
-  // Hosts with ports in the group (its rules) or in a group naming it (its members).
-  std::set<std::string> users = groupsNaming(group_id);
-  users.insert(group_id);
-  topology_.forEachPort([&](const Port& p) {
-    std::string host = cache_.hostOf(p.id);
-    if (host.empty()) return;
-    bool uses = false;
-    for (const auto& u : users) uses = uses || inGroup(p, u);
-    if (!uses) return;
-    schema::GoalStateV2& gs = out[host];
-    if (deleted || !g) {
-      auto& state = (*gs.mutable_security_group_states())[group_id];
-      state.set_operation_type(schema::DELETE);
-      state.mutable_configuration()->set_id(group_id);
-      return;
+void Dpm::resolveGroups(Delivery& out) {
+  for (const auto& g : out.groups_to_refresh) refreshGroup(out, g);
+  out.groups_to_refresh.clear();
+  // Built once per group and VPC, with the members as they are at the end of the operation.
+  std::map<std::pair<ResourceId, ResourceId>, StatePtr> built;
+  for (const auto& [host, group_id, vpc_id] : out.group_needs) {
+    if (const SecurityGroup* g = topology_.findSecurityGroup(group_id)) {
+      out.add(host, groupState(*g, vpc_id, schema::CREATE, built));
     }
-    if (!gs.security_group_states().contains(group_id)) {
-      addGroupState(gs, *g, p.network_id, schema::UPDATE);
-    }
-    // A member port also needs the groups the (possibly new) rules name.
-    if (inGroup(p, group_id)) {
-      for (const auto& r : g->rules) {
-        const SecurityGroup* remote = topology_.findSecurityGroup(r.remote_group_id);
-        if (remote && !gs.security_group_states().contains(remote->id)) {
-          addGroupState(gs, *remote, p.network_id, schema::UPDATE);
-        }
-      }
-    }
-  });
+  }
+  out.group_needs.clear();
+}
+
+void Dpm::securityGroupChanged(const ResourceId& group_id) {
+  Delivery out;
+  refreshGroup(out, group_id);
   flush(out);
 }
 
-void Dpm::securityGroupMembersChanged(const std::optional<PortPlacement>& before,
-                                      const std::optional<PortPlacement>& after) {
+void Dpm::refreshGroup(Delivery& out, const ResourceId& group_id) {
+  const SecurityGroup* g = topology_.findSecurityGroup(group_id);
+  // Hosts with ports in the group (its rules) or in a group naming it (its members).
+  std::vector<ResourceId> users = topology_.groupsNaming(group_id);
+  if (std::find(users.begin(), users.end(), group_id) == users.end()) users.push_back(group_id);
+  std::map<std::pair<ResourceId, ResourceId>, StatePtr> built;
+  std::set<std::pair<std::string, ResourceId>> sent;  // (host, group) already queued
+  StatePtr deleted;
+  for (const auto& user : users) {
+    for (const Port* p : topology_.portsInGroup(user)) {
+      const std::string& host = cache_.hostOf(p->id);
+      if (host.empty()) continue;
+      if (!g) {
+        if (!deleted) {
+          schema::SecurityGroupState del;
+          del.set_operation_type(schema::DELETE);
+          del.mutable_configuration()->set_id(group_id.str());
+          deleted = encodeState(schema::SECURITYGROUP, group_id.str(), del);
+        }
+        if (sent.insert({host, group_id}).second) out.add(host, deleted);
+        continue;
+      }
+      if (sent.insert({host, group_id}).second) {
+        out.add(host, groupState(*g, p->network_id, schema::UPDATE, built));
+      }
+      // A member port also needs the groups the (possibly new) rules name.
+      if (!inGroup(*p, group_id)) continue;
+      for (const auto& r : g->rules) {
+        const SecurityGroup* remote =
+            r.remote_group_id.empty() ? nullptr : topology_.findSecurityGroup(r.remote_group_id);
+        if (remote && sent.insert({host, remote->id}).second) {
+          out.add(host, groupState(*remote, p->network_id, schema::UPDATE, built));
+        }
+      }
+    }
+  }
+}
+
+void Dpm::noteMembersChanged(Delivery& out, const std::optional<PortPlacement>& before,
+                             const std::optional<PortPlacement>& after) {
   const bool same = before && after &&
                     before->port.security_groups == after->port.security_groups &&
                     before->port.fixed_ips == after->port.fixed_ips &&
                     before->port.allowed_address_pairs == after->port.allowed_address_pairs;
   if (same) return;
-  std::set<std::string> groups;
-  if (before)
+  std::set<ResourceId> groups;
+  if (before) {
     groups.insert(before->port.security_groups.begin(), before->port.security_groups.end());
+  }
   if (after) groups.insert(after->port.security_groups.begin(), after->port.security_groups.end());
-  // Only groups some rule names as remote group carry members anyone needs.
+  // Only groups some rule names as remote group carry members anyone needs; refreshed once per
+  // operation (flush), however many of their ports changed.
   for (const auto& g : groups) {
-    if (!groupsNaming(g).empty()) securityGroupChanged(g, false);
+    if (!topology_.groupsNaming(g).empty()) out.groups_to_refresh.insert(g);
   }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
-// GoalStatePusher over gRPC to the agents' GoalStateProvisioner: v2 opens a PushGoalStatesStream
-// per push (as Alcor's NCM does), writes one GoalStateV2, half-closes and reads the one reply;
-// v1 calls PushNetworkResourceStates with the same states as lists. One channel per agent
-// address, unlimited message size, fast reconnects (the scheduler does the backoff). With mutual
-// TLS each channel accepts only the certificate of the node registered at its address.
+// GoalStatePusher over gRPC to the agents' GoalStateProvisioner. The message is already
+// serialized (goalstate_messages.h): it goes out as those bytes through the generic stub, never
+// parsed or serialized again. v2 opens a PushGoalStatesStream per push (as Alcor's NCM does),
+// writes one GoalStateV2, half-closes and reads the one reply; v1 calls
+// PushNetworkResourceStates with a GoalState. One channel per agent address, unlimited message
+// size, fast reconnects (the scheduler does the backoff). With mutual TLS each channel accepts
+// only the certificate of the node registered at its address.
 
 #include <functional>
 #include <map>
@@ -14,13 +16,13 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "alcor/goalstateprovisioner.grpc.pb.h"
+#include <grpcpp/generic/generic_stub.h>
+
 #include "controller/dpm/goalstate_pusher.h"
 
 namespace alcor::controller {
 
 struct GrpcPusherOptions {
-  int goalstate_version = 2;  // 2: PushGoalStatesStream; 1: PushNetworkResourceStates
   // The agent may hold a reply until the CNI ADD plugs the interface (up to ~10 s).
   std::chrono::milliseconds timeout{30000};
   std::shared_ptr<grpc::ChannelCredentials> credentials;  // null: plaintext
@@ -32,19 +34,17 @@ struct GrpcPusherOptions {
 class GrpcGoalStatePusher : public GoalStatePusher {
  public:
   explicit GrpcGoalStatePusher(GrpcPusherOptions options);
-  StatusOr<schema::GoalStateOperationReply> push(const std::string& address,
-                                                 const schema::GoalStateV2& goal_state) override;
+  StatusOr<PushReply> push(const std::string& address, const EncodedGoalState& message) override;
   void cancelAll() override;
 
  private:
   // The stub for an address and the peer name it must prove; null when no name is known.
-  schema::GoalStateProvisioner::Stub* stub(const std::string& address);
+  grpc::GenericStub* stub(const std::string& address);
 
   GrpcPusherOptions options_;
   std::mutex mu_;
   // By address and peer name: a node re-registered under another name gets a new channel.
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<schema::GoalStateProvisioner::Stub>>
-      stubs_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<grpc::GenericStub>> stubs_;
   std::set<grpc::ClientContext*> in_flight_;
   bool cancelled_ = false;
 };

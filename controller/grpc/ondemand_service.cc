@@ -1,6 +1,5 @@
 #include "controller/grpc/ondemand_service.h"
 
-#include "controller/dpm/goalstate_builder.h"
 #include "lib/base/logging.h"
 #include "lib/security/grpc_tls.h"
 
@@ -30,7 +29,7 @@ std::string OnDemandService::hostOf(grpc::ServerContext& context) const {
   std::string host;
   for (const auto& name : peer.certificate.dns_names) {
     if (name == controller_name_) return "";  // the controller's own certificate is no node
-    std::string ip = service_.nodeIpByName(name);
+    std::string ip = services_.nodes().nodeIpByName(name);
     if (ip.empty()) continue;
     if (!host.empty() && host != ip) return "";  // a certificate naming two nodes: neither
     host = ip;
@@ -50,24 +49,26 @@ grpc::Status OnDemandService::RequestGoalStates(grpc::ServerContext* context,
                         "the client certificate names no registered node");
   }
   reply->set_format_version(request->format_version());
-  schema::GoalStateV2 needed;
+  std::vector<StatePtr> needed;
   std::vector<std::pair<std::string, bool>> routable;
   for (const auto& r : request->state_requests()) {
-    auto gs = host.empty() ? std::nullopt
-                           : service_.onDemandState(host, r.tunnel_id(), r.destination_ip());
-    if (gs) needed.MergeFrom(*gs);
-    routable.push_back({r.request_id(), gs.has_value()});
+    auto destination = Ipv4Address::parse(r.destination_ip());
+    std::optional<std::vector<StatePtr>> states;
+    if (!host.empty() && destination.ok()) {
+      states = services_.onDemandState(host, r.tunnel_id(), *destination);
+    }
+    if (states) needed.insert(needed.end(), states->begin(), states->end());
+    routable.push_back({r.request_id(), states.has_value()});
   }
   bool pushed = true;
-  if (resourceCount(needed) > 0) {
-    std::string address = service_.agentAddress(host);
-    fillHostResources(needed, host);
-    needed.set_format_version(2);
-    auto result = address.empty() ? StatusOr<schema::GoalStateOperationReply>(
-                                        notFoundError("host " + host + " is not registered"))
-                                  : pusher_.push(address, needed);
-    if (!result.ok()) {
-      ALOG(Warn, Grpc) << "on-demand push to " << host << " failed: " << result.status();
+  if (!needed.empty()) {
+    std::future<Status> delivered = sink_.enqueueNow(host, std::move(needed));
+    Status st = delivered.wait_for(delivery_timeout_) == std::future_status::ready
+                    ? delivered.get()
+                    : deadlineExceededError("not delivered within " +
+                                            std::to_string(delivery_timeout_.count()) + " ms");
+    if (!st.ok()) {
+      ALOG(Warn, Grpc) << "on-demand push to " << host << " failed: " << st;
       pushed = false;
     }
   }

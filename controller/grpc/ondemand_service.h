@@ -3,22 +3,31 @@
 // The controller's GoalStateProvisioner server: RequestGoalStates (on-demand, agent ->
 // controller). With mutual TLS the host is the registered node its client certificate names
 // (anything else: PERMISSION_DENIED); in plaintext (--insecure) it is the gRPC peer IP, as
-// Alcor's NCM does. A host learns only about VPCs it has ports in. For each request the needed
-// neighbor state is pushed to that host first, then the reply says SUCCESS (routable) or
-// FAILURE (not routable). Pushes towards the controller answer UNIMPLEMENTED.
+// Alcor's NCM does. A host learns only about VPCs it has ports in. The neighbor states a request
+// needs go through the GoalStateSink like every other push (the host's order, one push in
+// flight, acknowledgement), served before other hosts; the reply waits for their delivery and
+// says SUCCESS (routable and delivered) or FAILURE (not routable, or not delivered in time). The
+// DPM remembers what the host learned, so the port's later updates and delete reach it. Pushes
+// towards the controller answer UNIMPLEMENTED.
+
+#include <chrono>
 
 #include "alcor/goalstateprovisioner.grpc.pb.h"
-#include "controller/dpm/goalstate_pusher.h"
-#include "controller/service/network_service.h"
+#include "controller/dpm/goalstate_sink.h"
+#include "controller/service/controller_services.h"
 
 namespace alcor::controller {
 
 class OnDemandService final : public schema::GoalStateProvisioner::Service {
  public:
   // `controller_name` non-empty: peers are identified by certificate, and no node may use it.
-  OnDemandService(NetworkService& service, GoalStatePusher& pusher,
-                  std::string controller_name = "")
-      : service_(service), pusher_(pusher), controller_name_(std::move(controller_name)) {}
+  // `delivery_timeout`: how long a reply waits for its states to be delivered.
+  OnDemandService(ControllerServices& services, GoalStateSink& sink,
+                  std::chrono::milliseconds delivery_timeout, std::string controller_name = "")
+      : services_(services),
+        sink_(sink),
+        delivery_timeout_(delivery_timeout),
+        controller_name_(std::move(controller_name)) {}
 
   grpc::Status RequestGoalStates(grpc::ServerContext* context, const schema::HostRequest* request,
                                  schema::HostRequestReply* reply) override;
@@ -32,8 +41,9 @@ class OnDemandService final : public schema::GoalStateProvisioner::Service {
   // The node IP of the caller, or empty.
   std::string hostOf(grpc::ServerContext& context) const;
 
-  NetworkService& service_;
-  GoalStatePusher& pusher_;
+  ControllerServices& services_;
+  GoalStateSink& sink_;
+  const std::chrono::milliseconds delivery_timeout_;
   const std::string controller_name_;
 };
 

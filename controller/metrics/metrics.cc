@@ -47,7 +47,7 @@ void RestMetrics::observe(const std::string& method, const std::string& route, i
   h.sum += seconds;
 }
 
-std::string RestMetrics::render(const PushStats& push, const NetworkService::Counts& c) const {
+std::string RestMetrics::render(const PushStats& push, const ControllerServices::Counts& c) const {
   std::ostringstream out;
   {
     std::lock_guard lock(mu_);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "controller/dpm/push_scheduler.h"
-#include "controller/service/network_service.h"
+#include "controller/service/controller_services.h"
 
 namespace alcor::controller {
 
@@ -18,7 +18,7 @@ class RestMetrics {
  public:
   // `route` is a low-cardinality label such as "ports" or "nodes".
   void observe(const std::string& method, const std::string& route, int status, double seconds);
-  std::string render(const PushStats& push, const NetworkService::Counts& counts) const;
+  std::string render(const PushStats& push, const ControllerServices::Counts& counts) const;
 
  private:
   struct Histogram {

@@ -1,111 +1,133 @@
 #pragma once
 
-// The controller's resources, as Alcor's REST API describes them (docs/controller.md). Plain
-// values: validation lives in json_codec (untrusted input) and NetworkService (references,
-// conflicts); persistence stores each resource as its JSON.
+// The controller's resources, as Alcor's REST API describes them (docs/controller.md), typed:
+// addresses, prefixes, MACs and ids are parsed once, by the JSON codec at the REST boundary (and
+// when the store is loaded), and never again. Fields a client may leave out for the controller
+// to allocate are optional until the service fills them (a stored resource has them all).
+// Validation of the fields themselves lives in json_codec; references and conflicts in the
+// services.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "controller/model/resource_id.h"
+#include "lib/base/net_types.h"
 
 namespace alcor::controller {
 
 // A compute host running alcor-agent. `name` is what ports carry in binding:host_id; `local_ip`
 // is the GoalState host key and the address the agent is dialled at.
 struct Node {
-  std::string id;
+  ResourceId id;
   std::string name;
-  std::string local_ip;
-  std::string mac_address;
-  int server_port = 0;  // agent gRPC port; 0 = the controller's --agent-port
-  std::string host_dvr_mac;
+  Ipv4Address local_ip;
+  std::optional<MacAddress> mac_address;
+  int server_port = 0;                     // agent gRPC port; 0 = the controller's --agent-port
+  std::optional<MacAddress> host_dvr_mac;  // allocated when absent
   std::string veth;
   std::string ncm_id;
+
+  // The GoalState host key.
+  std::string hostIp() const { return local_ip.toString(); }
 };
 
 struct Vpc {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
   std::string description;
-  std::string cidr;        // optional
+  std::optional<Ipv4Prefix> cidr;
   uint32_t tunnel_id = 0;  // VNI, allocated when absent
   bool admin_state_up = true;
-  std::vector<std::string> gateway_ids;
+  std::vector<ResourceId> gateway_ids;
 };
 
 struct HostRoute {
-  std::string destination;  // CIDR
-  std::string nexthop;
+  Ipv4Prefix destination;
+  Ipv4Address nexthop;
   bool operator==(const HostRoute&) const = default;
 };
 
 struct Subnet {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
   std::string description;
-  std::string network_id;  // the VPC
-  std::string cidr;
-  std::string gateway_ip;   // default: first host address
-  std::string gateway_mac;  // allocated; Alcor's gateway_port_detail.gateway_macAddress
+  ResourceId network_id;  // the VPC
+  Ipv4Prefix cidr;
+  std::optional<Ipv4Address> gateway_ip;  // default: first host address
+  std::optional<MacAddress> gateway_mac;  // allocated; Alcor's gateway_port_detail
   int ip_version = 4;
   bool enable_dhcp = true;
-  std::vector<std::string> dns_nameservers;
+  std::vector<Ipv4Address> dns_nameservers;
   std::vector<HostRoute> host_routes;
   int mtu = 0;  // 0 = agent default
   std::string availability_zone;
 };
 
 struct FixedIp {
-  std::string subnet_id;
-  std::string ip_address;
+  ResourceId subnet_id;                   // found from the address when absent
+  std::optional<Ipv4Address> ip_address;  // allocated when absent
   bool operator==(const FixedIp&) const = default;
 };
 
+// An IPv4 address ("10.0.0.5") or prefix ("10.0.0.0/24"), written back as it was given.
+struct AddressOrPrefix {
+  Ipv4Prefix prefix;        // an address is a /32
+  bool has_length = false;  // given with a "/length"
+  static StatusOr<AddressOrPrefix> parse(std::string_view text);
+  std::string toString() const;
+  bool operator==(const AddressOrPrefix&) const = default;
+};
+
 struct AddressPair {
-  std::string ip_address;   // address or CIDR
-  std::string mac_address;  // empty: the port's MAC
+  AddressOrPrefix ip_address;
+  std::optional<MacAddress> mac_address;  // absent: the port's MAC
   bool operator==(const AddressPair&) const = default;
 };
 
-inline constexpr const char* kPortDown = "DOWN";
-inline constexpr const char* kPortActive = "ACTIVE";
+enum class PortStatus { kDown, kActive };  // ACTIVE once its host confirmed programming it
 
 struct Port {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
   std::string description;
-  std::string network_id;  // the VPC
+  ResourceId network_id;  // the VPC
   bool admin_state_up = true;
-  std::string mac_address;
+  std::optional<MacAddress> mac_address;  // allocated when absent
   std::vector<FixedIp> fixed_ips;
   std::string device_id;
   std::string device_owner;
   std::string host_id;  // binding:host_id, matched against Node::name
-  std::vector<std::string> security_groups;
+  std::vector<ResourceId> security_groups;
   std::vector<AddressPair> allowed_address_pairs;
-  std::string status = kPortDown;  // ACTIVE once its host confirmed programming it
+  PortStatus status = PortStatus::kDown;
 };
 
+enum class Direction { kIngress, kEgress };
+enum class EtherType { kIpv4, kIpv6 };
+enum class RuleProtocol { kAny, kTcp, kUdp, kIcmp };
+
 struct SecurityGroupRule {
-  std::string id;
+  ResourceId id;
   std::string project_id;
-  std::string security_group_id;
-  std::string direction = "ingress";  // ingress | egress
-  std::string ethertype = "IPv4";     // IPv4 | IPv6
-  std::string protocol;               // tcp | udp | icmp | "" (any)
+  ResourceId security_group_id;
+  Direction direction = Direction::kIngress;
+  EtherType ethertype = EtherType::kIpv4;
+  RuleProtocol protocol = RuleProtocol::kAny;
   std::optional<int> port_range_min;
   std::optional<int> port_range_max;
-  std::string remote_ip_prefix;
-  std::string remote_group_id;
+  std::string remote_ip_prefix;  // IPv4 rules: an address or CIDR, checked; IPv6: as given
+  ResourceId remote_group_id;
   std::string description;
 };
 
 struct SecurityGroup {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
   std::string description;
@@ -113,13 +135,13 @@ struct SecurityGroup {
 };
 
 struct RouterInterface {
-  std::string subnet_id;
-  std::string port_id;  // identifier of the interface (no port resource behind it)
+  ResourceId subnet_id;
+  ResourceId port_id;  // identifier of the interface (no port resource behind it)
   bool operator==(const RouterInterface&) const = default;
 };
 
 struct Router {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
   std::string description;
@@ -128,19 +150,27 @@ struct Router {
   std::vector<HostRoute> routes;  // extra routes: destination via nexthop
 };
 
+enum class GatewayType { kDefault, kZeta, kTgw, kIgw, kNgw, kArion };
+
 // A Zeta-style gateway (GatewayState): VPCs point at it through Vpc::gateway_ids.
 struct Gateway {
-  std::string id;
+  ResourceId id;
   std::string project_id;
   std::string name;
-  std::string gateway_type = "ZETA";  // DEFAULT ZETA TGW IGW NGW ARION
+  GatewayType gateway_type = GatewayType::kZeta;
   struct Destination {
-    std::string ip_address;
-    std::string mac_address;
+    Ipv4Address ip_address;
+    MacAddress mac_address;
     bool operator==(const Destination&) const = default;
   };
   std::vector<Destination> destinations;
   int port_inband_operation = 0;  // Zeta OAM UDP port
 };
+
+// "" for an absent value, else its text (GoalState fields of absent values are empty strings).
+template <typename T>
+std::string textOf(const std::optional<T>& value) {
+  return value ? value->toString() : std::string();
+}
 
 }  // namespace alcor::controller

@@ -1,20 +1,21 @@
-// REST: ports (with bulk create and list filters).
+// REST: ports (with the streamed bulk create and list filters).
 
 #include "controller/rest/http_util.h"
 
 namespace alcor::controller::rest {
 
-void registerPortHandlers(httplib::Server& server, NetworkService& svc) {
+void registerPortHandlers(httplib::Server& server, ControllerServices& services) {
+  PortService& ports = services.ports();
   registerCrud<Port>(
       server,
       {.collection = "ports",
        .key = "port",
+       .what = "port",
        .list_key = "ports",
-       .parse = portFromJson,
-       .create = [&svc](Port p) { return svc.createPort(std::move(p)); },
-       .get = [&svc](const std::string& p, const std::string& id) { return svc.getPort(p, id); },
+       .create = [&ports](Port p) { return ports.create(std::move(p)); },
+       .get = [&ports](const std::string& p, const ResourceId& id) { return ports.get(p, id); },
        .list =
-           [&svc](const std::string& p, const httplib::Request& req) {
+           [&ports](const std::string& p, const httplib::Request& req) {
              PortFilter f;
              f.device_id = req.get_param_value("device_id");
              f.host_id = req.get_param_value("binding:host_id");
@@ -22,15 +23,16 @@ void registerPortHandlers(httplib::Server& server, NetworkService& svc) {
              f.name = req.get_param_value("name");
              f.status = req.get_param_value("status");
              f.device_owner = req.get_param_value("device_owner");
-             return svc.listPorts(p, f);
+             return ports.list(p, f);
            },
-       .update = [&svc](const std::string& p, const std::string& id,
-                        Port port) { return svc.updatePort(p, id, std::move(port)); },
-       .remove = [&svc](const std::string& p,
-                        const std::string& id) { return svc.deletePort(p, id); },
-       .create_all = [&svc](std::vector<Port> ports) { return svc.createPorts(std::move(ports)); },
+       .update = [&ports](const std::string& p, const ResourceId& id,
+                          Port port) { return ports.update(p, id, std::move(port)); },
+       .remove = [&ports](const std::string& p,
+                          const ResourceId& id) { return ports.remove(p, id); },
+       .create_all = [&ports](std::vector<Port> all) { return ports.createMany(std::move(all)); },
        // A node's agent manages the ports bound to its node (binding:host_id), nothing else.
-       .authorize = [](const Port& p) { return caller().requireNode(p.host_id, "port " + p.id); }});
+       .authorize =
+           [](const Port& p) { return caller().requireNode(p.host_id, "port " + p.id.str()); }});
 }
 
 }  // namespace alcor::controller::rest

@@ -64,20 +64,37 @@ StatusOr<json> bodyObject(const httplib::Request& req, const char* key) {
   return doc[key];
 }
 
-StatusOr<json> bodyArray(const httplib::Request& req, const char* key) {
-  ASSIGN_OR_RETURN(json doc, parseJson(req.body, "request body"));
-  if (!doc.is_object() || !doc.contains(key) || !doc[key].is_array()) {
-    return invalidArgumentError(std::string("request body needs a \"") + key + "\" array");
-  }
-  return doc[key];
+StatusOr<ResourceId> pathId(const std::string& text, const std::string& what) {
+  auto id = ResourceId::parse(text);
+  if (!id.ok()) return notFoundError(what + " " + text.substr(0, 80) + " not found");
+  return id;
+}
+
+Status readArrayStream(const httplib::ContentReader& reader, const std::string& key,
+                       const std::function<Status(const json& element)>& each) {
+  JsonArrayStream stream(key, [&](std::string_view text) {
+    ASSIGN_OR_RETURN(json element, parseJson(text, "request body"));
+    if (!element.is_object()) {
+      return invalidArgumentError("request body needs a \"" + key + "\" array of objects");
+    }
+    return each(element);
+  });
+  Status status;
+  reader([&](const char* data, size_t length) {
+    status = stream.feed(std::string_view(data, length));
+    return status.ok();
+  });
+  if (!status.ok()) return status;
+  return stream.finish();
 }
 
 std::string route(const std::string& pattern) { return "(?:/v4)?" + pattern; }
 
 }  // namespace rest
 
-RestServer::RestServer(NetworkService& service, PushScheduler& scheduler, RestSecurity security)
-    : service_(service), scheduler_(scheduler), security_(std::move(security)) {
+RestServer::RestServer(ControllerServices& services, PushScheduler& scheduler,
+                       RestSecurity security)
+    : services_(services), scheduler_(scheduler), security_(std::move(security)) {
   if (security_.cert_file.empty()) {
     server_ = std::make_unique<httplib::Server>();
     return;
@@ -120,12 +137,12 @@ Status RestServer::start(const std::string& host, int port) {
     rest::replyJson(res, 200, {{"status", "ok"}});
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.render(scheduler_.stats(), service_.counts()),
+    res.set_content(metrics_.render(scheduler_.stats(), services_.counts()),
                     "text/plain; version=0.0.4");
   });
-  rest::registerNetworkHandlers(s, service_);
-  rest::registerPortHandlers(s, service_);
-  rest::registerPolicyHandlers(s, service_);
+  rest::registerNetworkHandlers(s, services_);
+  rest::registerPortHandlers(s, services_);
+  rest::registerPolicyHandlers(s, services_);
   rest::registerCertificateHandlers(s, security_.issuer);
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && res.body.empty()) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The REST API (cpp-httplib): Alcor's paths and JSON (docs/controller.md), plus /healthz and
-// /metrics. Handlers only translate HTTP <-> NetworkService calls; nothing here waits on agents.
+// /metrics. Handlers only translate HTTP <-> service calls; nothing here waits on agents.
 // HTTPS and bearer-token authentication per RestSecurity (docs/security.md).
 
 #include <memory>
@@ -11,7 +11,7 @@
 #include "controller/dpm/push_scheduler.h"
 #include "controller/metrics/metrics.h"
 #include "controller/rest/rest_auth.h"
-#include "controller/service/network_service.h"
+#include "controller/service/controller_services.h"
 #include "lib/base/status.h"
 #include "lib/security/ssl_reload.h"
 
@@ -23,7 +23,7 @@ namespace alcor::controller {
 
 class RestServer {
  public:
-  RestServer(NetworkService& service, PushScheduler& scheduler, RestSecurity security = {});
+  RestServer(ControllerServices& services, PushScheduler& scheduler, RestSecurity security = {});
   ~RestServer();
   RestServer(const RestServer&) = delete;
   RestServer& operator=(const RestServer&) = delete;
@@ -34,7 +34,7 @@ class RestServer {
   int port() const { return port_; }
 
  private:
-  NetworkService& service_;
+  ControllerServices& services_;
   PushScheduler& scheduler_;
   RestMetrics metrics_;
   RestSecurity security_;

@@ -1,28 +1,30 @@
-// NetworkService: ports (allocation, bulk, filters, ACTIVE marks).
+#include "controller/service/port_service.h"
 
-#include "controller/model/json_codec.h"
-#include "controller/service/network_service.h"
+#include <algorithm>
+#include <set>
+
+#include "controller/model/json_fields.h"
 #include "lib/base/logging.h"
-#include "lib/base/uuid.h"
 
 namespace alcor::controller {
 
-void NetworkService::rollback(PortAllocations& alloc) {
-  for (auto& [ipam, ip] : alloc.ips) ipam->release(ip);
-  for (auto& mac : alloc.macs) port_macs_.release(mac);
+void PortService::rollback(Allocations& alloc) {
+  for (auto& [pool, ip] : alloc.ips) pool->release(ip);
+  for (auto& mac : alloc.macs) store_.portMacs().release(mac);
   alloc = {};
 }
 
 // Resolves subnets, allocates or reserves addresses and the MAC, checks references. For an
 // update, `existing` is the stored port: addresses it already holds are kept, not re-reserved.
-Status NetworkService::preparePortLocked(Port& p, PortAllocations& alloc, const Port* existing) {
-  const Vpc* vpc = scoped(vpcs_, p.project_id, p.network_id);
-  if (!vpc) return notFoundError("network " + p.network_id + " not found");
+Status PortService::prepareLocked(Port& p, Allocations& alloc, const Port* existing) {
+  if (!store_.vpcs().find(p.project_id, p.network_id)) {
+    return notFoundError("network " + p.network_id + " not found");
+  }
   if (p.fixed_ips.empty()) {
     // Alcor's default: an address from the network's first subnet.
-    for (const auto& [id, s] : subnets_) {
+    for (const auto& [id, s] : store_.subnets().all()) {
       if (s.network_id == p.network_id) {
-        p.fixed_ips.push_back({id, ""});
+        p.fixed_ips.push_back({id, std::nullopt});
         break;
       }
     }
@@ -31,205 +33,233 @@ Status NetworkService::preparePortLocked(Port& p, PortAllocations& alloc, const 
     }
   }
   for (auto& f : p.fixed_ips) {
+    if (f.subnet_id.empty() && !f.ip_address) {
+      return invalidArgumentError("a fixed IP needs a subnet_id or an ip_address");
+    }
     if (f.subnet_id.empty()) {
-      auto ip = *Ipv4Address::parse(f.ip_address);
-      for (const auto& [id, s] : subnets_) {
-        if (s.network_id == p.network_id && Ipv4Prefix::parse(s.cidr)->contains(ip)) {
-          f.subnet_id = id;
-        }
+      for (const auto& [id, s] : store_.subnets().all()) {
+        if (s.network_id == p.network_id && s.cidr.contains(*f.ip_address)) f.subnet_id = id;
       }
       if (f.subnet_id.empty()) {
-        return invalidArgumentError(f.ip_address + " is in no subnet of network " + p.network_id);
+        return invalidArgumentError(f.ip_address->toString() + " is in no subnet of network " +
+                                    p.network_id);
       }
     }
-    const Subnet* s = scoped(subnets_, p.project_id, f.subnet_id);
+    const Subnet* s = store_.subnets().find(p.project_id, f.subnet_id);
     if (!s) return notFoundError("subnet " + f.subnet_id + " not found");
     if (s->network_id != p.network_id) {
       return invalidArgumentError("subnet " + f.subnet_id + " is not in network " + p.network_id);
     }
-    SubnetIpam* ipam = ipam_.at(f.subnet_id).get();
-    bool held = false;
-    if (existing) {
-      for (const auto& old : existing->fixed_ips) {
-        held = held || (old.subnet_id == f.subnet_id && old.ip_address == f.ip_address &&
-                        !f.ip_address.empty());
-      }
-    }
+    SubnetIpam* pool = store_.ipam(f.subnet_id);
+    const bool held = existing && f.ip_address &&
+                      std::find(existing->fixed_ips.begin(), existing->fixed_ips.end(), f) !=
+                          existing->fixed_ips.end();
     if (held) continue;
-    if (f.ip_address.empty()) {
-      ASSIGN_OR_RETURN(Ipv4Address ip, ipam->allocate());
-      f.ip_address = ip.toString();
-      alloc.ips.push_back({ipam, ip});
+    if (!f.ip_address) {
+      ASSIGN_OR_RETURN(f.ip_address, pool->allocate());
     } else {
-      Ipv4Address ip = *Ipv4Address::parse(f.ip_address);
-      RETURN_IF_ERROR(ipam->reserve(ip).withContext("subnet " + f.subnet_id));
-      alloc.ips.push_back({ipam, ip});
+      RETURN_IF_ERROR(pool->reserve(*f.ip_address).withContext("subnet " + f.subnet_id));
     }
+    alloc.ips.push_back({pool, *f.ip_address});
   }
-  if (p.mac_address.empty()) {
+  if (!p.mac_address) {
     if (existing) {
       p.mac_address = existing->mac_address;
     } else {
-      ASSIGN_OR_RETURN(MacAddress m, port_macs_.allocate());
-      p.mac_address = m.toString();
-      alloc.macs.push_back(m);
+      ASSIGN_OR_RETURN(p.mac_address, store_.portMacs().allocate());
+      alloc.macs.push_back(*p.mac_address);
     }
   } else if (!existing || existing->mac_address != p.mac_address) {
-    MacAddress m = *MacAddress::parse(p.mac_address);
-    RETURN_IF_ERROR(port_macs_.reserve(m));
-    alloc.macs.push_back(m);
+    RETURN_IF_ERROR(store_.portMacs().reserve(*p.mac_address));
+    alloc.macs.push_back(*p.mac_address);
   }
   for (const auto& sg : p.security_groups) {
-    if (!scoped(groups_, p.project_id, sg))
+    if (!store_.groups().find(p.project_id, sg)) {
       return notFoundError("security group " + sg + " not found");
+    }
   }
   return okStatus();
 }
 
-void NetworkService::releasePortLocked(const Port& p) {
+void PortService::releaseLocked(const Port& p) {
   for (const auto& f : p.fixed_ips) {
-    auto it = ipam_.find(f.subnet_id);
-    auto ip = Ipv4Address::parse(f.ip_address);
-    if (it != ipam_.end() && ip.ok()) it->second->release(*ip);
+    SubnetIpam* pool = store_.ipam(f.subnet_id);
+    if (pool && f.ip_address) pool->release(*f.ip_address);
   }
-  if (auto m = MacAddress::parse(p.mac_address); m.ok()) port_macs_.release(*m);
+  if (p.mac_address) store_.portMacs().release(*p.mac_address);
 }
 
-StatusOr<Port> NetworkService::createPort(Port port) {
-  ASSIGN_OR_RETURN(auto ports, createPorts({std::move(port)}));
-  return ports.front();
+StatusOr<Port> PortService::create(Port port) {
+  std::vector<Port> one;
+  one.push_back(std::move(port));
+  ASSIGN_OR_RETURN(auto ports, createMany(std::move(one)));
+  return std::move(ports.front());
 }
 
-StatusOr<std::vector<Port>> NetworkService::createPorts(std::vector<Port> ports) {
-  std::lock_guard lock(mu_);
-  PortAllocations alloc;
+StatusOr<std::vector<Port>> PortService::createMany(std::vector<Port> ports) {
+  auto lock = store_.lock();
+  Allocations alloc;
   std::vector<Mutation> batch;
-  std::set<std::string> ids;
+  batch.reserve(ports.size());
+  std::set<ResourceId> ids;
   for (auto& p : ports) {
-    if (p.id.empty()) p.id = newUuid();
-    if (ports_.count(p.id) || !ids.insert(p.id).second) {
+    if (p.id.empty()) p.id = ResourceId::generate();
+    if (store_.ports().find(p.id) || !ids.insert(p.id).second) {
       rollback(alloc);
       return alreadyExistsError("port " + p.id + " already exists");
     }
-    p.status = kPortDown;
-    Status st = preparePortLocked(p, alloc, nullptr);
-    if (!st.ok()) {
+    p.status = PortStatus::kDown;
+    if (Status st = prepareLocked(p, alloc, nullptr); !st.ok()) {
       rollback(alloc);
       return st;
     }
-    batch.push_back(Mutation::put(Kind::kPort, p.id, toJson(p).dump()));
+    batch.push_back(ResourceStore::putMutation(p));
   }
-  if (Status st = store_.apply(batch); !st.ok()) {
+  if (Status st = store_.persist(batch); !st.ok()) {
     rollback(alloc);
     return st;
   }
+  batch = {};  // the JSON bodies are no longer needed
+  std::vector<PortChange> changes;
+  changes.reserve(ports.size());
   for (const auto& p : ports) {
-    ports_[p.id] = p;
-    if (auto pl = placementLocked(p)) dpm_.portChanged(std::nullopt, pl);
+    store_.put(p);
+    if (auto pl = store_.placementOf(p)) changes.push_back({std::nullopt, std::move(pl)});
   }
+  dpm_.portsChanged(changes);
   ALOG(Debug, Rest) << "created " << ports.size() << " port(s)";
   return ports;
 }
 
-StatusOr<Port> NetworkService::updatePort(const std::string& project, const std::string& id,
-                                          Port p) {
-  std::lock_guard lock(mu_);
-  const Port* found = scoped(ports_, project, id);
+StatusOr<Port> PortService::replaceLocked(const Port& old, Port p, Allocations& alloc) {
+  // The status belongs to the controller: a new binding or address must be confirmed again.
+  const bool reprogram =
+      p.host_id != old.host_id || p.fixed_ips != old.fixed_ips || p.mac_address != old.mac_address;
+  p.status = reprogram ? PortStatus::kDown : old.status;
+  if (Status st = store_.persist({ResourceStore::putMutation(p)}); !st.ok()) {
+    rollback(alloc);
+    return st;
+  }
+  // Release what the old port held and the new one does not.
+  for (const auto& f : old.fixed_ips) {
+    if (std::find(p.fixed_ips.begin(), p.fixed_ips.end(), f) != p.fixed_ips.end()) continue;
+    SubnetIpam* pool = store_.ipam(f.subnet_id);
+    if (pool && f.ip_address) pool->release(*f.ip_address);
+  }
+  if (old.mac_address && old.mac_address != p.mac_address) {
+    store_.portMacs().release(*old.mac_address);
+  }
+  auto before = store_.placementOf(old);
+  store_.put(p);
+  auto after = store_.placementOf(p);
+  if (before || after) dpm_.portsChanged({{std::move(before), std::move(after)}});
+  return p;
+}
+
+StatusOr<Port> PortService::update(const std::string& project, const ResourceId& id, Port p) {
+  auto lock = store_.lock();
+  const Port* found = store_.ports().find(project, id);
   if (!found) return notFoundError("port " + id + " not found");
   Port old = *found;
   if (p.id != id || p.project_id != old.project_id) {
     return invalidArgumentError("port id and project_id cannot change");
   }
   if (p.network_id != old.network_id) return invalidArgumentError("port.network_id cannot change");
-  PortAllocations alloc;
-  if (Status st = preparePortLocked(p, alloc, &old); !st.ok()) {
+  Allocations alloc;
+  if (Status st = prepareLocked(p, alloc, &old); !st.ok()) {
     rollback(alloc);
     return st;
   }
-  // The status belongs to the controller: a new binding or address must be confirmed again.
-  bool reprogram =
-      p.host_id != old.host_id || p.fixed_ips != old.fixed_ips || p.mac_address != old.mac_address;
-  p.status = reprogram ? kPortDown : old.status;
-  if (Status st = store_.apply({Mutation::put(Kind::kPort, id, toJson(p).dump())}); !st.ok()) {
-    rollback(alloc);
-    return st;
-  }
-  // Release what the old port held and the new one does not.
-  for (const auto& f : old.fixed_ips) {
-    if (std::find(p.fixed_ips.begin(), p.fixed_ips.end(), f) == p.fixed_ips.end()) {
-      auto it = ipam_.find(f.subnet_id);
-      if (it != ipam_.end()) it->second->release(*Ipv4Address::parse(f.ip_address));
+  return replaceLocked(old, std::move(p), alloc);
+}
+
+StatusOr<Port> PortService::setSecurityGroups(const std::string& project, const ResourceId& id,
+                                              std::vector<ResourceId> group_ids) {
+  auto lock = store_.lock();
+  const Port* found = store_.ports().find(project, id);
+  if (!found) return notFoundError("port " + id + " not found");
+  Port old = *found;
+  for (const auto& g : group_ids) {
+    if (!store_.groups().find(old.project_id, g)) {
+      return notFoundError("security group " + g + " not found");
     }
   }
-  if (old.mac_address != p.mac_address) port_macs_.release(*MacAddress::parse(old.mac_address));
-  auto before = placementLocked(old);
-  ports_[id] = p;
-  auto after = placementLocked(p);
-  if (before || after) dpm_.portChanged(before, after);
-  return p;
+  Port p = old;
+  p.security_groups = std::move(group_ids);
+  Allocations none;
+  return replaceLocked(old, std::move(p), none);
 }
 
-StatusOr<Port> NetworkService::getPort(const std::string& project, const std::string& id) const {
-  std::lock_guard lock(mu_);
-  return getScoped(ports_, project, id, "port");
+StatusOr<Port> PortService::get(const std::string& project, const ResourceId& id) const {
+  auto lock = store_.lock();
+  const Port* p = store_.ports().find(project, id);
+  if (!p) return notFoundError("port " + id + " not found");
+  return *p;
 }
 
-std::vector<Port> NetworkService::listPorts(const std::string& project, const PortFilter& f) const {
-  std::lock_guard lock(mu_);
+std::vector<Port> PortService::list(const std::string& project, const PortFilter& f) const {
+  auto lock = store_.lock();
   std::vector<Port> out;
   auto match = [](const std::string& want, const std::string& have) {
     return want.empty() || want == have;
   };
-  for (const auto& [id, p] : ports_) {
+  for (const auto& [id, p] : store_.ports().all()) {
     if (p.project_id == project && match(f.device_id, p.device_id) && match(f.host_id, p.host_id) &&
-        match(f.network_id, p.network_id) && match(f.name, p.name) && match(f.status, p.status) &&
-        match(f.device_owner, p.device_owner)) {
+        match(f.network_id, p.network_id.str()) && match(f.name, p.name) &&
+        match(f.status, enumName(p.status)) && match(f.device_owner, p.device_owner)) {
       out.push_back(p);
     }
   }
   return out;
 }
 
-Status NetworkService::deletePort(const std::string& project, const std::string& id) {
-  std::lock_guard lock(mu_);
-  const Port* p = scoped(ports_, project, id);
+Status PortService::remove(const std::string& project, const ResourceId& id) {
+  auto lock = store_.lock();
+  const Port* p = store_.ports().find(project, id);
   if (!p) return notFoundError("port " + id + " not found");
-  RETURN_IF_ERROR(store_.apply({Mutation::erase(Kind::kPort, id)}));
+  RETURN_IF_ERROR(store_.persist({ResourceStore::eraseMutation<Port>(id)}));
   Port old = *p;
-  releasePortLocked(old);
-  auto before = placementLocked(old);
-  ports_.erase(id);
-  if (before) dpm_.portChanged(before, std::nullopt);
+  releaseLocked(old);
+  auto before = store_.placementOf(old);
+  store_.erase<Port>(id);
+  if (before) dpm_.portsChanged({{std::move(before), std::nullopt}});
   return okStatus();
 }
 
-void NetworkService::markPortsActive(const std::string& host_ip,
-                                     const std::vector<std::string>& port_ids) {
+void PortService::markActive(const std::string& host_ip, const std::vector<std::string>& port_ids) {
   std::vector<std::string> changed;
   std::function<void(const std::string&)> observer;
   {
-    std::lock_guard lock(mu_);
+    auto lock = store_.lock();
     std::vector<Mutation> batch;
-    for (const auto& id : port_ids) {
-      auto it = ports_.find(id);
-      if (it == ports_.end() || it->second.status == kPortActive) continue;
-      auto pl = placementLocked(it->second);
+    std::vector<Port> updated;
+    for (const auto& text : port_ids) {
+      auto id = ResourceId::parse(text);
+      const Port* p = id.ok() ? store_.ports().find(*id) : nullptr;
+      if (!p || p->status == PortStatus::kActive) continue;
+      auto pl = store_.placementOf(*p);
       if (!pl || pl->host_ip != host_ip) continue;  // moved meanwhile: wait for the new host
-      Port updated = it->second;
-      updated.status = kPortActive;
-      batch.push_back(Mutation::put(Kind::kPort, id, toJson(updated).dump()));
-      changed.push_back(id);
+      Port port = *p;
+      port.status = PortStatus::kActive;
+      batch.push_back(ResourceStore::putMutation(port));
+      updated.push_back(std::move(port));
+      changed.push_back(text);
     }
-    if (Status st = store_.apply(batch); !st.ok()) {
+    if (Status st = store_.persist(batch); !st.ok()) {
       ALOG(Error, Store) << "cannot record ACTIVE ports: " << st;
       return;
     }
-    for (const auto& id : changed) ports_[id].status = kPortActive;
+    for (auto& p : updated) store_.put(std::move(p));
     observer = active_observer_;
   }
   if (observer) {
     for (const auto& id : changed) observer(id);
   }
+}
+
+void PortService::setActiveObserver(std::function<void(const std::string&)> observer) {
+  auto lock = store_.lock();
+  active_observer_ = std::move(observer);
 }
 
 }  // namespace alcor::controller

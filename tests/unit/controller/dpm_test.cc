@@ -445,10 +445,10 @@ TEST_F(DpmTest, OnDemandAnswersOnlyHostsWithPortsInTheVpc) {
   createPort("p8", "v2", "s8", "node-c");  // node-c: ports in v2 only
   idle();
   const uint32_t vni = call("GET", "/project/p/vpcs/v1").body["network"]["tunnel_id"];
-  const std::string ip = p1["fixed_ips"][0]["ip_address"];
-  EXPECT_TRUE(app_->service().onDemandState("127.0.0.12", vni, ip).has_value());
+  auto ip = Ipv4Address::parse(p1["fixed_ips"][0]["ip_address"].get<std::string>()).value();
+  EXPECT_TRUE(app_->services().onDemandState("127.0.0.12", vni, ip).has_value());
   // node-c asks about v1's addresses: it has no pod there, so it learns nothing.
-  EXPECT_FALSE(app_->service().onDemandState("127.0.0.13", vni, ip).has_value());
+  EXPECT_FALSE(app_->services().onDemandState("127.0.0.13", vni, ip).has_value());
 }
 
 TEST_F(DpmTest, GoalStateV1Mode) {

@@ -84,7 +84,7 @@ class FakeAgent final : public schema::GoalStateProvisioner::Service {
       (*gs.mutable_neighbor_states())[neighborKey(
           s.configuration().fixed_ips_size() ? s.configuration().fixed_ips(0).neighbor_type()
                                              : schema::L2,
-          s.configuration().id())] = s;
+          ResourceId::parse(s.configuration().id()).value())] = s;
     }
     for (const auto& s : v1->subnet_states())
       (*gs.mutable_subnet_states())[s.configuration().id()] = s;

@@ -20,9 +20,13 @@ TEST(JsonCodecTest, PortRoundTripsWithAlcorFieldNames) {
              {"allowed_address_pairs", {{{"ip_address", "10.0.0.0/24"}}}}};
   auto p = portFromJson(in);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(p->mac_address, "fa:16:3e:00:00:01");
+  EXPECT_EQ(textOf(p->mac_address), "fa:16:3e:00:00:01");
   EXPECT_EQ(p->host_id, "node-1");
-  EXPECT_EQ(p->status, kPortDown);
+  EXPECT_EQ(p->status, PortStatus::kDown);
+  EXPECT_EQ(p->security_groups[0].str(), "sg1");
+  // Typed once here: the address and prefix are values, not strings.
+  EXPECT_EQ(p->fixed_ips[0].ip_address->toString(), "10.0.0.5");
+  EXPECT_EQ(p->allowed_address_pairs[0].ip_address.prefix.length(), 24);
   json out = toJson(*p);
   EXPECT_EQ(out["binding:host_id"], "node-1");
   EXPECT_EQ(out["fixed_ips"][0]["ip_address"], "10.0.0.5");
@@ -170,7 +174,7 @@ TEST(JsonCodecTest, MergeKeepsStoredFieldsAndRevalidates) {
   auto merged = mergeJson(p, json{{"name", "new"}}, portFromJson);
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->name, "new");
-  EXPECT_EQ(merged->network_id, "v");
+  EXPECT_EQ(merged->network_id.str(), "v");
   auto bad = mergeJson(p, json{{"mac_address", 7}}, portFromJson);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }

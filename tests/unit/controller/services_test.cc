@@ -1,0 +1,286 @@
+// The controller's services and DPM over an in-memory store and FakeGoalStateSink, no network:
+// what each change queues for which host (multicast neighbors, on-demand learners), and the
+// internal API a policy component uses (groups with rules, a port's groups).
+
+#include "controller/service/controller_services.h"
+
+#include <gtest/gtest.h>
+
+#include "controller/store/sqlite_store.h"
+#include "tests/fakes/fake_goalstate_sink.h"
+
+namespace alcor::controller {
+namespace {
+
+ResourceId id(const std::string& text) { return ResourceId::parse(text).value(); }
+
+// The states of `type` in `states`, by key -> operation (the last one queued wins).
+std::map<std::string, schema::OperationType> statesOf(const std::vector<StatePtr>& states,
+                                                      schema::ResourceType type) {
+  std::map<std::string, schema::OperationType> out;
+  for (const auto& s : states) {
+    if (s->type == type) out[s->key] = s->operation;
+  }
+  return out;
+}
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = SqliteStore::open(":memory:").value();
+    services_ = ControllerServices::create(*db_, sink_).value();
+    for (const char* name : {"node-a", "node-b", "node-c"}) addNode(name);
+    Vpc vpc;
+    vpc.id = id("v1");
+    vpc.project_id = "p";
+    vpc.cidr = Ipv4Prefix::parse("10.0.0.0/16").value();
+    ASSERT_TRUE(services_->vpcs().create(vpc).ok());
+    addSubnet("s1", "10.0.1.0/24");
+    addSubnet("s2", "10.0.2.0/24");
+    sink_.clear();
+  }
+
+  void addNode(const std::string& name) {
+    Node n;
+    n.id = id(name);
+    n.name = name;
+    n.local_ip = Ipv4Address::parse(ipOf(name)).value();
+    ASSERT_TRUE(services_->nodes().create(n).ok());
+  }
+  static std::string ipOf(const std::string& node) {
+    return "127.0.0." + std::to_string(11 + (node.back() - 'a'));
+  }
+  void addSubnet(const std::string& name, const std::string& cidr) {
+    Subnet s;
+    s.id = id(name);
+    s.project_id = "p";
+    s.network_id = id("v1");
+    s.cidr = Ipv4Prefix::parse(cidr).value();
+    ASSERT_TRUE(services_->subnets().create(s).ok());
+  }
+  Port addPort(const std::string& name, const std::string& subnet, const std::string& node) {
+    Port p;
+    p.id = id(name);
+    p.project_id = "p";
+    p.network_id = id("v1");
+    p.host_id = node;
+    p.fixed_ips.push_back({id(subnet), std::nullopt});
+    auto created = services_->ports().create(p);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : p;
+  }
+  uint32_t vni() { return services_->vpcs().get("p", id("v1"))->tunnel_id; }
+
+  FakeGoalStateSink sink_;
+  std::unique_ptr<SqliteStore> db_;
+  std::unique_ptr<ControllerServices> services_;
+};
+
+TEST_F(ServicesTest, RegisteringANodeGivesItsAddressAndAResync) {
+  EXPECT_EQ(sink_.address("127.0.0.11"), "127.0.0.11:50001");
+  addNode("node-d");
+  EXPECT_EQ(sink_.address("127.0.0.14"), "127.0.0.14:50001");
+  EXPECT_TRUE(sink_.resyncRequested("127.0.0.14"));
+  ASSERT_TRUE(services_->nodes().remove(id("node-d")).ok());
+  EXPECT_TRUE(sink_.forgotten("127.0.0.14"));
+}
+
+TEST_F(ServicesTest, OneNeighborStateIsQueuedForEveryHostOfTheSubnet) {
+  addPort("pb", "s1", "node-b");
+  addPort("pc", "s1", "node-c");
+  sink_.clear();
+  addPort("pa", "s1", "node-a");
+  auto own = sink_.take("127.0.0.11");
+  EXPECT_EQ(statesOf(own, schema::PORT).count("pa"), 1u);
+  auto b = sink_.take("127.0.0.12");
+  auto c = sink_.take("127.0.0.13");
+  const EncodedState* at_b = nullptr;
+  const EncodedState* at_c = nullptr;
+  for (const auto& s : b) at_b = s->key == "L2/pa" ? s.get() : at_b;
+  for (const auto& s : c) at_c = s->key == "L2/pa" ? s.get() : at_c;
+  ASSERT_NE(at_b, nullptr);
+  // Built and serialized once: the very same encoded state for both hosts.
+  EXPECT_EQ(at_b, at_c);
+  EXPECT_EQ(at_b->operation, schema::CREATE);
+  // Neither gets the other's port state.
+  EXPECT_EQ(statesOf(b, schema::PORT).count("pa"), 0u);
+}
+
+TEST_F(ServicesTest, AChangedPortGetsANewlyEncodedNeighborState) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s1", "node-b");
+  sink_.clear();
+  // The kept encoded state must not outlive the port's version it was built from: two updates
+  // in a row give two different UPDATE states.
+  for (const char* mac : {"fa:16:3e:00:00:98", "fa:16:3e:00:00:99"}) {
+    pa.mac_address = MacAddress::parse(mac).value();
+    ASSERT_TRUE(services_->ports().update("p", id("pa"), pa).ok());
+  }
+  const EncodedState* update = nullptr;
+  for (const auto& s : sink_.take("127.0.0.12")) update = s->key == "L2/pa" ? s.get() : update;
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(update->operation, schema::UPDATE);
+  schema::NeighborState decoded;
+  ASSERT_TRUE(decoded.ParseFromString(update->bytes));
+  EXPECT_EQ(decoded.configuration().mac_address(), "fa:16:3e:00:00:99");
+}
+
+TEST_F(ServicesTest, NeighborLearnedOnDemandIsRemovedWhenItsPortIsDeleted) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s2", "node-b");  // node-b: the same VPC, another subnet, no router
+  sink_.clear();
+  auto learned = services_->onDemandState("127.0.0.12", vni(), *pa.fixed_ips[0].ip_address);
+  ASSERT_TRUE(learned.has_value());
+  ASSERT_EQ(learned->size(), 1u);
+  EXPECT_EQ((*learned)[0]->key, "L2/pa");
+  EXPECT_EQ(services_->onDemandHostsOf(id("pa")), std::set<std::string>{"127.0.0.12"});
+
+  ASSERT_TRUE(services_->ports().remove("p", id("pa")).ok());
+  auto neighbors = statesOf(sink_.take("127.0.0.12"), schema::NEIGHBOR);
+  ASSERT_EQ(neighbors.count("L2/pa"), 1u);
+  EXPECT_EQ(neighbors["L2/pa"], schema::DELETE);
+  EXPECT_TRUE(services_->onDemandHostsOf(id("pa")).empty());
+  // node-c learned nothing and hears nothing.
+  EXPECT_TRUE(statesOf(sink_.take("127.0.0.13"), schema::NEIGHBOR).empty());
+}
+
+TEST_F(ServicesTest, NeighborLearnedOnDemandFollowsItsPort) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s2", "node-b");
+  addPort("pc", "s2", "node-c");
+  ASSERT_TRUE(services_->onDemandState("127.0.0.12", vni(), *pa.fixed_ips[0].ip_address));
+  sink_.clear();
+  // The port moves to node-c: node-b must learn the new location.
+  pa.host_id = "node-c";
+  ASSERT_TRUE(services_->ports().update("p", id("pa"), pa).ok());
+  auto neighbors = statesOf(sink_.take("127.0.0.12"), schema::NEIGHBOR);
+  ASSERT_EQ(neighbors.count("L2/pa"), 1u);
+  EXPECT_EQ(neighbors["L2/pa"], schema::UPDATE);
+  // A node that registers again starts afresh: it forgets what it learned.
+  Node b = services_->nodes().get(id("node-b")).value();
+  b.server_port = 50002;
+  ASSERT_TRUE(services_->nodes().update(b.id, b).ok());
+  EXPECT_TRUE(services_->onDemandHostsOf(id("pa")).empty());
+}
+
+TEST_F(ServicesTest, ANodesNewMacReachesItsPortsNeighborsAndLearners) {
+  Port pa = addPort("pa", "s1", "node-a");
+  addPort("pb", "s1", "node-b");  // an L2 neighbor of pa
+  addPort("pc", "s2", "node-c");  // learns pa on demand
+  ASSERT_TRUE(services_->onDemandState("127.0.0.13", vni(), *pa.fixed_ips[0].ip_address));
+  sink_.clear();
+  // Neighbor states carry their port's host MAC: a new one is announced again.
+  Node a = services_->nodes().get(id("node-a")).value();
+  a.mac_address = MacAddress::parse("02:00:00:00:00:aa").value();
+  ASSERT_TRUE(services_->nodes().update(a.id, a).ok());
+  for (const char* host : {"127.0.0.12", "127.0.0.13"}) {
+    const EncodedState* state = nullptr;
+    for (const auto& s : sink_.take(host)) state = s->key == "L2/pa" ? s.get() : state;
+    ASSERT_NE(state, nullptr) << host;
+    schema::NeighborState decoded;
+    ASSERT_TRUE(decoded.ParseFromString(state->bytes));
+    EXPECT_EQ(decoded.configuration().host_mac_address(), "02:00:00:00:00:aa") << host;
+  }
+}
+
+TEST_F(ServicesTest, OnDemandIsOnlyForHostsWithPortsInTheVpc) {
+  Port pa = addPort("pa", "s1", "node-a");
+  EXPECT_FALSE(services_->onDemandState("127.0.0.12", vni(), *pa.fixed_ips[0].ip_address));
+  EXPECT_FALSE(
+      services_->onDemandState("127.0.0.11", vni(), Ipv4Address::parse("10.0.9.9").value()));
+}
+
+TEST_F(ServicesTest, PolicyComponentSetsGroupsWithRulesAndPortMemberships) {
+  addPort("pa", "s1", "node-a");
+  Port pb = addPort("pb", "s1", "node-b");
+  SecurityGroup g;
+  g.id = id("np-web");
+  g.project_id = "p";
+  g.name = "web";
+  SecurityGroupRule allow;
+  allow.direction = Direction::kIngress;
+  allow.protocol = RuleProtocol::kTcp;
+  allow.port_range_min = allow.port_range_max = 80;
+  allow.remote_group_id = id("np-web");
+  g.rules.push_back(allow);
+  auto created = services_->securityGroups().create(g);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_EQ(created->rules.size(), 1u);
+  EXPECT_FALSE(created->rules[0].id.empty());
+  sink_.clear();
+
+  auto set = services_->ports().setSecurityGroups("p", id("pa"), {id("np-web")});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->security_groups, std::vector<ResourceId>{id("np-web")});
+  auto groups = statesOf(sink_.take("127.0.0.11"), schema::SECURITYGROUP);
+  EXPECT_EQ(groups.count("np-web"), 1u);
+
+  // The whole rule set replaced; the port's host hears of it.
+  g.rules.clear();
+  ASSERT_TRUE(services_->securityGroups().replace("p", id("np-web"), g).ok());
+  EXPECT_EQ(services_->securityGroups().get("p", id("np-web"))->rules.size(), 0u);
+  EXPECT_EQ(statesOf(sink_.take("127.0.0.11"), schema::SECURITYGROUP).count("np-web"), 1u);
+
+  // Bad input changes nothing.
+  EXPECT_EQ(services_->ports().setSecurityGroups("p", id("pb"), {id("missing")}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(services_->ports().get("p", pb.id)->security_groups.empty());
+  EXPECT_EQ(services_->securityGroups().remove("p", id("np-web")).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(services_->ports().setSecurityGroups("p", id("pa"), {}).ok());
+  EXPECT_TRUE(services_->securityGroups().remove("p", id("np-web")).ok());
+}
+
+TEST_F(ServicesTest, PolicyBatchIsAllOrNothing) {
+  Port pa = addPort("pa", "s1", "node-a");
+  pa.device_owner = "compute:kubernetes";
+  ASSERT_TRUE(services_->ports().update("p", pa.id, pa).ok());
+  addPort("pb", "s1", "node-b");
+  auto group = [](const std::string& gid, const std::string& remote) {
+    SecurityGroup g;
+    g.id = id(gid);
+    g.project_id = "p";
+    SecurityGroupRule r;
+    r.remote_group_id = id(remote);
+    g.rules.push_back(r);
+    return g;
+  };
+  SecurityPolicyService& policy = services_->securityPolicy();
+  // Two groups naming each other, and a port's groups, in one call.
+  SecurityPolicyChange change;
+  change.put = {group("np-a", "np-b"), group("np-b", "np-a")};
+  change.ports[id("pa")] = {id("np-a"), id("np-b")};
+  sink_.clear();
+  ASSERT_TRUE(policy.apply(change).ok());
+  EXPECT_EQ(policy.groupsWithPrefix("np-").size(), 2u);
+  EXPECT_EQ(policy.groupsWithPrefix("other").size(), 0u);
+  ASSERT_EQ(policy.portsOfOwner("compute:kubernetes").size(), 1u);
+  EXPECT_EQ(policy.portsOfOwner("compute:kubernetes")[0].security_groups.size(), 2u);
+  auto groups = statesOf(sink_.take("127.0.0.11"), schema::SECURITYGROUP);
+  EXPECT_EQ(groups.count("np-a"), 1u);
+  EXPECT_EQ(groups.count("np-b"), 1u);
+
+  // Removing a group a port keeps fails, and the group put with it is not created either.
+  SecurityPolicyChange bad;
+  bad.put = {group("np-c", "np-c")};
+  bad.remove = {id("np-a")};
+  EXPECT_EQ(policy.apply(bad).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(policy.groupsWithPrefix("np-").size(), 2u);
+  // A port gaining a group that does not exist: nothing changes.
+  SecurityPolicyChange missing;
+  missing.put = {group("np-d", "np-d")};
+  missing.ports[id("pb")] = {id("np-zz")};
+  EXPECT_EQ(policy.apply(missing).code(), StatusCode::kNotFound);
+  EXPECT_FALSE(services_->securityGroups().get("p", id("np-d")).ok());
+
+  // Memberships dropped and both groups removed in one call; np-b named np-a, both go.
+  SecurityPolicyChange clear;
+  clear.ports[id("pa")] = {};
+  clear.remove = {id("np-a"), id("np-b")};
+  ASSERT_TRUE(policy.apply(clear).ok());
+  EXPECT_TRUE(policy.groupsWithPrefix("np-").empty());
+  EXPECT_TRUE(services_->ports().get("p", id("pa"))->security_groups.empty());
+}
+
+}  // namespace
+}  // namespace alcor::controller
