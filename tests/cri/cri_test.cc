@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -57,6 +58,15 @@ class CriTest : public ::testing::Test {
         {"name", uniqueName("alcri")},
         {"plugins", {alcor, {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}}}};
     netns_before = netnsFiles();
+    // The agent adds its host gateway port (alcor-gw0) to br-int shortly after it starts: the
+    // snapshot must hold it, or a test would count it as left behind by its pods.
+    ASSERT_TRUE(waitFor(
+        [&] {
+          auto ports = podPorts(node());
+          return std::find(ports.begin(), ports.end(), "alcor-gw0") != ports.end();
+        },
+        std::chrono::seconds(20)))
+        << "no host gateway port on br-int\nagent log: " << node().agentLog();
     ports_before = podPorts(node());
     auto rt =
         ContainerdRuntime::start({.netns = node().ns->name(),
