@@ -80,6 +80,15 @@ bool FakeLinkManager::txChecksumOffload(const std::string& netns, const std::str
   return it != ns->second.end() && it->second.tx_csum;
 }
 
+bool FakeLinkManager::arpForOwnAddressesOnly(const std::string& netns,
+                                             const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto ns = namespaces_.find(netnsPath(netns));
+  if (ns == namespaces_.end()) return false;
+  auto it = ns->second.find(name);
+  return it != ns->second.end() && it->second.arp_own_only;
+}
+
 Status FakeLinkManager::takeFailure(const std::string& method, const std::string& args) {
   calls_.push_back(method + "(" + args + ")");
   if (auto it = fail_always_.find(method); it != fail_always_.end()) return it->second;
@@ -162,6 +171,7 @@ Status FakeLinkManager::configureLink(const std::string& netns, const LinkConfig
   if (config.mac) info.mac = *config.mac;
   if (config.mtu) info.mtu = *config.mtu;
   info.up = config.up;
+  if (config.arp_for_own_addresses_only) it->second.arp_own_only = true;
   for (const auto& a : config.addresses) {
     if (std::find(info.addresses.begin(), info.addresses.end(), a) == info.addresses.end()) {
       info.addresses.push_back(a);

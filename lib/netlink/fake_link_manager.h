@@ -42,6 +42,8 @@ class FakeLinkManager : public LinkManager {
   // Gratuitous ARPs sent: "netns/ifname/ip".
   std::vector<std::string> announcements() const;
   bool txChecksumOffload(const std::string& netns, const std::string& name) const;
+  // Whether configureLink asked the link to answer ARP for its own addresses only.
+  bool arpForOwnAddressesOnly(const std::string& netns, const std::string& name) const;
 
   StatusOr<VethPair> createVeth(const VethSpec& spec) override;
   Status deleteLink(const std::string& netns, const std::string& name) override;
@@ -61,6 +63,7 @@ class FakeLinkManager : public LinkManager {
     bool tx_csum = true;
     std::string peer_netns;  // veth: where the other end lives
     std::string peer_name;
+    bool arp_own_only = false;  // configureLink's arp_for_own_addresses_only
   };
   using Namespace = std::map<std::string, FakeLink>;
 

@@ -296,6 +296,10 @@ StatusOr<std::vector<LinkInfo>> LinkManagerImpl::listLinks(const std::string& ne
 
 Status LinkManagerImpl::configureLink(const std::string& netns, const LinkConfig& config) {
   RETURN_IF_ERROR(checkIfname(config.ifname, "configureLink"));
+  if (config.arp_for_own_addresses_only) {
+    RETURN_IF_ERROR(runInNetns(
+        netns, [&] { return writeNetSysctl("ipv4/conf/" + config.ifname + "/arp_ignore", "1"); }));
+  }
   return withSocket(netns, [&](nl_sock* sock) -> Status {
     ASSIGN_OR_RETURN(LinkPtr link, requireLink(sock, config.ifname));
     int ifindex = rtnl_link_get_ifindex(link.get());

@@ -46,6 +46,9 @@ struct LinkConfig {
   std::vector<IpPrefix> addresses;
   std::vector<RouteSpec> routes;
   bool up = true;
+  // ARP answered only for the link's own addresses (arp_ignore 1). For a NIC whose address moved
+  // to a bridge above it: left at 0, it keeps answering for the address with its own MAC.
+  bool arp_for_own_addresses_only = false;
 };
 
 struct LinkInfo {

@@ -49,6 +49,18 @@ Status setUpUnderlay(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
   config.mtu = o.underlay_mtu;
   config.addresses = {address};
   RETURN_IF_ERROR(links.configureLink("", config));
+  // The NIC now only carries frames for br-phy. Left alone it would go on answering ARP for the
+  // node IP with its own MAC, and peers' tunnels would send there, which br-phy does not take.
+  netlink::LinkConfig nic_config;
+  nic_config.ifname = o.underlay_interface;
+  nic_config.arp_for_own_addresses_only = true;
+  RETURN_IF_ERROR(links.configureLink("", nic_config));
+  // Peers may have learned the NIC's MAC before the move: tell them the bridge's.
+  if (Status s = links.announceAddress("", o.underlay_bridge, node_ip); !s.ok()) {
+    ALOG(Warn, Main) << "underlay: gratuitous ARP for " << o.node_ip << " from "
+                     << o.underlay_bridge
+                     << " failed (peers learn it on their next ARP): " << s.message();
+  }
   ALOG(Info, Main) << "underlay: " << o.node_ip << "/" << o.underlay_prefix_length << " on "
                    << o.underlay_bridge << " (NIC " << o.underlay_interface << ")";
   return okStatus();
