@@ -58,6 +58,10 @@ class Dpm {
   // Pushes the group (rules and member addresses) to every host with a port in it or in a group
   // whose rules name it as remote group (security_group_fanout.cc).
   void securityGroupChanged(const std::string& group_id, bool deleted);
+  // Hosts that hold the group: with a port filtered by it or by a group naming it.
+  std::set<std::string> hostsOfGroup(const std::string& group_id) const;
+  // The group is gone (no port uses it any more): `hosts` (hostsOfGroup before) drop it.
+  void securityGroupRemoved(const std::string& group_id, const std::set<std::string>& hosts);
   void vpcChanged(const std::string& vpc_id);
   void subnetChanged(const std::string& subnet_id);
   void gatewayChanged(const std::string& gateway_id, bool deleted);

@@ -94,7 +94,7 @@ schema::PortState portState(const Port& p, const std::string& host_ip, const std
     ip->set_ip_address(f.ip_address);
   }
   copyAddressPairs(p, c);
-  for (const auto& sg : p.security_groups) c->add_security_group_ids()->set_id(sg);
+  for (const auto& sg : filteringGroups(p)) c->add_security_group_ids()->set_id(sg);
   return st;
 }
 

@@ -9,17 +9,10 @@
 
 namespace alcor::controller {
 
-namespace {
-bool inGroup(const Port& p, const std::string& group_id) {
-  return std::find(p.security_groups.begin(), p.security_groups.end(), group_id) !=
-         p.security_groups.end();
-}
-}  // namespace
-
 std::vector<std::string> Dpm::memberAddresses(const std::string& group_id) const {
   std::vector<std::string> out;
   topology_.forEachPort([&](const Port& p) {
-    if (!inGroup(p, group_id)) return;
+    if (!memberOf(p, group_id)) return;
     for (const auto& f : p.fixed_ips) out.push_back(f.ip_address);
     for (const auto& pair : p.allowed_address_pairs) out.push_back(pair.ip_address);
   });
@@ -49,7 +42,7 @@ void Dpm::addGroupState(schema::GoalStateV2& gs, const SecurityGroup& g, const s
 
 void Dpm::addSecurityGroups(schema::GoalStateV2& gs, const Port& p,
                             schema::OperationType op) const {
-  for (const auto& sg_id : p.security_groups) {
+  for (const auto& sg_id : filteringGroups(p)) {
     const SecurityGroup* g = topology_.findSecurityGroup(sg_id);
     if (!g) continue;
     addGroupState(gs, *g, p.network_id, op);
@@ -74,7 +67,7 @@ void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
     std::string host = cache_.hostOf(p.id);
     if (host.empty()) return;
     bool uses = false;
-    for (const auto& u : users) uses = uses || inGroup(p, u);
+    for (const auto& u : users) uses = uses || filteredBy(p, u);
     if (!uses) return;
     schema::GoalStateV2& gs = out[host];
     if (deleted || !g) {
@@ -87,7 +80,7 @@ void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
       addGroupState(gs, *g, p.network_id, schema::UPDATE);
     }
     // A member port also needs the groups the (possibly new) rules name.
-    if (inGroup(p, group_id)) {
+    if (filteredBy(p, group_id)) {
       for (const auto& r : g->rules) {
         const SecurityGroup* remote = topology_.findSecurityGroup(r.remote_group_id);
         if (remote && !gs.security_group_states().contains(remote->id)) {
@@ -99,17 +92,51 @@ void Dpm::securityGroupChanged(const std::string& group_id, bool deleted) {
   flush(out);
 }
 
+std::set<std::string> Dpm::hostsOfGroup(const std::string& group_id) const {
+  std::set<std::string> users = groupsNaming(group_id);
+  users.insert(group_id);
+  std::set<std::string> hosts;
+  topology_.forEachPort([&](const Port& p) {
+    std::string host = cache_.hostOf(p.id);
+    if (host.empty() || hosts.count(host)) return;
+    for (const auto& u : users) {
+      if (filteredBy(p, u)) {
+        hosts.insert(host);
+        return;
+      }
+    }
+  });
+  return hosts;
+}
+
+void Dpm::securityGroupRemoved(const std::string& group_id, const std::set<std::string>& hosts) {
+  Fragments out;
+  for (const auto& host : hosts) {
+    auto& state = (*out[host].mutable_security_group_states())[group_id];
+    state.set_operation_type(schema::DELETE);
+    state.mutable_configuration()->set_id(group_id);
+  }
+  flush(out);
+}
+
 void Dpm::securityGroupMembersChanged(const std::optional<PortPlacement>& before,
                                       const std::optional<PortPlacement>& after) {
   const bool same = before && after &&
                     before->port.security_groups == after->port.security_groups &&
+                    before->port.policy_security_groups == after->port.policy_security_groups &&
+                    before->port.policy_address_groups == after->port.policy_address_groups &&
                     before->port.fixed_ips == after->port.fixed_ips &&
                     before->port.allowed_address_pairs == after->port.allowed_address_pairs;
   if (same) return;
   std::set<std::string> groups;
-  if (before)
-    groups.insert(before->port.security_groups.begin(), before->port.security_groups.end());
-  if (after) groups.insert(after->port.security_groups.begin(), after->port.security_groups.end());
+  for (const auto* placement : {&before, &after}) {
+    if (!*placement) continue;
+    const Port& p = (*placement)->port;
+    for (const auto* list :
+         {&p.security_groups, &p.policy_security_groups, &p.policy_address_groups}) {
+      groups.insert(list->begin(), list->end());
+    }
+  }
   // Only groups some rule names as remote group carry members anyone needs.
   for (const auto& g : groups) {
     if (!groupsNaming(g).empty()) securityGroupChanged(g, false);

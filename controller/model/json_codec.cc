@@ -323,6 +323,8 @@ StatusOr<Port> portFromJson(const json& j) {
     p.allowed_address_pairs.push_back(a);
   });
   r.str("status", &p.status);
+  r.strings("policy_security_groups", &p.policy_security_groups);
+  r.strings("policy_address_groups", &p.policy_address_groups);
   r.id("id", p.id);
   r.check(!p.network_id.empty(), "network_id", "is required");
   r.unicastMac("mac_address", p.mac_address);
@@ -354,7 +356,9 @@ json toJson(const Port& p) {
           {"binding:vnic_type", "normal"},
           {"security_groups", p.security_groups},
           {"allowed_address_pairs", pairs},
-          {"status", p.status}};
+          {"status", p.status},
+          {"policy_security_groups", p.policy_security_groups},
+          {"policy_address_groups", p.policy_address_groups}};
 }
 
 StatusOr<SecurityGroupRule> ruleFromJson(const json& j) {

@@ -4,6 +4,7 @@
 // values: validation lives in json_codec (untrusted input) and NetworkService (references,
 // conflicts); persistence stores each resource as its JSON.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,7 +89,33 @@ struct Port {
   std::vector<std::string> security_groups;
   std::vector<AddressPair> allowed_address_pairs;
   std::string status = kPortDown;  // ACTIVE once its host confirmed programming it
+  // Set by the NetworkPolicy component (controller/netpol), never through REST, kept apart from
+  // security_groups: groups that filter the port too, and groups that count the port's addresses
+  // as members without filtering it (docs/design/network-policy.md).
+  std::vector<std::string> policy_security_groups;
+  std::vector<std::string> policy_address_groups;
 };
+
+// The groups that filter a port: its own and those NetworkPolicy gave it.
+inline std::vector<std::string> filteringGroups(const Port& port) {
+  std::vector<std::string> out = port.security_groups;
+  for (const auto& g : port.policy_security_groups) {
+    if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
+  }
+  return out;
+}
+inline bool filteredBy(const Port& port, const std::string& group_id) {
+  auto in = [&](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), group_id) != v.end();
+  };
+  return in(port.security_groups) || in(port.policy_security_groups);
+}
+// Whether the port's addresses are members of the group (filtered by it, or an address member).
+inline bool memberOf(const Port& port, const std::string& group_id) {
+  return filteredBy(port, group_id) ||
+         std::find(port.policy_address_groups.begin(), port.policy_address_groups.end(),
+                   group_id) != port.policy_address_groups.end();
+}
 
 struct SecurityGroupRule {
   std::string id;

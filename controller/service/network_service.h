@@ -25,6 +25,20 @@ struct ServiceOptions {
   int agent_port = 50001;  // for nodes registered without server_port
 };
 
+// The groups NetworkPolicy gives a port (Port::policy_security_groups, policy_address_groups).
+struct PolicyMembership {
+  std::vector<std::string> filter;
+  std::vector<std::string> address;
+};
+
+// One NetworkPolicy update (controller/netpol): groups created or replaced with their rules,
+// ports' policy groups set, then groups deleted.
+struct PolicyGroupsUpdate {
+  std::vector<SecurityGroup> put;
+  std::map<std::string, PolicyMembership> ports;  // by port id; unknown ports are skipped
+  std::vector<std::string> remove;
+};
+
 // GET /project/{p}/ports filters (empty = any).
 struct PortFilter {
   std::string device_id;
@@ -98,6 +112,18 @@ class NetworkService : public Topology {
   std::vector<Gateway> listGateways(const std::string& project) const;
   Status deleteGateway(const std::string& project, const std::string& id);
 
+  // NetworkPolicy (service/policy_membership.cc). All or nothing, one store transaction; groups
+  // whose id starts with the managed prefix may change only through here (REST gets 409).
+  Status applyPolicyGroups(const PolicyGroupsUpdate& update);
+  std::vector<SecurityGroup> listSecurityGroupsWithPrefix(const std::string& id_prefix) const;
+  std::vector<Port> listPortsOfOwner(const std::string& device_owner) const;
+  // Set before the REST server starts. The source is consulted, with the service's lock held,
+  // for every port created with device_owner `owner`: it must not call back into the service.
+  using PolicyMembershipSource = std::function<std::optional<PolicyMembership>(
+      const std::string& device_id, bool has_own_groups)>;
+  void setPolicyHooks(std::string managed_group_prefix, std::string owner,
+                      PolicyMembershipSource source, std::function<void()> ports_changed);
+
   // --bootstrap-*: creates the VPC and subnet when absent ("ID:CIDR"); idempotent.
   Status bootstrap(const std::string& project, const std::string& vpc_spec,
                    const std::string& subnet_spec);
@@ -150,6 +176,16 @@ class NetworkService : public Topology {
   std::string addressOf(const Node& n) const;
   void nodeChangedLocked(const Node* before, const Node* after);
   std::set<std::string> routerSubnetsLocked(const Router& r) const;
+  // A REST change to a group the NetworkPolicy component owns: 409.
+  Status refuseManagedGroup(const std::string& group_id) const;
+  void applyPolicyMembershipLocked(Port& port) const;
+  // Calls the ports-changed hook once the service's lock is released (declare before the lock).
+  struct PortsChangedNotice {
+    const NetworkService& service;
+    ~PortsChangedNotice() {
+      if (service.ports_changed_) service.ports_changed_();
+    }
+  };
 
   // The resource when it exists and belongs to `project` (any project when empty).
   template <typename T>
@@ -197,6 +233,10 @@ class NetworkService : public Topology {
   MacAllocator dvr_macs_{MacAllocator::kDvrPrefix};
   VniAllocator vnis_;
   std::function<void(const std::string&)> active_observer_;
+  std::string managed_group_prefix_;  // empty: none
+  std::string policy_port_owner_;
+  PolicyMembershipSource policy_membership_;
+  std::function<void()> ports_changed_;
 };
 
 }  // namespace alcor::controller

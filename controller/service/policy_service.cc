@@ -16,6 +16,7 @@ void NetworkService::forEachSecurityGroup(
 StatusOr<SecurityGroup> NetworkService::createSecurityGroup(SecurityGroup g) {
   std::lock_guard lock(mu_);
   if (g.id.empty()) g.id = newUuid();
+  RETURN_IF_ERROR(refuseManagedGroup(g.id));
   if (groups_.count(g.id)) return alreadyExistsError("security group " + g.id + " already exists");
   for (auto& r : g.rules) {
     if (r.id.empty()) r.id = newUuid();
@@ -35,6 +36,7 @@ StatusOr<SecurityGroup> NetworkService::updateSecurityGroup(const std::string& p
   std::lock_guard lock(mu_);
   const SecurityGroup* old = scoped(groups_, project, id);
   if (!old) return notFoundError("security group " + id + " not found");
+  RETURN_IF_ERROR(refuseManagedGroup(id));
   if (g.id != id || g.project_id != old->project_id) {
     return invalidArgumentError("security group id and project_id cannot change");
   }
@@ -60,9 +62,9 @@ Status NetworkService::deleteSecurityGroup(const std::string& project, const std
   std::lock_guard lock(mu_);
   const SecurityGroup* g = scoped(groups_, project, id);
   if (!g) return notFoundError("security group " + id + " not found");
+  RETURN_IF_ERROR(refuseManagedGroup(id));
   for (const auto& [pid, p] : ports_) {
-    if (std::find(p.security_groups.begin(), p.security_groups.end(), id) !=
-        p.security_groups.end()) {
+    if (memberOf(p, id)) {
       return failedPreconditionError("security group " + id + " is used by port " + pid);
     }
   }
@@ -76,6 +78,7 @@ StatusOr<SecurityGroupRule> NetworkService::createRule(SecurityGroupRule r) {
   std::lock_guard lock(mu_);
   const SecurityGroup* found = scoped(groups_, r.project_id, r.security_group_id);
   if (!found) return notFoundError("security group " + r.security_group_id + " not found");
+  RETURN_IF_ERROR(refuseManagedGroup(found->id));
   if (r.id.empty()) r.id = newUuid();
   if (rule_group_.count(r.id)) return alreadyExistsError("rule " + r.id + " already exists");
   if (!r.remote_group_id.empty() && !scoped(groups_, r.project_id, r.remote_group_id)) {
@@ -118,6 +121,7 @@ Status NetworkService::deleteRule(const std::string& project, const std::string&
   const SecurityGroup* found =
       it == rule_group_.end() ? nullptr : scoped(groups_, project, it->second);
   if (!found) return notFoundError("security group rule " + id + " not found");
+  RETURN_IF_ERROR(refuseManagedGroup(found->id));
   SecurityGroup g = *found;
   std::erase_if(g.rules, [&](const SecurityGroupRule& r) { return r.id == id; });
   RETURN_IF_ERROR(store_.apply({Mutation::put(Kind::kSecurityGroup, g.id, toJson(g).dump())}));

@@ -101,6 +101,7 @@ StatusOr<Port> NetworkService::createPort(Port port) {
 }
 
 StatusOr<std::vector<Port>> NetworkService::createPorts(std::vector<Port> ports) {
+  PortsChangedNotice notice{*this};
   std::lock_guard lock(mu_);
   PortAllocations alloc;
   std::vector<Mutation> batch;
@@ -117,6 +118,7 @@ StatusOr<std::vector<Port>> NetworkService::createPorts(std::vector<Port> ports)
       rollback(alloc);
       return st;
     }
+    applyPolicyMembershipLocked(p);
     batch.push_back(Mutation::put(Kind::kPort, p.id, toJson(p).dump()));
   }
   if (Status st = store_.apply(batch); !st.ok()) {
@@ -133,10 +135,14 @@ StatusOr<std::vector<Port>> NetworkService::createPorts(std::vector<Port> ports)
 
 StatusOr<Port> NetworkService::updatePort(const std::string& project, const std::string& id,
                                           Port p) {
+  PortsChangedNotice notice{*this};
   std::lock_guard lock(mu_);
   const Port* found = scoped(ports_, project, id);
   if (!found) return notFoundError("port " + id + " not found");
   Port old = *found;
+  // NetworkPolicy's groups are not the caller's to change.
+  p.policy_security_groups = old.policy_security_groups;
+  p.policy_address_groups = old.policy_address_groups;
   if (p.id != id || p.project_id != old.project_id) {
     return invalidArgumentError("port id and project_id cannot change");
   }
@@ -191,6 +197,7 @@ std::vector<Port> NetworkService::listPorts(const std::string& project, const Po
 }
 
 Status NetworkService::deletePort(const std::string& project, const std::string& id) {
+  PortsChangedNotice notice{*this};
   std::lock_guard lock(mu_);
   const Port* p = scoped(ports_, project, id);
   if (!p) return notFoundError("port " + id + " not found");
