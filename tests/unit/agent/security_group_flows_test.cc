@@ -177,11 +177,11 @@ TEST_F(SecurityGroupFlowsTest, ServiceTrafficIsCheckedOnTheBackendAfterTheNodesD
   config.service_cidrs = {*Ipv4Prefix::parse("10.96.0.0/12")};
   auto d = build();
   auto out = tableLines(d, 31);
-  EXPECT_THAT(grep(out, "priority=150"),
-              ElementsAre(HasSubstr(
-                  "priority=150,ct_state=+new+trk,ip,reg0=0x1/0xf,nw_dst=10.96.0.0/12 "
-                  "actions=ct(commit,zone=NXM_NX_REG4[0..15],exec(set_field:0x80000002->"
-                  "ct_mark)),goto_table:35")));
+  EXPECT_THAT(
+      grep(out, "priority=150"),
+      ElementsAre(HasSubstr("priority=150,ct_state=+new+trk,ip,reg0=0x1/0xf,nw_dst=10.96.0.0/12 "
+                            "actions=ct(commit,zone=NXM_NX_REG4[0..15],exec(set_field:0x80000002->"
+                            "ct_mark)),goto_table:35")));
   EXPECT_EQ(grep(out, "ct_mark=0x80000002 actions=goto_table:35").size(), 1u);
   EXPECT_EQ(grep(tableLines(d, 61), "ct_mark=0x80000002 actions=goto_table:70").size(), 1u);
   auto track = grep(tableLines(d, 30), "priority=110");

@@ -71,6 +71,14 @@ class NetpolTest : public ::testing::Test {
     reconciler.applyEvent(ObjectKind::kPod, "DELETED", pods_[uid]);
     writer.removePort("port-" + uid);
   }
+  // The pod re-created with another address (its port deleted and created again).
+  void readdressPod(const std::string& uid, const std::string& address) {
+    const nlohmann::json old = pods_[uid];
+    deletePod(uid);
+    ips_[uid] = address;
+    pod(old["metadata"]["namespace"], old["metadata"]["name"], old["metadata"]["labels"],
+        old["spec"]["containers"][0]["ports"]);
+  }
   // A NetworkPolicy with this spec (JSON text).
   void policy(const std::string& ns_name, const std::string& name, const std::string& spec) {
     reconciler.applyEvent(

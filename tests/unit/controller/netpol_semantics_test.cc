@@ -265,6 +265,20 @@ TEST_F(NetpolSemanticsTest, ANamespaceLabelChangeMovesItsPodsInAndOut) {
   EXPECT_FALSE(allowed("z/a", "x/a"));
 }
 
+TEST_F(NetpolSemanticsTest, APodsNewAddressIsAllowedAndItsOldOneIsNot) {
+  policy("x", "from-y-b", R"({"podSelector": {"matchLabels": {"pod": "a"}},
+      "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "b"}},
+                             "podSelector": {"matchLabels": {"pod": "b"}}}]}]})");
+  const std::string old_ip = ip("y/b");
+  EXPECT_TRUE(allowed("y/b", "x/a"));
+  readdressPod("y/b", "10.0.0.99");
+  EXPECT_TRUE(allowed("y/b", "x/a")) << "the peer group holds its new address";
+  EXPECT_FALSE(allowed(old_ip, "x/a")) << "and no longer the old one";
+  readdressPod("x/a", "10.0.0.98");
+  EXPECT_FALSE(allowed("x/b", "x/a")) << "the selected pod's new port is isolated at once";
+  EXPECT_TRUE(allowed("y/b", "x/a"));
+}
+
 TEST_F(NetpolSemanticsTest, APolicyUpdateReplacesItsRules) {
   policy("x", "p", R"({"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]})");
   EXPECT_TRUE(allowed("y/a", "x/a", "tcp", 80));
