@@ -88,10 +88,12 @@ class Dpm {
   void addSubnetContext(schema::GoalStateV2& gs, const std::string& subnet_id,
                         schema::OperationType op) const;
   // Security groups (security_group_fanout.cc).
-  std::vector<std::string> memberAddresses(const std::string& group_id) const;
+  // Member addresses of each group, sorted and unique, from one pass over the ports.
+  using GroupMembers = std::map<std::string, std::vector<std::string>>;
+  GroupMembers memberAddressesOf(const std::set<std::string>& group_ids) const;
   std::set<std::string> groupsNaming(const std::string& remote_group_id) const;
   void addGroupState(schema::GoalStateV2& gs, const SecurityGroup& g, const std::string& vpc_id,
-                     schema::OperationType op) const;
+                     schema::OperationType op, const std::vector<std::string>& members) const;
   void addSecurityGroups(schema::GoalStateV2& gs, const Port& port, schema::OperationType op) const;
   void securityGroupMembersChanged(const std::optional<PortPlacement>& before,
                                    const std::optional<PortPlacement>& after);
