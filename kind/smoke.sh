@@ -3,9 +3,11 @@
 #   1. pods on two different nodes ping each other (cluster VPC, VXLAN between nodes)
 #   2. the controller's REST API answers 401 without a token (HTTPS, CA from ConfigMap alcor-ca)
 #   3. a pod of another VPC (its namespace annotated alcor.io/vpc) cannot reach them
-#   4. cluster DNS resolves from a pod
+#   4. cluster DNS resolves from a pod (a Service: kube-proxy and CoreDNS too)
 #   5. a pod annotated alcor.io/ip-address gets that address
 # Deletes its namespaces at the end (KEEP=1 keeps them for debugging). See docs/kind.md.
+# scripts/k8s-e2e.sh runs it on its own cluster: KUBECTL is then its kubectl command, and
+# CONTROLLER_URL with CURL reach alcor-controller directly instead of through a port-forward.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLUSTER=${CLUSTER:-alcor}
@@ -14,9 +16,11 @@ TIMEOUT=${TIMEOUT:-180s}
 NS=alcor-smoke          # cluster VPC (no annotations)
 NS_RED=alcor-smoke-red  # its own VPC
 STATIC_IP=${STATIC_IP:-10.244.200.200}  # inside the cluster subnet (kind podSubnet)
-IMAGE=busybox:1.36
+IMAGE=${IMAGE:-busybox:1.36}
+KUBECTL=${KUBECTL:-kubectl --context $CONTEXT}
+CURL=${CURL:-curl}
 
-kctl() { kubectl --context "$CONTEXT" "$@"; }
+kctl() { $KUBECTL "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 PASSED=0
 pass() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
@@ -37,10 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in kubectl curl; do
+for tool in ${KUBECTL%% *} ${CURL%% *}; do
   command -v "$tool" >/dev/null || { echo "kind/smoke.sh needs $tool" >&2; exit 1; }
 done
-kctl get nodes >/dev/null || { echo "no cluster $CONTEXT: run kind/up.sh" >&2; exit 1; }
+kctl get nodes >/dev/null || { echo "no cluster ($KUBECTL): run kind/up.sh" >&2; exit 1; }
 mapfile -t WORKERS < <(kctl get nodes -l '!node-role.kubernetes.io/control-plane' \
   -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
 [ ${#WORKERS[@]} -ge 2 ] || fail "need two worker nodes, found ${#WORKERS[@]}"
@@ -73,23 +77,29 @@ YAML
 ip_of() { kctl -n "$1" get pod "$2" -o jsonpath='{.status.podIP}'; }
 
 step "a second VPC for $NS_RED, through the controller's REST API"
-PORT=${PORT:-19009}
-kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
-PF_PID=$!
 # HTTPS verified with the CA the controller published, as the admin service account
-# (docs/security.md): the certificate names alcor-controller, which --resolve maps to the tunnel.
+# (docs/security.md): the certificate names alcor-controller (and the addresses of --tls-san).
 CA_FILE=$(mktemp)
 kctl -n alcor-system get configmap alcor-ca -o jsonpath='{.data.ca\.crt}' >"$CA_FILE" ||
   fail "no ConfigMap alcor-system/alcor-ca (the controller publishes its CA there)"
 TOKEN=$(kctl -n alcor-system create token alcor-admin --audience alcor-controller) ||
   fail "cannot create a token for alcor-admin"
-CURL=(curl -s --cacert "$CA_FILE" --resolve "alcor-controller:$PORT:127.0.0.1")
-URL=https://alcor-controller:$PORT
+read -ra CURL <<<"$CURL"
+CURL+=(-s --cacert "$CA_FILE")
+if [ -n "${CONTROLLER_URL:-}" ]; then
+  URL=$CONTROLLER_URL
+else  # through a port-forward, which --resolve maps the certificate's name to
+  PORT=${PORT:-19009}
+  kctl -n alcor-system port-forward svc/alcor-controller "$PORT:9009" >/dev/null 2>&1 &
+  PF_PID=$!
+  CURL+=(--resolve "alcor-controller:$PORT:127.0.0.1")
+  URL=https://alcor-controller:$PORT
+fi
 for _ in $(seq 50); do
   "${CURL[@]}" -f "$URL/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
-"${CURL[@]}" -f "$URL/healthz" >/dev/null || fail "cannot reach the controller through port-forward"
+"${CURL[@]}" -f "$URL/healthz" >/dev/null || fail "cannot reach the controller at $URL"
 [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$URL/project/default/vpcs")" = 401 ] ||
   fail "the REST API answered without a token"
 pass "REST needs a token (401 without)"
@@ -103,7 +113,8 @@ create() {  # PATH BODY: 201 created, 409 already there (a re-run)
 create /project/default/vpcs '{"network":{"id":"smoke-red-vpc","name":"smoke-red","cidr":"10.244.0.0/16"}}'
 create /project/default/subnets \
   '{"subnet":{"id":"smoke-red-subnet","name":"smoke-red","network_id":"smoke-red-vpc","cidr":"10.244.0.0/16"}}'
-kill "$PF_PID" 2>/dev/null || true; PF_PID=
+[ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null || true
+PF_PID=
 rm -f "$CA_FILE"
 
 step "namespaces and pods"
@@ -136,18 +147,18 @@ for target in "$A" "$B"; do
 done
 pass "red cannot reach the cluster VPC"
 
-step "3. cluster DNS"
-kctl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local ||
-  fail "DNS lookup from a failed"
-pass "DNS"
-
-step "4. static IP from the alcor.io/ip-address annotation"
+step "3. static IP from the alcor.io/ip-address annotation"
 got=$(ip_of "$NS" static)
 [ "$got" = "$STATIC_IP" ] || fail "pod static got $got, not $STATIC_IP"
 kctl -n "$NS" exec static -- ip -4 addr show eth0 | grep -q "inet $STATIC_IP/" ||
   fail "the address is not on the pod's eth0"
 kctl -n "$NS" exec a -- ping -c 2 -W 2 "$STATIC_IP" || fail "a cannot ping the static pod"
 pass "static pod has $STATIC_IP"
+
+step "4. cluster DNS"
+kctl -n "$NS" exec a -- nslookup kubernetes.default.svc.cluster.local ||
+  fail "DNS lookup from a failed"
+pass "DNS"
 
 echo
 echo "SMOKE PASSED: $PASSED checks"

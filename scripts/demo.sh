@@ -14,7 +14,9 @@ BUILD_DIR=${BUILD_DIR:-build}
 NODES=${NODES:-1}
 
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh needs root (network namespaces, OVS)" >&2; exit 1; }
-scripts/setup.sh >/dev/null
+printf '\033[1m== build (scripts/setup.sh: Debian packages, then about ten minutes of compiling on a\n'
+printf '   fresh machine, seconds afterwards)\033[0m\n'
+scripts/setup.sh
 
 BIN=$ROOT/$BUILD_DIR
 CNI=$BIN/cni-plugin/alcor-cni
@@ -31,6 +33,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 cleanup() {
   set +e
+  trap '' PIPE  # the output may be gone (`| head`): clean up all the same
   say "cleaning up"
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
@@ -88,11 +91,12 @@ start_node() {  # INDEX
   ovsdb-tool create "$d/ovs/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   ip netns exec "$ns" ovsdb-server "$d/ovs/conf.db" --remote=punix:"$d/ovs/db.sock" \
     --pidfile="$d/ovs/ovsdb-server.pid" --unixctl="$d/ovs/ovsdb-server.ctl" \
-    --log-file="$d/ovs/ovsdb-server.log" --detach -vconsole:off
+    --log-file="$d/ovs/ovsdb-server.log" --detach -vconsole:off >"$d/ovs/ovsdb-server.out" 2>&1
   ovs-vsctl --db=unix:"$d/ovs/db.sock" --no-wait init
   OVS_RUNDIR="$d/ovs" ip netns exec "$ns" ovs-vswitchd unix:"$d/ovs/db.sock" \
     --pidfile="$d/ovs/ovs-vswitchd.pid" --unixctl="$d/ovs/ovs-vswitchd.ctl" \
-    --log-file="$d/ovs/ovs-vswitchd.log" --detach -vconsole:off --disable-system
+    --log-file="$d/ovs/ovs-vswitchd.log" --detach -vconsole:off --disable-system \
+    >"$d/ovs/ovs-vswitchd.out" 2>&1
   OVS_DIRS+=("$d/ovs")
   ip netns exec "$ns" "$AGENT" --node-name="node-$i" --node-ip="$ip" \
     --controller-url=https://10.200.0.1:9009 --controller-grpc=10.200.0.1:9090 \

@@ -22,6 +22,9 @@ PACKAGES=(
   busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl iptables conntrack nftables
   # a real CNI runtime for the podman tests, and the reference plugins
   podman containernetworking-plugins runc
+  # the CRI tier and the real-Kubernetes cluster (scripts/k8s-e2e.sh): containerd's CRI plugin;
+  # the tools the e2e pod images carry (tests/k8s/images); the Go toolchain is the machine's
+  containerd netcat-openbsd bind9-dnsutils
   # benchmarks and plots; manifest validation
   gnuplot-nox python3 jq
   # the agent image bundles alcor-cni's shared libraries (images/agent/bundle-cni.sh)

@@ -108,7 +108,9 @@ Status RestServer::start(const std::string& host, int port) {
                ? httplib::Server::HandlerResponse::Unhandled
                : httplib::Server::HandlerResponse::Handled;
   });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Counted before the response is written (the logger runs after), so a client that has its
+  // answer always finds its request in /metrics.
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
     metrics_.observe(req.method, routeLabel(req.path), res.status, seconds);

@@ -27,21 +27,33 @@
 namespace alcor::netlink {
 namespace {
 
-// A pod's host end is a switch port and needs no address. Left to itself it gets an IPv6
-// link-local one when it comes up, and every address that appears makes ovs-vswitchd re-read the
-// addresses of all its interfaces (for its tunnel ports): O(ports) per pod, O(ports^2) in all.
-// Written through /proc (this thread's namespace); a kernel without IPv6 has no such file.
-Status disableIpv6(const std::string& ifname) {
-  const std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+// Writes value into /proc/sys/net/<path> (this thread's namespace); a kernel without the file
+// (no IPv6) leaves nothing to do.
+Status writeNetSysctl(const std::string& path, const char* value) {
+  const std::string file = "/proc/sys/net/" + path;
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return okStatus();
-    return internalError("cannot open " + path + ": " + std::strerror(errno));
+    return internalError("cannot open " + file + ": " + std::strerror(errno));
   }
-  if (::write(fd.get(), "1", 1) != 1) {
-    return internalError("cannot write " + path + ": " + std::strerror(errno));
+  const auto len = static_cast<ssize_t>(std::strlen(value));
+  if (::write(fd.get(), value, len) != len) {
+    return internalError("cannot write " + file + ": " + std::strerror(errno));
   }
   return okStatus();
+}
+
+// A pod's host end is a switch port, not an interface of the node's own stack.
+// - No IPv6: left to itself it gets a link-local address when it comes up, and every address
+//   that appears makes ovs-vswitchd re-read the addresses of all its interfaces (for its tunnel
+//   ports): O(ports) per pod, O(ports^2) in all.
+// - No ARP answers (arp_ignore 8): the userspace datapath reads the port with a packet socket,
+//   so the node's stack sees the pod's frames too; it would answer the pod's ARP for a node
+//   address (the host gateway's) with this end's MAC, and then take every frame the pod sends
+//   there as its own while OVS also forwards it: each datagram would arrive twice.
+Status detachFromNodeStack(const std::string& ifname) {
+  RETURN_IF_ERROR(writeNetSysctl("ipv6/conf/" + ifname + "/disable_ipv6", "1"));
+  return writeNetSysctl("ipv4/conf/" + ifname + "/arp_ignore", "8");
 }
 
 using rtnl::LinkPtr;
@@ -232,7 +244,7 @@ StatusOr<VethPair> LinkManagerImpl::createVeth(const VethSpec& spec) {
 
   Status host = [&]() -> Status {
     if (spec.tx_checksum_offload_off) RETURN_IF_ERROR(rtnl::setTxChecksum(spec.host_name, false));
-    RETURN_IF_ERROR(disableIpv6(spec.host_name));
+    RETURN_IF_ERROR(detachFromNodeStack(spec.host_name));
     ASSIGN_OR_RETURN(LinkPtr link, requireLink(sock.get(), spec.host_name));
     RETURN_IF_ERROR(setUp(sock.get(), link.get(), true, spec.host_name));
     ASSIGN_OR_RETURN(EndInfo end, readEnd(sock.get(), spec.host_name));

@@ -168,6 +168,14 @@ Status finalizeAgentConfig(AgentConfig& c) {
   if (c.underlay_prefix_length < 1 || c.underlay_prefix_length > 32) {
     return invalidArgumentError("--underlay-prefix-length must be between 1 and 32");
   }
+  if (!c.kube_api_server.empty() && c.kube_api_server.rfind("https://", 0) != 0 &&
+      c.kube_api_server.rfind("http://", 0) != 0) {
+    return invalidArgumentError("--kube-api-server must be an http:// or https:// URL, not " +
+                                c.kube_api_server);
+  }
+  if (c.kube_api_server.empty() && (!c.kube_token_file.empty() || !c.kube_ca_file.empty())) {
+    return invalidArgumentError("--kube-token-file and --kube-ca-file need --kube-api-server");
+  }
   if (c.cni_socket.empty() || c.cni_socket[0] != '/') {
     return invalidArgumentError("--cni-socket must be an absolute path");
   }

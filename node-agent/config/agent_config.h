@@ -37,9 +37,11 @@ struct AgentConfig {
   std::string controller_name = "alcor-controller";  // identity the controller must prove
   std::string controller_token_file;                 // REST bearer token (re-read each request)
   std::string controller_ca_configmap = "alcor-system/alcor-ca";  // in a cluster, without --tls-ca
-  std::string kube_api_server;  // default: in-cluster (KUBERNETES_SERVICE_HOST)
-  std::string kube_token_file;
-  std::string kube_ca_file;
+  // Kubernetes API (pod and namespace annotations, the CA ConfigMap). Empty: in a pod, the
+  // in-cluster service account (KUBERNETES_SERVICE_HOST and its token and CA files).
+  std::string kube_api_server;  // e.g. https://10.250.0.10:6443
+  std::string kube_token_file;  // bearer token (a ServiceAccount token), re-read on change
+  std::string kube_ca_file;     // CA the API server's certificate chains to
   // Data-path guard: pods may not open TCP connections to these ports outside their VPC (the
   // agent's --grpc-port and the controller's ports are always guarded) unless their namespace
   // is listed.

@@ -213,12 +213,8 @@ Status Agent::start() {
     }
   });
 
-  KubernetesClientOptions kube = inClusterOptions();
-  if (!config_.kube_api_server.empty()) {
-    kube.server = config_.kube_api_server;
-    kube.token_file = config_.kube_token_file;
-    kube.ca_file = config_.kube_ca_file;
-  }
+  KubernetesClientOptions kube = chooseKubernetesOptions(
+      config_.kube_api_server, config_.kube_token_file, config_.kube_ca_file);
   if (!kube.server.empty()) p.kube = makeKubernetesClient(kube);
   p.pending = std::make_unique<PendingReleases>(config_.state_dir + "/pending-releases.json");
   p.plumber = std::make_unique<InterfacePlumberImpl>(p.links, *p.bridges,

@@ -171,6 +171,17 @@ KubernetesClientOptions inClusterOptions() {
   return o;
 }
 
+KubernetesClientOptions chooseKubernetesOptions(const std::string& server,
+                                                const std::string& token_file,
+                                                const std::string& ca_file) {
+  if (server.empty()) return inClusterOptions();
+  KubernetesClientOptions o;
+  o.server = server;
+  o.token_file = token_file;
+  o.ca_file = ca_file;
+  return o;
+}
+
 std::unique_ptr<KubernetesClient> makeKubernetesClient(KubernetesClientOptions options) {
   return std::make_unique<KubernetesClientImpl>(std::move(options));
 }

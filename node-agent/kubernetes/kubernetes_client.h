@@ -41,6 +41,10 @@ struct KubernetesClientOptions {
 // In-cluster defaults: KUBERNETES_SERVICE_HOST/PORT and the service account files. Empty server
 // when not running in a cluster.
 KubernetesClientOptions inClusterOptions();
+// An explicit server (with its token and CA files) when given, else inClusterOptions().
+KubernetesClientOptions chooseKubernetesOptions(const std::string& server,
+                                                const std::string& token_file,
+                                                const std::string& ca_file);
 
 std::unique_ptr<KubernetesClient> makeKubernetesClient(KubernetesClientOptions options);
 

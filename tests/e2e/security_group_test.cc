@@ -38,20 +38,9 @@ std::string readFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// A line over TCP from `from` to a busybox nc server in `to`; up to `tries` connects of ~1 s.
 // Denied checks use one try: a dropped SYN costs the whole connect timeout.
 bool tcpPasses(const Pod& from, const Pod& to, int port, int tries = 1) {
-  TempDir dir;
-  const std::string out = dir.path() + "/received";
-  Daemon server = startIn(to, {"busybox", "nc", "-l", "-p", std::to_string(port)}, out);
-  std::this_thread::sleep_for(milliseconds(100));
-  for (int i = 0; i < tries; ++i) {
-    from.ns->shell("echo alcor-sg | busybox nc -w 1 " + to.ip() + " " + std::to_string(port));
-    server.wait(milliseconds(300));  // the server exits once a connection closes
-    if (!server.running()) break;
-  }
-  server.stop(milliseconds(200));
-  return readFile(out).find("alcor-sg") != std::string::npos;
+  return tcpLineArrives(from, to, port, tries);
 }
 
 // UDP datagrams from `from` (optionally bound to src_ip:src_port) to `to_ip`:port, sent every

@@ -103,6 +103,18 @@ TEST_F(LinkManagerIntegrationTest, CreateVethHasTheNameMacMtuStateAndOffloadAske
   }
 }
 
+// OVS's userspace datapath reads the host end with a packet socket, so the namespace's own
+// stack sees the pod's frames too: it must not answer the pod's ARP for one of its addresses
+// (the host gateway's), or the pod sends there and every frame is taken twice.
+TEST_F(LinkManagerIntegrationTest, TheNodeStackDoesNotAnswerArpOnAPodsHostEnd) {
+  ASSERT_TRUE(createVeth(spec()).ok());
+  ipIn(*host_, {"addr", "add", "10.1.0.3/32", "dev", "lo"});
+  ipIn(*pod_, {"addr", "add", "10.1.0.5/24", "dev", "eth0"});
+  auto arping = pod_->exec({"arping", "-c", "2", "-w", "2", "-I", "eth0", "10.1.0.3"});
+  EXPECT_EQ(arping.out.find("reply from"), std::string::npos) << arping.describe();
+  EXPECT_NE(arping.out.find("Received 0 response"), std::string::npos) << arping.describe();
+}
+
 TEST_F(LinkManagerIntegrationTest, CreateVethAcceptsABareNameAndCanKeepOffloadOn) {
   VethSpec s = spec();
   s.pod_netns = pod_->name();

@@ -62,6 +62,22 @@ TEST(AgentConfigTest, RejectsBadValuesWithClearMessages) {
   AgentConfig e;
   EXPECT_THAT(parse(e, {"--node-ip=10.0.0.1", "--underlay-interface=eth1"}).message(),
               HasSubstr("--underlay-bridge"));
+  AgentConfig g;
+  EXPECT_THAT(parse(g, {"--node-ip=10.0.0.1", "--kube-api-server=10.0.0.2:6443"}).message(),
+              HasSubstr("https://"));
+  AgentConfig h;
+  EXPECT_THAT(parse(h, {"--node-ip=10.0.0.1", "--kube-token-file=/t"}).message(),
+              HasSubstr("need --kube-api-server"));
+}
+
+TEST(AgentConfigTest, TakesAnExplicitKubernetesApi) {
+  AgentConfig c;
+  ASSERT_TRUE(parse(c, {"--node-ip=10.0.0.1", "--kube-api-server=https://10.0.0.2:6443",
+                        "--kube-token-file=/run/t", "--kube-ca-file=/run/ca.crt"})
+                  .ok());
+  EXPECT_EQ(c.kube_api_server, "https://10.0.0.2:6443");
+  EXPECT_EQ(c.kube_token_file, "/run/t");
+  EXPECT_EQ(c.kube_ca_file, "/run/ca.crt");
 }
 
 }  // namespace

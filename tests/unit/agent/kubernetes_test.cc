@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -236,6 +237,21 @@ TEST_F(KubernetesTest, ConfigBeatsDefaultsWithoutAnApi) {
   EXPECT_EQ(c.value->subnet, "s");
   auto none = choosePodNetwork(cni::NetworkConfig{}, cni::PodArgs{}, {"p", "", ""}, nullptr);
   EXPECT_EQ(none.error.code, ErrorCode::kInvalidNetworkConfig);
+}
+
+TEST_F(KubernetesTest, AnExplicitServerBeatsTheInClusterServiceAccount) {
+  setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+  setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+  auto explicit_api = chooseKubernetesOptions("https://10.250.0.10:6443", "/t", "/ca");
+  EXPECT_EQ(explicit_api.server, "https://10.250.0.10:6443");
+  EXPECT_EQ(explicit_api.token_file, "/t");
+  EXPECT_EQ(explicit_api.ca_file, "/ca");
+  auto in_cluster = chooseKubernetesOptions("", "", "");
+  EXPECT_EQ(in_cluster.server, "https://10.96.0.1:443");
+  EXPECT_THAT(in_cluster.token_file, HasSubstr("serviceaccount/token"));
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  unsetenv("KUBERNETES_SERVICE_PORT");
+  EXPECT_EQ(chooseKubernetesOptions("", "", "").server, "");
 }
 
 TEST_F(KubernetesTest, UnreachableApiIsTryAgainLater) {
