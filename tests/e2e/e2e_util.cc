@@ -64,12 +64,12 @@ while True:
     print(peer[0], data.decode(errors='replace').strip(), flush=True)
 )";
 
-std::string readAll(const std::string& path) {
+}  // namespace
+
+std::string readFileOrEmpty(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
-
-}  // namespace
 
 bool tcpLineArrives(const Pod& from, const Pod& to, int port, int tries,
                     std::chrono::seconds connect_timeout) {
@@ -89,13 +89,13 @@ bool tcpLineArrives(const Pod& from, const Pod& to, int port, int tries,
                             std::to_string(port));
     attempts += " [" + std::to_string(r.exit_code) + " " + std::string(trimSpace(r.err)) + "]";
     // The server logs a connection once it has closed it.
-    arrived = waitFor([&] { return readAll(out).find(line) != std::string::npos; },
+    arrived = waitFor([&] { return readFileOrEmpty(out).find(line) != std::string::npos; },
                       std::chrono::milliseconds(r.ok() ? 1000 : 100));
   }
   server->stop(std::chrono::milliseconds(200));
   if (tries > 1 && !arrived) {  // an expected pass failed: say what each side saw
     std::cerr << "tcp " << from.ip() << " -> " << to.ip() << ":" << port << " clients:" << attempts
-              << "; server log '" << readAll(out) << "'\n";
+              << "; server log '" << readFileOrEmpty(out) << "'\n";
   }
   return arrived;
 }

@@ -30,6 +30,8 @@ std::vector<std::string> tapLinks(ClusterNode& node);
 // Flows on br-int that mention `text` (a MAC or an IP).
 std::vector<std::string> flowsMentioning(ClusterNode& node, const std::string& text);
 int controllerPortCount(Cluster& cluster);
+// The file's content; empty when it is missing (a daemon's log not written yet).
+std::string readFileOrEmpty(const std::string& path);
 std::string podMac(const Pod& pod);
 
 }  // namespace alcor::testing

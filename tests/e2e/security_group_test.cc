@@ -11,7 +11,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <thread>
 
 #include "lib/base/strings.h"
@@ -31,11 +30,6 @@ Daemon startIn(const Pod& pod, const std::vector<std::string>& argv, const std::
   o.netns = pod.ns->name();
   auto d = Daemon::start(argv, log, o);
   return d.ok() ? std::move(*d) : Daemon();
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Denied checks use one try: a dropped SYN costs the whole connect timeout.
@@ -80,7 +74,7 @@ bool udpPasses(const Pod& from, const Pod& to, const std::string& to_ip, int por
   server.wait(window + milliseconds(1500));
   client.stop(milliseconds(200));
   server.stop(milliseconds(200));
-  return readFile(out).find("got") != std::string::npos;
+  return readFileOrEmpty(out).find("got") != std::string::npos;
 }
 
 bool eventually(const std::function<bool()>& probe) { return waitFor(probe, seconds(15)); }
@@ -272,13 +266,14 @@ TEST_F(SecurityGroupTest, EstablishedConnectionSurvivesOtherRulesAndDiesWithItsO
                                "c.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\n"
                                "while True: c.send(b'tick\\n'); time.sleep(0.1)\n"},
                           dir.path() + "/talker");
-  auto size = [&] { return readFile(received).size(); };
+  auto size = [&] { return readFileOrEmpty(received).size(); };
   auto grows = [&] {
     const size_t before = size();
     return waitFor([&] { return size() > before + 20; }, seconds(3));
   };
-  ASSERT_TRUE(grows()) << "the connection never carried data: " << readFile(dir.path() + "/talker")
-                       << "|" << readFile(received);
+  ASSERT_TRUE(grows()) << "the connection never carried data: "
+                       << readFileOrEmpty(dir.path() + "/talker") << "|"
+                       << readFileOrEmpty(received);
 
   // Unrelated changes: a rule in the same group and direction, and one in another group.
   const std::string unrelated = addRule({{"security_group_id", "web"},
