@@ -17,6 +17,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libcpp-httplib-dev libssl-dev libsqlite3-dev libmnl-dev libnftnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev openssl
+  # the southbound message bus (docs/controller.md, "Southbound over NATS"): C client and server
+  libnats-dev libnats3.4 nats-server
   # data plane and the tools tests use as oracles
   openvswitch-switch openvswitch-common iproute2 ethtool tcpdump iputils-ping iputils-arping
   busybox-static dnsmasq-base isc-dhcp-client procps psmisc curl iptables conntrack nftables
