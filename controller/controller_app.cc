@@ -1,9 +1,12 @@
 #include "controller/controller_app.h"
 
 #include "controller/grpc/grpc_pusher.h"
+#include "controller/mq/nats_pusher.h"
 #include "controller/store/sqlite_store.h"
 #include "lib/base/logging.h"
 #include "lib/base/strings.h"
+#include "lib/base/uuid.h"
+#include "lib/nats/nats_connection.h"
 
 namespace alcor::controller {
 
@@ -20,6 +23,17 @@ void addControllerFlags(FlagSet& f, ControllerConfig* c) {
   f.addInt("push-timeout-ms", &c->push_timeout_ms, "deadline of one push to an agent");
   f.addInt("max-neighbors-per-message", &c->max_neighbors_per_message,
            "split neighbor sets into GoalState messages of at most this many");
+  f.addString("southbound", &c->southbound,
+              "path of GoalStates to agents: grpc, or mq (NATS: per-host request/reply and "
+              "per-subnet multicast)");
+  f.addString("nats-servers", &c->nats_servers,
+              "NATS servers, comma-separated nats:// or tls:// URLs");
+  f.addString("nats-user", &c->nats_user, "the controller's NATS user");
+  f.addString("nats-password-file", &c->nats_password_file, "file holding the NATS password");
+  f.addString("nats-ca", &c->nats_ca,
+              "CA bundle of the NATS servers' certificates (set: TLS is required)");
+  f.addInt("mq-multicast-min", &c->mq_multicast_min,
+           "a neighbor state goes to a subnet subject when at least this many hosts take it there");
   addControllerSecurityFlags(f, &c->security);
   f.addString("bootstrap-project", &c->bootstrap_project, "project of the bootstrap VPC/subnet");
   f.addString("bootstrap-vpc", &c->bootstrap_vpc, "create this VPC at start if absent: ID:CIDR");
@@ -50,7 +64,14 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   std::unique_ptr<ControllerApp> app(new ControllerApp());
   ASSIGN_OR_RETURN(app->security_, ControllerSecurity::start(c.security));
   ASSIGN_OR_RETURN(app->store_, SqliteStore::open(c.db));
-  if (pusher) {
+  if (c.southbound == "mq") {
+    RETURN_IF_ERROR(app->startNats(c));
+  } else if (c.southbound != "grpc") {
+    return invalidArgumentError("--southbound must be grpc or mq (auto is not implemented)");
+  }
+  if (app->pusher_) {
+    // --southbound=mq: the NATS pusher.
+  } else if (pusher) {
     app->pusher_ = std::move(pusher);
   } else {
     GrpcPusherOptions o;
@@ -71,8 +92,22 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   app->scheduler_ = std::make_unique<PushScheduler>(*app->pusher_, so);
   ServiceOptions svc;
   svc.agent_port = static_cast<int>(c.agent_port);
-  ASSIGN_OR_RETURN(app->services_, ControllerServices::create(*app->store_, *app->scheduler_, svc));
+  if (app->bus_) {
+    NatsSinkOptions no;
+    no.epoch = app->epoch_;
+    no.multicast_min = static_cast<size_t>(std::max<int64_t>(1, c.mq_multicast_min));
+    no.max_neighbors_per_message = so.max_neighbors_per_message;
+    app->nats_sink_ = std::make_unique<NatsGoalStateSink>(*app->bus_, *app->scheduler_, no);
+  }
+  ASSIGN_OR_RETURN(app->services_, ControllerServices::create(*app->store_, app->sink(), svc));
   ControllerServices* services = app->services_.get();
+  if (app->nats_sink_) {
+    app->nats_sink_->setMembershipCheck(
+        [services](const std::string& host, const std::string& subnet) {
+          return services->hostInSubnetLocked(host, subnet);
+        });
+    RETURN_IF_ERROR(app->nats_sink_->start());
+  }
   app->scheduler_->setAckCallback(
       [services](const std::string& host, const std::vector<std::string>& ports) {
         services->ports().markActive(host, ports);
@@ -88,7 +123,7 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
 
   if (!c.grpc_listen.empty()) {
-    app->ondemand_ = std::make_unique<OnDemandService>(*services, *app->scheduler_,
+    app->ondemand_ = std::make_unique<OnDemandService>(*services, app->sink(),
                                                        std::chrono::milliseconds(c.push_timeout_ms),
                                                        app->security_->name());
     grpc::ServerBuilder builder;
@@ -106,6 +141,26 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   return app;
 }
 
+Status ControllerApp::startNats(const ControllerConfig& c) {
+  if (c.goalstate_version != 2)
+    return invalidArgumentError("--southbound=mq needs --goalstate-version=2");
+  ASSIGN_OR_RETURN(
+      nats::NatsOptions o,
+      nats::natsOptionsFromFlags(c.nats_servers, c.nats_user, c.nats_password_file, c.nats_ca));
+  o.name = "alcor-controller";
+  ASSIGN_OR_RETURN(bus_, nats::NatsConnection::connect(o));
+  epoch_ = newUuid().substr(0, 8);
+  pusher_ = std::make_unique<NatsGoalStatePusher>(*bus_, epoch_,
+                                                  std::chrono::milliseconds(c.push_timeout_ms));
+  ALOG(Info, Main) << "southbound: NATS (" << c.nats_servers << "), epoch " << epoch_;
+  return okStatus();
+}
+
+GoalStateSink& ControllerApp::sink() {
+  if (nats_sink_) return *nats_sink_;
+  return *scheduler_;
+}
+
 ControllerApp::~ControllerApp() { stop(); }
 
 void ControllerApp::stop() {
@@ -113,6 +168,7 @@ void ControllerApp::stop() {
   if (grpc_server_)
     grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pusher_) pusher_->cancelAll();
+  if (nats_sink_) nats_sink_->stop();
   if (scheduler_) scheduler_->stop();
   if (security_) security_->stop();
 }

@@ -13,6 +13,7 @@
 #include "controller/auth/controller_security.h"
 #include "controller/dpm/push_scheduler.h"
 #include "controller/grpc/ondemand_service.h"
+#include "controller/mq/nats_sink.h"
 #include "controller/rest/rest_server.h"
 #include "controller/service/controller_services.h"
 #include "controller/store/store.h"
@@ -29,6 +30,13 @@ struct ControllerConfig {
   int64_t push_workers = 4;
   int64_t push_timeout_ms = 30000;
   int64_t max_neighbors_per_message = 1000;
+  // Southbound path (docs/controller.md, "Southbound over NATS"): grpc or mq.
+  std::string southbound = "grpc";
+  std::string nats_servers;  // comma-separated nats:// or tls:// URLs
+  std::string nats_user;
+  std::string nats_password_file;  // the password, in a file
+  std::string nats_ca;             // CA of the NATS servers' certificates (set: TLS)
+  int64_t mq_multicast_min = 2;
   ControllerSecurityConfig security;  // TLS, certificates, REST tokens (docs/security.md)
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR
@@ -50,14 +58,21 @@ class ControllerApp {
   int grpcPort() const { return grpc_port_; }
   ControllerServices& services() { return *services_; }
   PushScheduler& scheduler() { return *scheduler_; }
+  // The GoalStateSink the services write to: the scheduler, or the NATS sink in front of it.
+  GoalStateSink& sink();
+  NatsGoalStateSink* natsSink() { return nats_sink_.get(); }
 
  private:
   ControllerApp() = default;
+  Status startNats(const ControllerConfig& config);
 
   std::unique_ptr<ControllerSecurity> security_;
   StorePtr store_;
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;
+  std::unique_ptr<nats::MessageBus> bus_;  // --southbound=mq
+  std::unique_ptr<NatsGoalStateSink> nats_sink_;
+  std::string epoch_;  // the NATS messages' Alcor-Epoch
   std::unique_ptr<ControllerServices> services_;
   std::unique_ptr<RestServer> rest_;
   std::unique_ptr<OnDemandService> ondemand_;

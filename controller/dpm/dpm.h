@@ -149,6 +149,10 @@ class Dpm {
   // ("<subnet>#<op>").
   std::unordered_map<std::string, StatePtr> neighbor_states_;
   std::unordered_map<std::string, StatePtr> context_states_;
+  // Stamped on every neighbor state built (revision_number): the order of the DPM's decisions
+  // about neighbors, so an agent getting a neighbor by two paths (unicast and a subnet's
+  // multicast on NATS) keeps the newest. Starts again at 1 with the controller.
+  uint32_t neighbor_revision_ = 0;
   // Port -> hosts that learned it on demand -> the neighbor type they learned.
   std::map<ResourceId, std::map<std::string, schema::NeighborType>> on_demand_;
 };

@@ -54,16 +54,18 @@ StatePtr Dpm::neighborState(const Port& port, const std::string& port_host,
   std::string key = neighborKey(type, port.id);
   StatePtr& cached = neighbor_states_[cacheKey(key, op)];
   if (!cached) {
-    cached =
-        encodeState(schema::NEIGHBOR, key,
-                    controller::neighborState(port, *vpc, port_host, hostMac(port_host), type, op),
-                    contextOf(port, schema::INFO));
+    schema::NeighborState st =
+        controller::neighborState(port, *vpc, port_host, hostMac(port_host), type, op);
+    st.mutable_configuration()->set_revision_number(++neighbor_revision_);
+    cached = encodeState(schema::NEIGHBOR, key, st, contextOf(port, schema::INFO));
   }
   return cached;
 }
 
 StatePtr Dpm::neighborDeleteState(schema::NeighborType type, const ResourceId& port_id) {
-  return encodeState(schema::NEIGHBOR, neighborKey(type, port_id), neighborDelete(port_id));
+  schema::NeighborState st = neighborDelete(port_id);
+  st.mutable_configuration()->set_revision_number(++neighbor_revision_);
+  return encodeState(schema::NEIGHBOR, neighborKey(type, port_id), st);
 }
 
 void Dpm::forgetPortStates(const ResourceId& port_id) {

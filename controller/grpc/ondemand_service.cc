@@ -52,6 +52,16 @@ grpc::Status OnDemandService::RequestGoalStates(grpc::ServerContext* context,
   std::vector<StatePtr> needed;
   std::vector<std::pair<std::string, bool>> routable;
   for (const auto& r : request->state_requests()) {
+    if (r.request_type() == schema::AGENT_RESTARTED) {
+      // The agent lost track (a gap on a NATS subject, or a restart): its full state goes out
+      // on its usual path; the request is answered at once.
+      if (!host.empty()) {
+        ALOG(Info, Grpc) << "host " << host << " asks for its full state";
+        sink_.requestResync(host);
+      }
+      routable.push_back({r.request_id(), !host.empty()});
+      continue;
+    }
     auto destination = Ipv4Address::parse(r.destination_ip());
     std::optional<std::vector<StatePtr>> states;
     if (!host.empty() && destination.ok()) {

@@ -89,6 +89,12 @@ std::vector<StatePtr> ControllerServices::fullState(const std::string& host_ip) 
   return dpm_.fullState(host_ip);
 }
 
+bool ControllerServices::hostInSubnetLocked(const std::string& host_ip,
+                                            const std::string& subnet_id) const {
+  auto id = ResourceId::parse(subnet_id);
+  return id.ok() && dpm_.cache().count(host_ip, *id) > 0;
+}
+
 std::optional<std::vector<StatePtr>> ControllerServices::onDemandState(const std::string& host_ip,
                                                                        uint32_t vni,
                                                                        Ipv4Address destination_ip) {

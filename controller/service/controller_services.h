@@ -52,6 +52,9 @@ class ControllerServices {
 
   // The PushScheduler's full state of a host.
   std::vector<StatePtr> fullState(const std::string& host_ip);
+  // Whether the DPM has a port of the host in the subnet. Only with the store lock held: for
+  // the sink's enqueue, which the DPM calls under it.
+  bool hostInSubnetLocked(const std::string& host_ip, const std::string& subnet_id) const;
   // RequestGoalStates: see Dpm::onDemandState.
   std::optional<std::vector<StatePtr>> onDemandState(const std::string& host_ip, uint32_t vni,
                                                      Ipv4Address destination_ip);

@@ -2,7 +2,9 @@
 
 #include <nats/nats.h>
 
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "lib/base/logging.h"
 
@@ -125,6 +127,26 @@ class NatsSubscription : public Subscription {
 };
 
 }  // namespace
+
+StatusOr<NatsOptions> natsOptionsFromFlags(const std::string& servers, const std::string& user,
+                                           const std::string& password_file,
+                                           const std::string& ca_file) {
+  NatsOptions o;
+  std::stringstream list(servers);
+  for (std::string url; std::getline(list, url, ',');) {
+    if (!url.empty()) o.servers.push_back(url);
+  }
+  if (o.servers.empty()) return invalidArgumentError("no NATS server given");
+  o.user = user;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in) return notFoundError("cannot read the NATS password file " + password_file);
+    std::getline(in, o.password);
+    if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
+  }
+  o.ca_file = ca_file;
+  return o;
+}
 
 void NatsConnection::onReconnected(natsConnection* nc, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);

@@ -42,6 +42,12 @@ struct NatsOptions {
   int pending_messages_limit = 65536;
 };
 
+// Options from a binary's flags: comma-separated server URLs, a user, a file holding the
+// password (a final newline is not part of it), a CA file (set: TLS).
+StatusOr<NatsOptions> natsOptionsFromFlags(const std::string& servers, const std::string& user,
+                                           const std::string& password_file,
+                                           const std::string& ca_file);
+
 class NatsConnection : public MessageBus {
  public:
   // Waits for the first connection (any of the servers) within connect_timeout per server.

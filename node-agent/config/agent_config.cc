@@ -18,6 +18,11 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addString("controller-url", &c.controller_url, "Alcor REST API base URL");
   f.addString("controller-grpc", &c.controller_grpc,
               "host:port of the controller's RequestGoalStates service (on-demand)");
+  f.addString("nats-servers", &c.nats_servers,
+              "NATS servers (comma-separated nats:// or tls:// URLs): also take GoalStates there");
+  f.addString("nats-user", &c.nats_user, "NATS user of this node");
+  f.addString("nats-password-file", &c.nats_password_file, "file holding the NATS password");
+  f.addString("nats-ca", &c.nats_ca, "CA bundle of the NATS servers' certificates (set: TLS)");
   f.addString("default-project", &c.default_project, "Project when the CNI config names none");
   f.addString("default-vpc", &c.default_vpc, "VPC id when the CNI config names none");
   f.addString("default-subnet", &c.default_subnet, "Subnet id when the CNI config names none");

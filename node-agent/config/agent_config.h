@@ -48,6 +48,12 @@ struct AgentConfig {
   std::string control_guard_ports;
   std::string control_access_namespaces;
 
+  // GoalStates over NATS (docs/controller.md, "Southbound over NATS"); empty: gRPC only
+  std::string nats_servers;  // comma-separated nats:// or tls:// URLs
+  std::string nats_user;
+  std::string nats_password_file;
+  std::string nats_ca;  // CA of the NATS servers' certificates (set: TLS)
+
   // Servers
   std::string cni_socket = "/var/run/alcor/cni.sock";
   std::string grpc_listen;  // default: <node_ip>:50001

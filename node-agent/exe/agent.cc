@@ -10,6 +10,7 @@
 #include "lib/base/backoff.h"
 #include "lib/base/logging.h"
 #include "lib/base/strings.h"
+#include "lib/nats/nats_connection.h"
 #include "lib/netfilter/nftables.h"
 #include "lib/netlink/link_manager.h"
 #include "lib/openflow/connection.h"
@@ -22,6 +23,7 @@
 #include "node-agent/exe/status_server.h"
 #include "node-agent/goalstate/goalstate_handler.h"
 #include "node-agent/goalstate/goalstate_server.h"
+#include "node-agent/goalstate/nats_subscriber.h"
 #include "node-agent/host/host_gateways.h"
 #include "node-agent/host/interface_plumber_impl.h"
 #include "node-agent/host/node_setup.h"
@@ -66,6 +68,8 @@ struct Agent::Parts {
   std::unique_ptr<CniService> cni_service;
   std::unique_ptr<grpc::Server> goalstate_server;
   std::unique_ptr<grpc::Server> cni_server;
+  std::unique_ptr<nats::MessageBus> nats;  // --nats-servers
+  std::unique_ptr<NatsGoalStateSubscriber> nats_subscriber;
   std::mutex mu;
   std::condition_variable stop_cv;
 };
@@ -255,6 +259,7 @@ Status Agent::start() {
       return unavailableError("cannot listen for GoalStates on " + config_.grpc_listen);
     }
   }
+  if (!config_.nats_servers.empty()) RETURN_IF_ERROR(startNats());
   p.cni_service = std::make_unique<CniService>(*p.pods);
   {
     RETURN_IF_ERROR(prepareSocketPath(config_.cni_socket));
@@ -350,6 +355,29 @@ void Agent::maintenanceLoop() {
   }
 }
 
+Status Agent::startNats() {
+  Parts& p = *parts_;
+  ASSIGN_OR_RETURN(nats::NatsOptions o,
+                   nats::natsOptionsFromFlags(config_.nats_servers, config_.nats_user,
+                                              config_.nats_password_file, config_.nats_ca));
+  o.name = "alcor-agent-" + config_.node_name;
+  o.ordered_delivery = true;  // unicast and subnet messages in the controller's order
+  ASSIGN_OR_RETURN(p.nats, nats::NatsConnection::connect(o));
+  OnDemandClient* controller = p.ondemand_client.get();
+  auto resync = [controller]() -> Status {
+    if (!controller) return failedPreconditionError("no --controller-grpc to ask");
+    schema::HostRequest request;
+    request.set_format_version(2);
+    request.add_state_requests()->set_request_type(schema::AGENT_RESTARTED);
+    return controller->requestGoalStates(request).status();
+  };
+  p.nats_subscriber = std::make_unique<NatsGoalStateSubscriber>(
+      *p.nats, config_.node_ip,
+      [handler = p.goalstates.get()](const schema::GoalStateV2& gs) { return handler->handle(gs); },
+      resync);
+  return p.nats_subscriber->start();
+}
+
 Status Agent::cleanup() {
   Parts& p = *parts_;
   const auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -412,6 +440,7 @@ void Agent::run() {
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
   if (p.cni_server) p.cni_server->Shutdown(deadline);
   if (p.goalstate_server) p.goalstate_server->Shutdown(deadline);
+  if (p.nats_subscriber) p.nats_subscriber->stop();
   if (registration_.joinable()) registration_.join();
   if (maintenance_.joinable()) maintenance_.join();
   if (p.status_server) p.status_server->stop();

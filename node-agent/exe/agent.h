@@ -34,6 +34,7 @@ class Agent {
   void registrationLoop();
   void maintenanceLoop();
   void createHostGateways();
+  Status startNats();
   AgentStatus currentStatus() const;
 
   AgentConfig config_;

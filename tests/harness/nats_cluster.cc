@@ -59,11 +59,13 @@ std::string natsServerConfig(const NatsClusterOptions& o, size_t index,
     c << "authorization {\n  users: [\n";
     for (const auto& u : o.users) {
       c << "    {user: " << quoted(u.user) << ", password: " << quoted(u.password);
-      if (!u.publish.empty() || !u.subscribe.empty()) {
+      std::vector<std::string> parts;
+      if (!u.publish.empty()) parts.push_back("publish: {allow: " + list(u.publish) + "}");
+      if (!u.subscribe.empty()) parts.push_back("subscribe: {allow: " + list(u.subscribe) + "}");
+      if (u.allow_responses) parts.push_back("allow_responses: true");
+      if (!parts.empty()) {
         c << ", permissions: {";
-        if (!u.publish.empty()) c << "publish: {allow: " << list(u.publish) << "}";
-        if (!u.publish.empty() && !u.subscribe.empty()) c << ", ";
-        if (!u.subscribe.empty()) c << "subscribe: {allow: " << list(u.subscribe) << "}";
+        for (size_t i = 0; i < parts.size(); ++i) c << (i ? ", " : "") << parts[i];
         c << "}";
       }
       c << "}\n";

@@ -20,6 +20,7 @@ struct NatsUser {
   // Subjects the user may publish to / subscribe to; empty: everything.
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;
+  bool allow_responses = false;  // may answer requests it received
 };
 
 struct NatsClusterOptions {

@@ -1,0 +1,215 @@
+#include "controller/mq/nats_sink.h"
+
+#include <unordered_map>
+
+#include "controller/dpm/goalstate_messages.h"
+#include "lib/base/logging.h"
+#include "lib/southbound/subjects.h"
+
+namespace alcor::controller {
+
+namespace sb = southbound;
+
+namespace {
+bool isL2Neighbor(const EncodedState& s) {
+  return s.type == schema::NEIGHBOR && s.key.rfind("L2/", 0) == 0;
+}
+std::string subnetOfSubject(const std::string& subject) {
+  return subject.substr(subject.rfind('.') + 1);
+}
+}  // namespace
+
+NatsGoalStateSink::NatsGoalStateSink(nats::MessageBus& bus, PushScheduler& unicast,
+                                     NatsSinkOptions options)
+    : bus_(bus), unicast_(unicast), options_(std::move(options)) {
+  options_.multicast_min = std::max<size_t>(1, options_.multicast_min);
+}
+
+NatsGoalStateSink::~NatsGoalStateSink() { stop(); }
+
+Status NatsGoalStateSink::start() {
+  ASSIGN_OR_RETURN(notices_, bus_.subscribe(sb::kAllAgentSubjects,
+                                            [this](const nats::Message& m) { onAgentNotice(m); }));
+  return bus_.flush(std::chrono::seconds(5));
+}
+
+void NatsGoalStateSink::stop() {
+  if (notices_) notices_->unsubscribe();
+}
+
+void NatsGoalStateSink::onAgentNotice(const nats::Message& m) {
+  const std::string host = sb::hostOfAgentSubject(m.subject);
+  const auto space = m.data.find(' ');
+  if (host.empty() || space == std::string::npos) {
+    ALOG(Warn, Dpm) << "ignoring a malformed agent notice on " << m.subject;
+    return;
+  }
+  const std::string verb = m.data.substr(0, space);
+  const std::string subject = m.data.substr(space + 1);
+  const std::string subnet = subnetOfSubject(subject);
+  if (subject.rfind("alcor.gs.subnet.", 0) != 0 || !sb::subjectToken(subnet)) {
+    ALOG(Warn, Dpm) << "host " << host << " names no subnet subject: " << subject;
+    return;
+  }
+  std::lock_guard lock(mu_);
+  if (verb == sb::kSubscribedNotice) {
+    confirmed_[host].insert(subject);
+  } else if (verb == sb::kUnsubscribedNotice) {
+    confirmed_[host].erase(subject);
+    counted_.erase({host, subject});
+  } else {
+    ALOG(Warn, Dpm) << "host " << host << " sent an unknown notice: " << verb;
+    return;
+  }
+  ALOG(Debug, Dpm) << "host " << host << " " << verb << " " << subject;
+}
+
+void NatsGoalStateSink::setAddress(const std::string& host_ip, const std::string&) {
+  // The NatsGoalStatePusher reaches a host by its IP (its subject), not by a gRPC address.
+  unicast_.setAddress(host_ip, host_ip);
+}
+
+void NatsGoalStateSink::forgetMemberships(const std::string& host_ip) {
+  std::lock_guard lock(mu_);
+  confirmed_.erase(host_ip);
+  std::erase_if(counted_, [&](const auto& hs) { return hs.first == host_ip; });
+}
+
+void NatsGoalStateSink::forget(const std::string& host_ip) {
+  forgetMemberships(host_ip);
+  unicast_.forget(host_ip);
+}
+
+void NatsGoalStateSink::requestResync(const std::string& host_ip) {
+  // A restarted agent has subscribed to nothing yet; one that lost messages says again what it
+  // subscribed to after asking. Until then its states go by unicast.
+  forgetMemberships(host_ip);
+  unicast_.requestResync(host_ip);
+}
+
+std::future<Status> NatsGoalStateSink::enqueueNow(const std::string& host_ip,
+                                                  std::vector<StatePtr> states) {
+  return unicast_.enqueueNow(host_ip, std::move(states));
+}
+
+std::vector<std::string> NatsGoalStateSink::subjectsOf(const EncodedState& s) const {
+  std::vector<std::string> out;
+  if (!isL2Neighbor(s)) return out;
+  if (s.operation == schema::DELETE) {
+    auto it = subject_of_key_.find(s.key);
+    if (it != subject_of_key_.end()) out.push_back(it->second);
+    return out;
+  }
+  for (const auto& c : s.context) {
+    if (c->type != schema::SUBNET) continue;
+    for (const auto& v : c->context) {
+      if (v->type != schema::VPC) continue;
+      std::string subject = sb::subnetSubject(v->key, c->key);
+      if (!subject.empty()) out.push_back(std::move(subject));
+    }
+  }
+  return out;
+}
+
+bool NatsGoalStateSink::memberLocked(const std::string& host_ip, const std::string& subject) {
+  auto it = confirmed_.find(host_ip);
+  if (it == confirmed_.end() || !it->second.count(subject)) return false;
+  return member_ && member_(host_ip, subnetOfSubject(subject));
+}
+
+void NatsGoalStateSink::enqueue(HostStates states) {
+  std::lock_guard lock(mu_);
+  // State -> subject -> member hosts that may take it from there.
+  std::unordered_map<const EncodedState*, std::map<std::string, std::set<std::string>>> plan;
+  std::map<std::string, std::vector<StatePtr>> by_subject;  // in first-seen order per subject
+  for (const auto& [host, list] : states) {
+    for (const auto& s : list) {
+      for (const auto& subject : subjectsOf(*s)) {
+        if (!memberLocked(host, subject)) continue;
+        auto& hosts = plan[s.get()][subject];
+        if (hosts.empty()) by_subject[subject].push_back(s);
+        hosts.insert(host);
+        break;
+      }
+    }
+  }
+  // (state, host) pairs delivered by multicast.
+  std::set<std::pair<const EncodedState*, std::string>> covered;
+  for (auto& [subject, list] : by_subject) {
+    std::vector<StatePtr> chosen;
+    std::set<std::string> hosts;
+    for (const auto& s : list) {
+      const auto& members = plan[s.get()][subject];
+      if (members.size() < options_.multicast_min) continue;
+      chosen.push_back(s);
+      hosts.insert(members.begin(), members.end());
+    }
+    if (chosen.empty() || !publishLocked(subject, chosen, hosts)) continue;
+    for (const auto& s : chosen) {
+      const auto& members = plan[s.get()][subject];
+      for (const auto& h : members) covered.insert({s.get(), h});
+      stats_.host_copies += members.size();
+      if (s->operation == schema::DELETE) {
+        subject_of_key_.erase(s->key);
+      } else {
+        subject_of_key_[s->key] = subject;
+      }
+    }
+  }
+  if (!covered.empty()) {
+    for (auto& [host, list] : states) {
+      std::erase_if(list, [&](const StatePtr& s) { return covered.count({s.get(), host}) > 0; });
+    }
+    std::erase_if(states, [](const auto& entry) { return entry.second.empty(); });
+  }
+  if (!states.empty()) unicast_.enqueue(std::move(states));
+}
+
+bool NatsGoalStateSink::publishLocked(const std::string& subject,
+                                      const std::vector<StatePtr>& states,
+                                      const std::set<std::string>& hosts) {
+  uint64_t& seq = seq_[subject];
+  for (const auto& h : hosts) {
+    if (counted_.count({h, subject})) continue;
+    Status st = bus_.publish(sb::hostSubject(h), "",
+                             {{sb::kKindHeader, sb::kBaselineKind},
+                              {sb::kSubjectHeader, subject},
+                              {sb::kEpochHeader, options_.epoch},
+                              {sb::kSeqHeader, std::to_string(seq)}});
+    if (!st.ok()) {
+      ++stats_.publish_failures;
+      ALOG(Warn, Dpm) << "baseline for " << h << " on " << subject << ": " << st;
+      return false;
+    }
+    counted_.insert({h, subject});
+    ++stats_.baselines;
+  }
+  EncodedGoalState message;
+  for (const auto& part : planMessages(states, options_.max_neighbors_per_message)) {
+    encodeMessage(subject, part, 2, message);
+    Status st = bus_.publish(
+        subject, message.bytes,
+        {{sb::kEpochHeader, options_.epoch}, {sb::kSeqHeader, std::to_string(seq + 1)}});
+    if (!st.ok()) {
+      // The parts already out are applied twice at worst (revisions keep the newest).
+      ++stats_.publish_failures;
+      ALOG(Warn, Dpm) << "publishing on " << subject << ": " << st << "; sending by unicast";
+      return false;
+    }
+    ++seq;
+    ++stats_.messages;
+    stats_.bytes += message.bytes.size();
+    stats_.states += message.resources;
+  }
+  return true;
+}
+
+MulticastStats NatsGoalStateSink::stats() const {
+  std::lock_guard lock(mu_);
+  MulticastStats s = stats_;
+  s.members = 0;
+  for (const auto& [h, subjects] : confirmed_) s.members += subjects.size();
+  return s;
+}
+
+}  // namespace alcor::controller

@@ -1,0 +1,263 @@
+#include "node-agent/goalstate/nats_subscriber.h"
+
+#include "lib/base/logging.h"
+#include "lib/southbound/subjects.h"
+
+namespace alcor::agent {
+
+namespace sb = southbound;
+
+namespace {
+bool isL2(const std::string& key) { return key.rfind("L2/", 0) == 0; }
+uint64_t seqOf(const nats::Message& m) {
+  try {
+    return std::stoull(m.header(sb::kSeqHeader));
+  } catch (...) {
+    return 0;
+  }
+}
+}  // namespace
+
+NatsGoalStateSubscriber::NatsGoalStateSubscriber(nats::MessageBus& bus, std::string node_ip,
+                                                 Apply apply, RequestResync resync)
+    : bus_(bus),
+      node_ip_(std::move(node_ip)),
+      apply_(std::move(apply)),
+      resync_(std::move(resync)) {}
+
+NatsGoalStateSubscriber::~NatsGoalStateSubscriber() { stop(); }
+
+Status NatsGoalStateSubscriber::start() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(host_sub_, bus_.subscribe(sb::hostSubject(node_ip_),
+                                             [this](const nats::Message& m) { onHostMessage(m); }));
+  RETURN_IF_ERROR(bus_.flush(std::chrono::seconds(5)));
+  ALOG(Info, GoalState) << "GoalStates over NATS on " << sb::hostSubject(node_ip_);
+  return okStatus();
+}
+
+void NatsGoalStateSubscriber::stop() {
+  std::lock_guard lock(mu_);
+  if (host_sub_) host_sub_->unsubscribe();
+  for (auto& [subject, sub] : subnet_subs_) sub->unsubscribe();
+}
+
+std::set<std::string> NatsGoalStateSubscriber::subjects() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [subject, sub] : subnet_subs_) out.insert(subject);
+  return out;
+}
+
+NatsSubscriberStats NatsGoalStateSubscriber::stats() const {
+  std::lock_guard lock(mu_);
+  NatsSubscriberStats s = stats_;
+  s.subjects = subnet_subs_.size();
+  return s;
+}
+
+void NatsGoalStateSubscriber::notice(const char* verb, const std::string& subject) {
+  Status st = bus_.publish(sb::agentSubject(node_ip_), std::string(verb) + " " + subject);
+  if (!st.ok()) ALOG(Warn, GoalState) << "notice \"" << verb << " " << subject << "\": " << st;
+}
+
+void NatsGoalStateSubscriber::newEpochLocked(const std::string& epoch) {
+  if (!epoch_.empty()) {
+    ALOG(Info, GoalState) << "the controller restarted (epoch " << epoch_ << " -> " << epoch << ")";
+  }
+  epoch_ = epoch;
+  // Its revisions and sequence numbers start again; it knows none of our subscriptions.
+  multicast_revisions_.clear();
+  tracker_.reset();
+  for (const auto& [subject, sub] : subnet_subs_) notice(sb::kSubscribedNotice, subject);
+}
+
+void NatsGoalStateSubscriber::gapLocked(const std::string& subject) {
+  ++stats_.gaps;
+  ALOG(Warn, GoalState) << "messages lost on " << subject << "; asking for the full state";
+  if (!resync_) return;
+  ++stats_.resync_requests;
+  if (Status st = resync_(); !st.ok()) {
+    ALOG(Error, GoalState) << "full state request failed: " << st;
+    return;
+  }
+  // The controller forgot our subscriptions with the request: tell them again, so that it
+  // counts us (with new baselines) once the full state is on its way.
+  for (const auto& [s, sub] : subnet_subs_) notice(sb::kSubscribedNotice, s);
+}
+
+void NatsGoalStateSubscriber::onHostMessage(const nats::Message& m) {
+  std::lock_guard lock(mu_);
+  const std::string epoch = m.header(sb::kEpochHeader);
+  if (!epoch.empty() && epoch != epoch_) newEpochLocked(epoch);
+  if (m.header(sb::kKindHeader) == sb::kBaselineKind) {
+    ++stats_.baselines;
+    tracker_.baseline(m.header(sb::kSubjectHeader), epoch, seqOf(m));
+    return;
+  }
+  schema::GoalStateV2 gs;
+  schema::GoalStateOperationReply reply;
+  if (!gs.ParseFromString(m.data)) {
+    ALOG(Warn, GoalState) << "a message on " << m.subject << " is no GoalStateV2; ignored";
+  } else {
+    ++stats_.unicast_messages;
+    for (const auto& [id, st] : gs.subnet_states()) {
+      subnet_vpc_[id] = st.configuration().vpc_id();
+    }
+    filterNeighborsLocked(gs, "");
+    reply = apply_(gs);
+    followPortsLocked(gs, reply);
+  }
+  if (!m.reply.empty()) {
+    if (Status st = bus_.publish(m.reply, reply.SerializeAsString()); !st.ok()) {
+      ALOG(Warn, GoalState) << "reply to the controller: " << st;
+    }
+  }
+}
+
+void NatsGoalStateSubscriber::onSubnetMessage(const nats::Message& m) {
+  std::lock_guard lock(mu_);
+  if (!subnet_subs_.count(m.subject)) return;  // left meanwhile
+  auto verdict = tracker_.observe(m.subject, m.header(sb::kEpochHeader), seqOf(m));
+  if (verdict == sb::SequenceTracker::Verdict::kStale) return;
+  if (verdict == sb::SequenceTracker::Verdict::kGap) gapLocked(m.subject);
+  schema::GoalStateV2 gs;
+  if (!gs.ParseFromString(m.data)) {
+    ALOG(Warn, GoalState) << "a message on " << m.subject << " is no GoalStateV2; ignored";
+    return;
+  }
+  ++stats_.multicast_messages;
+  for (const auto& [id, st] : gs.subnet_states()) subnet_vpc_[id] = st.configuration().vpc_id();
+  filterNeighborsLocked(gs, m.subject);
+  if (gs.neighbor_states().empty()) return;
+  schema::GoalStateOperationReply reply = apply_(gs);
+  for (const auto& st : reply.operation_statuses()) {
+    if (st.operation_status() == schema::FAILURE || st.operation_status() == schema::INVALID_ARG) {
+      ALOG(Warn, GoalState) << "from " << m.subject << ": " << st.resource_id() << " "
+                            << schema::OperationStatus_Name(st.operation_status());
+    }
+  }
+}
+
+void NatsGoalStateSubscriber::filterNeighborsLocked(schema::GoalStateV2& gs,
+                                                    const std::string& from_subject) {
+  const bool multicast = !from_subject.empty();
+  auto* neighbors = gs.mutable_neighbor_states();
+  for (auto it = neighbors->begin(); it != neighbors->end();) {
+    const std::string key = it->first;
+    const auto& config = it->second.configuration();
+    if (!isL2(key)) {
+      ++it;
+      continue;
+    }
+    if (multicast && config.host_ip_address() == node_ip_) {  // our own port
+      it = neighbors->erase(it);
+      continue;
+    }
+    const uint32_t revision = config.revision_number();
+    auto seen = multicast_revisions_.find(key);
+    if (revision != 0 && seen != multicast_revisions_.end() &&
+        (multicast ? revision <= seen->second.first : revision < seen->second.first)) {
+      ++stats_.stale_neighbors;
+      it = neighbors->erase(it);
+      continue;
+    }
+    if (multicast && revision != 0) {
+      multicast_revisions_[key] = {revision, from_subject};
+    } else if (!multicast && seen != multicast_revisions_.end()) {
+      multicast_revisions_.erase(seen);  // the unicast stream caught up
+    }
+    if (it->second.operation_type() == schema::DELETE) {
+      neighbor_subjects_.erase(key);
+    } else {
+      std::set<std::string>& subjects = neighbor_subjects_[key];
+      subjects.clear();
+      for (const auto& ip : config.fixed_ips()) {
+        auto vpc = subnet_vpc_.find(ip.subnet_id());
+        const std::string& vpc_id =
+            config.vpc_id().empty() && vpc != subnet_vpc_.end() ? vpc->second : config.vpc_id();
+        std::string subject = sb::subnetSubject(vpc_id, ip.subnet_id());
+        if (!subject.empty()) subjects.insert(subject);
+      }
+    }
+    ++it;
+  }
+}
+
+void NatsGoalStateSubscriber::followPortsLocked(const schema::GoalStateV2& gs,
+                                                const schema::GoalStateOperationReply& reply) {
+  if (gs.port_states().empty()) return;
+  std::map<std::string, schema::OperationStatus> port_status;
+  for (const auto& st : reply.operation_statuses()) {
+    if (st.resource_type() == schema::PORT) port_status[st.resource_id()] = st.operation_status();
+  }
+  for (const auto& [id, st] : gs.port_states()) {
+    if (st.operation_type() == schema::DELETE) {
+      port_subjects_.erase(id);
+      continue;
+    }
+    if (st.operation_type() != schema::CREATE && st.operation_type() != schema::UPDATE) continue;
+    auto status = port_status.find(id);
+    if (status == port_status.end() ||
+        (status->second != schema::SUCCESS && status->second != schema::PENDING)) {
+      continue;
+    }
+    std::set<std::string> subjects;
+    for (const auto& ip : st.configuration().fixed_ips()) {
+      auto vpc = subnet_vpc_.find(ip.subnet_id());
+      std::string vpc_id = st.configuration().vpc_id();
+      if (vpc_id.empty() && vpc != subnet_vpc_.end()) vpc_id = vpc->second;
+      std::string subject = sb::subnetSubject(vpc_id, ip.subnet_id());
+      if (!subject.empty()) subjects.insert(subject);
+    }
+    port_subjects_[id] = std::move(subjects);
+  }
+  std::set<std::string> wanted;
+  for (const auto& [port, subjects] : port_subjects_)
+    wanted.insert(subjects.begin(), subjects.end());
+  for (const auto& subject : wanted) {
+    if (subnet_subs_.count(subject)) continue;
+    auto sub = bus_.subscribe(subject, [this](const nats::Message& m) { onSubnetMessage(m); });
+    if (!sub.ok()) {
+      // Without it the controller keeps sending this subnet's neighbors by unicast.
+      ALOG(Warn, GoalState) << "subscribing to " << subject << ": " << sub.status();
+      continue;
+    }
+    subnet_subs_[subject] = std::move(sub).value();
+    notice(sb::kSubscribedNotice, subject);
+    ALOG(Info, GoalState) << "subscribed to " << subject;
+  }
+  std::vector<std::string> gone;
+  for (const auto& [subject, sub] : subnet_subs_) {
+    if (!wanted.count(subject)) gone.push_back(subject);
+  }
+  for (const auto& subject : gone) leaveSubjectLocked(subject);
+}
+
+void NatsGoalStateSubscriber::leaveSubjectLocked(const std::string& subject) {
+  subnet_subs_[subject]->unsubscribe();
+  subnet_subs_.erase(subject);
+  tracker_.forget(subject);
+  notice(sb::kUnsubscribedNotice, subject);
+  ALOG(Info, GoalState) << "unsubscribed from " << subject;
+  // No port left in the subnet: none of its L2 neighbors either (the controller deleted those it
+  // knew of; a subnet message may have added one after that).
+  schema::GoalStateV2 deletes;
+  deletes.set_format_version(2);
+  for (auto it = neighbor_subjects_.begin(); it != neighbor_subjects_.end();) {
+    bool still = false;
+    for (const auto& s : it->second) still = still || subnet_subs_.count(s) > 0;
+    if (!it->second.count(subject) || still) {
+      ++it;
+      continue;
+    }
+    schema::NeighborState& del = (*deletes.mutable_neighbor_states())[it->first];
+    del.set_operation_type(schema::DELETE);
+    del.mutable_configuration()->set_id(it->first.substr(3));
+    multicast_revisions_.erase(it->first);
+    it = neighbor_subjects_.erase(it);
+  }
+  if (!deletes.neighbor_states().empty()) apply_(deletes);
+}
+
+}  // namespace alcor::agent

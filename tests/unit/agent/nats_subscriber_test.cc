@@ -1,0 +1,238 @@
+// The agent's NATS subscriber against a real nats-server, the test playing the controller:
+// requests on the host subject are applied and answered; the first port in a subnet subscribes
+// to the subnet's subject (and says so), the last one leaving unsubscribes and deletes that
+// subnet's neighbors; sequence gaps ask for the full state; older unicast copies of a neighbor
+// a subnet message already brought are dropped; the agent's own port is no neighbor.
+
+#include "node-agent/goalstate/nats_subscriber.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+
+#include "lib/nats/nats_connection.h"
+#include "lib/southbound/subjects.h"
+#include "tests/fakes/recording_goalstate_apply.h"
+#include "tests/harness/nats_cluster.h"
+
+namespace alcor::agent {
+namespace {
+
+namespace sb = southbound;
+using namespace std::chrono_literals;
+using alcor::testing::waitFor;
+
+constexpr const char* kNode = "10.9.0.1";
+constexpr const char* kOther = "10.9.0.2";
+const std::string kSubject = "alcor.gs.subnet.vpc1.s1";
+
+void addSubnetContext(schema::GoalStateV2& gs) {
+  auto& vpc = (*gs.mutable_vpc_states())["vpc1"];
+  vpc.set_operation_type(schema::INFO);
+  vpc.mutable_configuration()->set_id("vpc1");
+  auto& subnet = (*gs.mutable_subnet_states())["s1"];
+  subnet.set_operation_type(schema::INFO);
+  subnet.mutable_configuration()->set_id("s1");
+  subnet.mutable_configuration()->set_vpc_id("vpc1");
+}
+
+schema::GoalStateV2 portMessage(const std::string& port, schema::OperationType op) {
+  schema::GoalStateV2 gs;
+  addSubnetContext(gs);
+  auto& p = (*gs.mutable_port_states())[port];
+  p.set_operation_type(op);
+  p.mutable_configuration()->set_id(port);
+  p.mutable_configuration()->set_vpc_id("vpc1");
+  p.mutable_configuration()->add_fixed_ips()->set_subnet_id("s1");
+  return gs;
+}
+
+void addNeighbor(schema::GoalStateV2& gs, const std::string& port, const std::string& host,
+                 uint32_t revision, schema::OperationType op = schema::CREATE) {
+  addSubnetContext(gs);
+  auto& n = (*gs.mutable_neighbor_states())["L2/" + port];
+  n.set_operation_type(op);
+  n.mutable_configuration()->set_id(port);
+  n.mutable_configuration()->set_revision_number(revision);
+  if (op != schema::DELETE) {
+    n.mutable_configuration()->set_host_ip_address(host);
+    auto* ip = n.mutable_configuration()->add_fixed_ips();
+    ip->set_subnet_id("s1");
+    ip->set_neighbor_type(schema::L2);
+  }
+}
+
+class NatsSubscriberTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    alcor::testing::NatsClusterOptions o;
+    o.nodes = 1;
+    auto c = alcor::testing::NatsCluster::start(o);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(c).value();
+    nats::NatsOptions agent_options;
+    agent_options.servers = cluster_->urls();
+    agent_options.ordered_delivery = true;
+    auto a = nats::NatsConnection::connect(agent_options);
+    auto b = nats::NatsConnection::connect(nats::NatsOptions{.servers = cluster_->urls()});
+    ASSERT_TRUE(a.ok() && b.ok());
+    agent_bus_ = std::move(a).value();
+    controller_ = std::move(b).value();
+    auto n = controller_->subscribe(sb::agentSubject(kNode), [this](const nats::Message& m) {
+      std::lock_guard lock(mu_);
+      notices_.push_back(m.data);
+    });
+    ASSERT_TRUE(n.ok());
+    notice_sub_ = std::move(n).value();
+    ASSERT_TRUE(controller_->flush(2s).ok());
+    subscriber_ = std::make_unique<NatsGoalStateSubscriber>(
+        *agent_bus_, kNode, [this](const schema::GoalStateV2& gs) { return agent_.apply(gs); },
+        [this] {
+          ++resyncs_;
+          return okStatus();
+        });
+    ASSERT_TRUE(subscriber_->start().ok());
+  }
+
+  // A unicast request, as the controller's pusher sends it; returns the reply.
+  schema::GoalStateOperationReply push(const schema::GoalStateV2& gs) {
+    auto reply = controller_->request(sb::hostSubject(kNode), gs.SerializeAsString(),
+                                      {{sb::kEpochHeader, "e1"}}, 5s);
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    schema::GoalStateOperationReply out;
+    if (reply.ok()) out.ParseFromString(reply->data);
+    return out;
+  }
+  void multicast(const schema::GoalStateV2& gs, uint64_t seq) {
+    ASSERT_TRUE(controller_
+                    ->publish(kSubject, gs.SerializeAsString(),
+                              {{sb::kEpochHeader, "e1"}, {sb::kSeqHeader, std::to_string(seq)}})
+                    .ok());
+  }
+  void baseline(uint64_t seq) {
+    ASSERT_TRUE(controller_
+                    ->publish(sb::hostSubject(kNode), "",
+                              {{sb::kKindHeader, sb::kBaselineKind},
+                               {sb::kSubjectHeader, kSubject},
+                               {sb::kEpochHeader, "e1"},
+                               {sb::kSeqHeader, std::to_string(seq)}})
+                    .ok());
+  }
+  // Everything sent so far was handled (a request is answered after what came before it).
+  void sync() { push(schema::GoalStateV2()); }
+  std::vector<std::string> notices() {
+    std::lock_guard lock(mu_);
+    return notices_;
+  }
+
+  std::unique_ptr<alcor::testing::NatsCluster> cluster_;
+  std::unique_ptr<nats::NatsConnection> agent_bus_;
+  std::unique_ptr<nats::NatsConnection> controller_;
+  nats::SubscriptionPtr notice_sub_;
+  RecordingGoalStateApply agent_;
+  std::unique_ptr<NatsGoalStateSubscriber> subscriber_;
+  std::atomic<int> resyncs_{0};
+  std::mutex mu_;
+  std::vector<std::string> notices_;
+};
+
+TEST_F(NatsSubscriberTest, RequestsAreAppliedAndAnsweredAndPortsDriveSubnetSubscriptions) {
+  auto reply = push(portMessage("p1", schema::CREATE));
+  ASSERT_EQ(reply.operation_statuses_size(), 1);
+  EXPECT_EQ(reply.operation_statuses(0).operation_status(), schema::SUCCESS);
+  EXPECT_EQ(subscriber_->subjects(), std::set<std::string>{kSubject});
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 1; }, 5s));
+  EXPECT_EQ(notices()[0], "subscribed " + kSubject);
+
+  // A second port in the subnet changes nothing; the subnet's messages now arrive.
+  push(portMessage("p2", schema::CREATE));
+  baseline(0);
+  schema::GoalStateV2 n;
+  addNeighbor(n, "remote", kOther, 7);
+  multicast(n, 1);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/remote"), 7u);
+  EXPECT_EQ(subscriber_->stats().multicast_messages, 1u);
+
+  // The last port leaving: unsubscribed, told, and the subnet's neighbors deleted.
+  push(portMessage("p1", schema::DELETE));
+  EXPECT_EQ(subscriber_->subjects().size(), 1u);
+  push(portMessage("p2", schema::DELETE));
+  EXPECT_TRUE(subscriber_->subjects().empty());
+  EXPECT_FALSE(agent_.neighborRevision("L2/remote"));
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
+  EXPECT_EQ(notices()[1], "unsubscribed " + kSubject);
+  // Later subnet messages are not applied.
+  schema::GoalStateV2 late;
+  addNeighbor(late, "late", kOther, 9);
+  multicast(late, 2);
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/late"));
+  EXPECT_EQ(resyncs_.load(), 0);
+}
+
+TEST_F(NatsSubscriberTest, AGapAsksForTheFullStateAndTellsTheSubscriptionsAgain) {
+  push(portMessage("p1", schema::CREATE));
+  baseline(4);
+  schema::GoalStateV2 n;
+  addNeighbor(n, "a", kOther, 1);
+  multicast(n, 4);  // before the baseline: already covered by unicast
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/a"));
+  multicast(n, 5);
+  sync();
+  EXPECT_EQ(resyncs_.load(), 0);
+  schema::GoalStateV2 m;
+  addNeighbor(m, "b", kOther, 2);
+  multicast(m, 7);  // 6 was lost
+  sync();
+  EXPECT_EQ(resyncs_.load(), 1);
+  EXPECT_EQ(agent_.neighborRevision("L2/b"), 2u);  // applied all the same
+  EXPECT_EQ(subscriber_->stats().gaps, 1u);
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
+  EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+  multicast(n, 8);
+  sync();
+  EXPECT_EQ(resyncs_.load(), 1);
+}
+
+TEST_F(NatsSubscriberTest, OlderUnicastCopiesOfAMulticastNeighborAreDroppedOwnPortIgnored) {
+  push(portMessage("p1", schema::CREATE));
+  baseline(0);
+  schema::GoalStateV2 del;
+  addNeighbor(del, "x", kOther, 9, schema::DELETE);
+  schema::GoalStateV2 create;
+  addNeighbor(create, "x", kOther, 8);
+  push(create);  // applied: nothing newer yet
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 8u);
+  multicast(del, 1);  // the newer delete, by multicast
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/x"));
+  push(create);  // a late unicast copy of the older create: dropped
+  EXPECT_FALSE(agent_.neighborRevision("L2/x"));
+  EXPECT_EQ(subscriber_->stats().stale_neighbors, 1u);
+  schema::GoalStateV2 newer;
+  addNeighbor(newer, "x", kOther, 10);
+  push(newer);  // a newer unicast copy is applied
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 10u);
+
+  schema::GoalStateV2 own;
+  addNeighbor(own, "p1", kNode, 11);
+  multicast(own, 2);
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/p1"));
+}
+
+TEST_F(NatsSubscriberTest, ANewControllerEpochResetsAndRepeatsTheSubscriptions) {
+  push(portMessage("p1", schema::CREATE));
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 1; }, 5s));
+  auto reply =
+      controller_->request(sb::hostSubject(kNode), schema::GoalStateV2().SerializeAsString(),
+                           {{sb::kEpochHeader, "e2"}}, 5s);
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
+  EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+}
+
+}  // namespace
+}  // namespace alcor::agent

@@ -1,0 +1,231 @@
+// The controller with --southbound=mq over a real 3-node NATS cluster, and in-process agents
+// (the agent's real NatsGoalStateSubscriber over a recording apply), each on another node of
+// the cluster: ports turn ACTIVE and every host holds every neighbor, a subnet's neighbors
+// travel once per change on its subject; killing a NATS node during a burst of port creations
+// loses nothing; a restarted agent resubscribes and gets its full state; with multicast off
+// (a high minimum) everything still arrives by unicast.
+
+#include <gtest/gtest.h>
+
+#include "controller/mq/nats_sink.h"
+#include "lib/nats/nats_connection.h"
+#include "lib/southbound/subjects.h"
+#include "node-agent/goalstate/nats_subscriber.h"
+#include "tests/fakes/recording_goalstate_apply.h"
+#include "tests/harness/nats_cluster.h"
+#include "tests/unit/controller/controller_fixture.h"
+
+namespace alcor::controller::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using alcor::testing::waitFor;
+
+// An agent taking GoalStates over NATS only.
+struct MqAgent {
+  std::string ip;
+  std::unique_ptr<nats::NatsConnection> bus;
+  agent::RecordingGoalStateApply state;
+  std::unique_ptr<agent::NatsGoalStateSubscriber> subscriber;
+  std::atomic<int> resyncs{0};
+
+  static std::unique_ptr<MqAgent> start(const std::string& ip, std::vector<std::string> servers,
+                                        std::function<void(const std::string&)> resync) {
+    auto a = std::make_unique<MqAgent>();
+    a->ip = ip;
+    nats::NatsOptions o;
+    o.servers = std::move(servers);
+    o.ordered_delivery = true;
+    auto bus = nats::NatsConnection::connect(o);
+    EXPECT_TRUE(bus.ok()) << bus.status();
+    if (!bus.ok()) return nullptr;
+    a->bus = std::move(bus).value();
+    MqAgent* self = a.get();
+    a->subscriber = std::make_unique<agent::NatsGoalStateSubscriber>(
+        *a->bus, ip, [self](const schema::GoalStateV2& gs) { return self->state.apply(gs); },
+        [self, resync] {
+          ++self->resyncs;
+          resync(self->ip);
+          return okStatus();
+        });
+    EXPECT_TRUE(a->subscriber->start().ok());
+    return a;
+  }
+};
+
+class NatsSouthboundTest : public ControllerFixture {
+ protected:
+  void SetUp() override {
+    auto c = alcor::testing::NatsCluster::start({});
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(c).value();
+  }
+  void TearDown() override {
+    agents_.clear();
+    ControllerFixture::TearDown();
+  }
+  void start(int hosts, int64_t multicast_min = 2) {
+    ControllerConfig config = testConfig();
+    config.southbound = "mq";
+    config.push_timeout_ms = 2000;
+    config.mq_multicast_min = multicast_min;
+    for (const auto& u : cluster_->urls()) config.nats_servers += u + ",";
+    startController(config);
+    for (int i = 0; i < hosts; ++i) {
+      addAgent(i);
+      registerNode("node-" + std::to_string(i), ipOf(i), 50001);
+    }
+    createVpc("vpc1");
+    createSubnet("s1", "vpc1", "10.0.1.0/24");
+  }
+  std::string ipOf(int i) const { return "10.8.0." + std::to_string(i + 1); }
+  void addAgent(int i) {
+    // Each agent prefers another node of the cluster.
+    std::vector<std::string> servers;
+    for (size_t k = 0; k < cluster_->size(); ++k) {
+      servers.push_back(cluster_->url((i + k) % cluster_->size()));
+    }
+    auto a = MqAgent::start(ipOf(i), servers, [this](const std::string& host) {
+      app_->sink().requestResync(host);  // what RequestGoalStates AGENT_RESTARTED does
+    });
+    ASSERT_TRUE(a);
+    agents_.resize(std::max<size_t>(agents_.size(), i + 1));
+    agents_[i] = std::move(a);
+  }
+  // Bulk-creates `n` ports spread over the hosts; returns their ids.
+  std::vector<std::string> createPorts(int n, const std::string& prefix) {
+    json ports = json::array();
+    std::vector<std::string> ids;
+    for (int k = 0; k < n; ++k) {
+      ids.push_back(prefix + std::to_string(k));
+      ports.push_back({{"id", ids.back()},
+                       {"network_id", "vpc1"},
+                       {"binding:host_id", "node-" + std::to_string(k % agents_.size())},
+                       {"device_id", "dev-" + ids.back()},
+                       {"fixed_ips", {{{"subnet_id", "s1"}}}}});
+    }
+    auto r = call("POST", "/project/p/ports/bulk", {{"ports", ports}});
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return ids;
+  }
+  // Every port ACTIVE, on its host's agent, and an L2 neighbor on every other host.
+  bool converged(const std::vector<std::string>& ids) {
+    auto r = call("GET", "/project/p/ports");
+    if (r.status != 200) return false;
+    std::map<std::string, std::string> host_of;
+    for (const auto& p : r.body["ports"]) {
+      if (p["status"] != "ACTIVE") return false;
+      host_of[p["id"]] = p["binding:host_id"];
+    }
+    for (size_t i = 0; i < agents_.size(); ++i) {
+      auto ports = agents_[i]->state.ports();
+      auto neighbors = agents_[i]->state.neighborKeys();
+      for (const auto& id : ids) {
+        bool local = host_of[id] == "node-" + std::to_string(i);
+        if (local && !ports.count(id)) return false;
+        // Hosts with a port in the subnet hold every other port as a neighbor.
+        if (!local && !ports.empty() && !neighbors.count("L2/" + id)) return false;
+      }
+    }
+    return true;
+  }
+  void expectConverged(const std::vector<std::string>& ids) {
+    EXPECT_TRUE(waitFor([&] { return converged(ids); }, 30s));
+    for (size_t i = 0; i < agents_.size(); ++i) {
+      const size_t own = agents_[i]->state.ports().size();
+      EXPECT_EQ(agents_[i]->state.neighborKeys().size(), own ? ids.size() - own : 0)
+          << "host " << i << " holds a neighbor it should not";
+    }
+  }
+
+  std::unique_ptr<alcor::testing::NatsCluster> cluster_;
+  std::vector<std::unique_ptr<MqAgent>> agents_;
+};
+
+TEST_F(NatsSouthboundTest, PortsTurnActiveAndNeighborsTravelOncePerSubnet) {
+  start(4);
+  // The first port of each host makes its agent subscribe to the subnet's subject.
+  auto first = createPorts(4, "a");
+  expectConverged(first);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 4; }, 10s));
+  auto before = app_->natsSink()->stats();
+  auto more = createPorts(12, "b");
+  first.insert(first.end(), more.begin(), more.end());
+  expectConverged(first);
+  auto after = app_->natsSink()->stats();
+  // 12 ports, each announced to 3 hosts (4 counting its own, which ignores it): at least
+  // 12 * 3 host copies from the subnet subject, in far fewer messages.
+  EXPECT_GE(after.host_copies - before.host_copies, 36u);
+  EXPECT_LT(after.messages - before.messages, 12u);
+  for (const auto& a : agents_) {
+    EXPECT_EQ(a->subscriber->subjects(), std::set<std::string>{"alcor.gs.subnet.vpc1.s1"});
+    EXPECT_EQ(a->resyncs.load(), 0);
+    EXPECT_GT(a->subscriber->stats().multicast_messages, 0u);
+  }
+
+  // Deleting a host's ports: its neighbors go everywhere, and it leaves the subject.
+  for (const auto& id : first) {
+    if (std::stoi(id.substr(1)) % 4 == 3) {
+      EXPECT_EQ(call("DELETE", "/project/p/ports/" + id).status, 204);
+    }
+  }
+  std::vector<std::string> left;
+  for (const auto& id : first) {
+    if (std::stoi(id.substr(1)) % 4 != 3) left.push_back(id);
+  }
+  EXPECT_TRUE(waitFor([&] { return agents_[3]->subscriber->subjects().empty(); }, 10s));
+  expectConverged(left);
+  EXPECT_TRUE(agents_[3]->state.neighborKeys().empty());
+}
+
+TEST_F(NatsSouthboundTest, KillingANatsNodeDuringABurstLosesNothing) {
+  start(3);
+  auto ids = createPorts(3, "a");
+  expectConverged(ids);
+  std::thread killer([&] {
+    std::this_thread::sleep_for(20ms);
+    cluster_->kill(1);
+  });
+  for (int round = 0; round < 6; ++round) {
+    auto more = createPorts(10, "r" + std::to_string(round) + "x");
+    ids.insert(ids.end(), more.begin(), more.end());
+    std::this_thread::sleep_for(10ms);
+  }
+  killer.join();
+  expectConverged(ids);
+  ASSERT_TRUE(cluster_->restart(1).ok());
+}
+
+TEST_F(NatsSouthboundTest, ARestartedAgentResubscribesAndResyncs) {
+  start(3);
+  auto ids = createPorts(9, "a");
+  expectConverged(ids);
+  // Agent 2 restarts with nothing: it registers its node again, which resyncs it.
+  agents_[2].reset();
+  addAgent(2);
+  auto r = call("PUT", "/nodes/node-2",
+                {{"host_info",
+                  {{"node_id", "node-2"},
+                   {"node_name", "node-2"},
+                   {"local_ip", ipOf(2)},
+                   {"mac_address", macFor(ipOf(2))},
+                   {"server_port", 50001}}}});
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  expectConverged(ids);
+  EXPECT_EQ(agents_[2]->subscriber->subjects().size(), 1u);
+  // And it is counted on the subject again: new ports reach it from there.
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  auto more = createPorts(6, "b");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+}
+
+TEST_F(NatsSouthboundTest, WithoutMulticastEverythingArrivesByUnicast) {
+  start(3, /*multicast_min=*/1000);
+  auto ids = createPorts(12, "a");
+  expectConverged(ids);
+  EXPECT_EQ(app_->natsSink()->stats().messages, 0u);
+}
+
+}  // namespace
+}  // namespace alcor::controller::testing
