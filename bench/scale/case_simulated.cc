@@ -17,6 +17,7 @@
 #include "bench/scale/sim_host.h"
 #include "nlohmann/json.hpp"
 #include "tests/harness/cluster.h"
+#include "tests/harness/nats_cluster.h"
 #include "tests/harness/process.h"
 
 namespace alcor::bench {
@@ -66,13 +67,37 @@ long downPorts(httplib::Client& c) {
   return body.is_discarded() ? -1 : static_cast<long>(body.value("ports", json::array()).size());
 }
 
-ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
+ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode,
+                 const std::string& southbound) {
   testing::TempDir dir("alcor-scale");
   ScaleTracker tracker(kPortPrefix, n);
+  std::unique_ptr<testing::NatsCluster> broker;
+  std::vector<std::string> flags = o.controller_flags;
+  if (southbound != "grpc") {
+    testing::NatsClusterOptions no;
+    no.nodes = std::stoi(southbound.substr(2));
+    auto started = testing::NatsCluster::start(no);
+    if (!started.ok()) fail("nats-server cluster: " + started.status().toString());
+    broker = std::move(started).value();
+    std::string urls;
+    for (const auto& u : broker->urls()) urls += (urls.empty() ? "" : ",") + u;
+    flags.push_back("--southbound=mq");
+    flags.push_back("--nats-servers=" + urls);
+  }
   std::vector<std::unique_ptr<SimHost>> hosts;
   for (int h = 0; h < o.hosts; ++h) {
     hosts.push_back(std::make_unique<SimHost>(h, tracker));
     if (!hosts.back()->start()) fail("cannot start simulated host " + std::to_string(h));
+    if (broker) {
+      // Hosts spread over the cluster's nodes, each able to fail over to the others.
+      std::vector<std::string> servers;
+      for (size_t k = 0; k < broker->size(); ++k) {
+        servers.push_back(broker->url((static_cast<size_t>(h) + k) % broker->size()));
+      }
+      if (Status st = hosts.back()->startNats(servers); !st.ok()) {
+        fail("simulated host " + std::to_string(h) + " on NATS: " + st.toString());
+      }
+    }
   }
 
   int rest_port = freeLoopbackPort();
@@ -83,7 +108,7 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
                                    // Plaintext and no tokens: the case measures the fan-out,
                                    // not TLS (bench_cni and the e2e tests cover security).
                                    "--insecure"};
-  argv.insert(argv.end(), o.controller_flags.begin(), o.controller_flags.end());
+  argv.insert(argv.end(), flags.begin(), flags.end());
   auto controller = testing::Daemon::start(argv, dir.path() + "/controller.log");
   if (!controller.ok()) fail("alcor-controller: " + controller.status().toString());
   httplib::Client c("127.0.0.1", rest_port);
@@ -134,6 +159,9 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
   ProcWatch ctl(controller->pid()), self(getpid());
   ctl.begin();
   self.begin();
+  std::vector<ProcWatch> brokers;
+  for (size_t k = 0; broker && k < broker->size(); ++k) brokers.emplace_back(broker->pid(k));
+  for (auto& b : brokers) b.begin();
   uint64_t msgs0 = 0, bytes0 = 0;
   for (const auto& h : hosts) msgs0 += h->messages(), bytes0 += h->bytes();
 
@@ -186,6 +214,7 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
   poster.join();
   if (posted_at == Clock::time_point{}) posted_at = Clock::now();
   ScaleRow row;
+  row.southbound = southbound;
   if (converged_at == Clock::time_point{}) {
     row.note = "timed out: " + std::to_string(tracker.portsApplied()) + " ports, " +
                std::to_string(tracker.neighborsApplied()) + "/" +
@@ -226,6 +255,10 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode) {
   row.controller_rss_mb = ctl.maxRssMb();
   row.agent_cpu_s = self.cpuSeconds();
   row.agent_rss_mb = self.maxRssMb();
+  for (const auto& b : brokers) row.broker_cpu_s += b.cpuSeconds();
+  uint64_t gaps = 0;
+  for (const auto& h : hosts) gaps += h->natsGaps();
+  if (gaps) row.note += (row.note.empty() ? "" : "; ") + std::to_string(gaps) + " NATS gaps";
   controller->stop();
   return row;
 }
@@ -236,8 +269,11 @@ std::vector<ScaleRow> runSimulated(const SimulatedOptions& o) {
   std::vector<ScaleRow> rows;
   for (size_t n : o.ports) {
     for (const auto& mode : o.modes) {
-      std::fprintf(stderr, "simulated: %zu ports, %s, %d hosts...\n", n, mode.c_str(), o.hosts);
-      rows.push_back(runOnce(o, n, mode));
+      for (const auto& southbound : o.southbounds) {
+        std::fprintf(stderr, "simulated: %zu ports, %s, %d hosts, %s...\n", n, mode.c_str(),
+                     o.hosts, southbound.c_str());
+        rows.push_back(runOnce(o, n, mode, southbound));
+      }
     }
   }
   return rows;

@@ -1,7 +1,8 @@
 // bench_scale: the scale cases of issue 10 (see docs/performance.md).
 //
 //   bench_scale [--cases=simulated,real] [--hosts=100] [--ports=1000,10000] [--modes=bulk,single]
-//               [--clients=8] [--nodes=3] [--pods=300] [--concurrency=10] [--out=DIR]
+//               [--southbounds=grpc,mq3,mq6] [--clients=8] [--nodes=3] [--pods=300]
+//               [--concurrency=10] [--out=DIR]
 //
 // simulated: the real alcor-controller binary + M simulated agents (real GoalState handling over
 //            a fake data plane), N ports created at once over REST.
@@ -19,6 +20,7 @@
 int main(int argc, char** argv) {
   using namespace alcor;
   std::string cases = "simulated,real", ports = "1000,10000", modes = "bulk,single", out;
+  std::string southbounds = "grpc";
   int64_t hosts = 100, clients = 8, nodes = 3, pods = 300, concurrency = 10, timeout = 900;
   std::vector<std::string> controller_flags;
   FlagSet flags("bench_scale", "scale cases: simulated fan-out and real nodes");
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   flags.addInt("hosts", &hosts, "simulated agents (M)");
   flags.addString("ports", &ports, "simulated: comma-separated port counts");
   flags.addString("modes", &modes, "simulated: bulk (one POST /ports/bulk), single (POST each)");
+  flags.addString("southbounds", &southbounds,
+                  "simulated: grpc, mqN (NATS, N-node cluster), comma-separated, compared per run");
   flags.addInt("clients", &clients, "simulated: concurrent REST clients for single POSTs");
   flags.addStringList("controller-flag", &controller_flags, "simulated: extra controller flag");
   flags.addInt("nodes", &nodes, "real: node namespaces with OVS + agent");
@@ -60,6 +64,15 @@ int main(int argc, char** argv) {
           return 2;
         }
         o.modes.emplace_back(m);
+      }
+      o.southbounds.clear();
+      for (auto sb : splitString(southbounds, ',')) {
+        if (sb != "grpc" && !(sb.size() > 2 && sb.substr(0, 2) == "mq" &&
+                              parseInt<int>(sb.substr(2)).value_or(0) > 0)) {
+          std::cerr << "bad --southbounds value: " << sb << "\n";
+          return 2;
+        }
+        o.southbounds.emplace_back(sb);
       }
       o.clients = static_cast<int>(clients);
       o.timeout_s = static_cast<int>(timeout);

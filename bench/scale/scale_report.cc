@@ -26,28 +26,29 @@ Percentiles percentiles(std::vector<double> v) {
 bool writeCsv(const std::string& path, const std::vector<ScaleRow>& rows) {
   std::ofstream out(path);
   if (!out) return false;
-  out << "scenario,mode,hosts,ports,posted_s,active_s,converged_s,ports_per_s,"
+  out << "scenario,mode,southbound,hosts,ports,posted_s,active_s,converged_s,ports_per_s,"
          "active_p50_ms,active_p90_ms,active_p99_ms,flows_p50_ms,flows_p90_ms,flows_p99_ms,"
-         "gs_messages,gs_bytes,controller_cpu_s,controller_rss_mb,agent_cpu_s,agent_rss_mb\n";
+         "gs_messages,gs_bytes,controller_cpu_s,controller_rss_mb,agent_cpu_s,agent_rss_mb,"
+         "broker_cpu_s\n";
   for (const auto& r : rows) {
     char line[512];
     std::snprintf(line, sizeof(line),
-                  "%s,%s,%d,%zu,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,"
-                  "%.2f,%.1f,%.2f,%.1f\n",
-                  r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
+                  "%s,%s,%s,%d,%zu,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,"
+                  "%.2f,%.1f,%.2f,%.1f,%.2f\n",
+                  r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
                   r.converged_s, r.ports_per_s, r.active_ms.p50, r.active_ms.p90, r.active_ms.p99,
                   r.flows_ms.p50, r.flows_ms.p90, r.flows_ms.p99,
                   static_cast<unsigned long long>(r.gs_messages),
                   static_cast<unsigned long long>(r.gs_bytes), r.controller_cpu_s,
-                  r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb);
+                  r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb, r.broker_cpu_s);
     out << line;
   }
   return static_cast<bool>(out);
 }
 
 void printReport(const std::vector<ScaleRow>& rows) {
-  std::printf("\n%-9s %-6s %5s %6s %8s %8s %9s %7s %-20s %-20s %7s %8s %7s %7s %7s %7s\n",
-              "scenario", "mode", "hosts", "ports", "posted s", "active s", "converge s", "ports/s",
+  std::printf("\n%-9s %-6s %-5s %5s %6s %8s %8s %9s %7s %-20s %-20s %7s %8s %7s %7s %7s %7s\n",
+              "scenario", "mode", "south", "hosts", "ports", "posted s", "active s", "converge s", "ports/s",
               "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB", "ctl cpu",
               "ctl MB", "agt cpu", "agt MB");
   for (const auto& r : rows) {
@@ -57,12 +58,34 @@ void printReport(const std::vector<ScaleRow>& rows) {
     std::snprintf(flows, sizeof(flows), "%.0f/%.0f/%.0f", r.flows_ms.p50, r.flows_ms.p90,
                   r.flows_ms.p99);
     std::printf(
-        "%-9s %-6s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
+        "%-9s %-6s %-5s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
         "%7.1f %7.0f%s%s\n",
-        r.scenario.c_str(), r.mode.c_str(), r.hosts, r.ports, r.posted_s, r.active_s, r.converged_s,
+        r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports, r.posted_s, r.active_s, r.converged_s,
         r.ports_per_s, active, flows, static_cast<unsigned long long>(r.gs_messages),
         r.gs_bytes / 1e6, r.controller_cpu_s, r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb,
         r.note.empty() ? "" : "  # ", r.note.c_str());
+  }
+
+  // Issue 20: NATS against gRPC in the same run (goal at 10,000 ports: converged at least 2x
+  // faster with less than half the controller CPU).
+  bool mq_header = false;
+  for (const auto& r : rows) {
+    if (r.southbound == "grpc") continue;
+    for (const auto& g : rows) {
+      if (g.southbound != "grpc" || g.scenario != r.scenario || g.mode != r.mode ||
+          g.ports != r.ports || g.hosts != r.hosts) {
+        continue;
+      }
+      if (!mq_header) {
+        std::printf("\nsouthbound vs grpc (same run)        converge   ctl CPU   flows p99   broker CPU\n");
+        mq_header = true;
+      }
+      std::printf("%-6s %6zu %-5s                  %5.2fx     %5.2fx    %5.2fx     %.1f s\n",
+                  r.mode.c_str(), r.ports, r.southbound.c_str(),
+                  r.converged_s > 0 ? g.converged_s / r.converged_s : 0.0,
+                  g.controller_cpu_s > 0 ? r.controller_cpu_s / g.controller_cpu_s : 0.0,
+                  r.flows_ms.p99 > 0 ? g.flows_ms.p99 / r.flows_ms.p99 : 0.0, r.broker_cpu_s);
+    }
   }
 
   // Anchors: the time for N ports' neighbor state to reach the hosts, and the pod start SLO.
@@ -117,7 +140,10 @@ void printReport(const std::vector<ScaleRow>& rows) {
   bool header = false;
   for (const auto& r : rows) {
     for (const auto& b : kBefore) {
-      if (r.scenario != "simulated" || r.mode != b.mode || r.ports != b.ports) continue;
+      if (r.scenario != "simulated" || r.southbound != "grpc" || r.mode != b.mode ||
+          r.ports != b.ports) {
+        continue;
+      }
       if (!header) {
         std::printf("\nsimulated, now vs before issue 17 (ACA: 237 s for 10k)   goal\n");
         header = true;

@@ -17,6 +17,7 @@ Percentiles percentiles(std::vector<double> values);  // nearest-rank
 struct ScaleRow {
   std::string scenario;  // "simulated" (M simulated agents) or "real" (node namespaces + OVS)
   std::string mode;      // bulk | single | cni
+  std::string southbound = "grpc";  // grpc, or mqN: NATS with an N-node cluster (issue 20)
   int hosts = 0;
   size_t ports = 0;
   double posted_s = 0;     // until every create (POST / CNI ADD) returned
@@ -28,6 +29,7 @@ struct ScaleRow {
   uint64_t gs_messages = 0, gs_bytes = 0;  // GoalState messages/bytes received by the agents
   double controller_cpu_s = 0, controller_rss_mb = 0;
   double agent_cpu_s = 0, agent_rss_mb = 0;  // simulated: the bench process; real: per node max
+  double broker_cpu_s = 0;                   // mqN: all nats-server processes
   std::string note;
 };
 

@@ -161,7 +161,26 @@ bool SimHost::start() {
   return server_ && port_ > 0;
 }
 
+Status SimHost::startNats(const std::vector<std::string>& servers) {
+  nats::NatsOptions o;
+  o.servers = servers;
+  o.name = nodeName();
+  o.ordered_delivery = true;  // as the agent: one delivery thread (shared by every SimHost)
+  ASSIGN_OR_RETURN(nats_, nats::NatsConnection::connect(o));
+  subscriber_ = std::make_unique<agent::NatsGoalStateSubscriber>(
+      *nats_, ip_,
+      [this](const schema::GoalStateV2& gs) {
+        ++nats_messages_;
+        nats_bytes_ += gs.ByteSizeLong();
+        return handler_.handle(gs);
+      },
+      nullptr);  // a gap would show as missing neighbors (the case times out)
+  return subscriber_->start();
+}
+
 void SimHost::stop() {
+  subscriber_.reset();
+  nats_.reset();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server_.reset();
 }

@@ -20,6 +20,8 @@
 #include "node-agent/dataplane/dataplane.h"
 #include "node-agent/goalstate/goalstate_handler.h"
 #include "node-agent/goalstate/goalstate_server.h"
+#include "node-agent/goalstate/nats_subscriber.h"
+#include "lib/nats/nats_connection.h"
 
 namespace alcor::bench {
 
@@ -79,6 +81,8 @@ class SimHost {
   SimHost(int index, ScaleTracker& tracker);
   ~SimHost();
   bool start();  // gRPC server on ip():any port
+  // Also takes GoalStates over NATS (the agent's NatsGoalStateSubscriber), from `servers`.
+  Status startNats(const std::vector<std::string>& servers);
   void stop();
 
   const std::string& ip() const { return ip_; }
@@ -86,8 +90,9 @@ class SimHost {
   std::string nodeName() const { return "host-" + std::to_string(index_); }
   std::string nodeId() const { return "sim-" + std::to_string(index_); }
   std::string mac() const;
-  uint64_t messages() const { return service_.messagesHandled(); }
-  uint64_t bytes() const { return bytes_->load(); }
+  uint64_t messages() const { return service_.messagesHandled() + nats_messages_.load(); }
+  uint64_t bytes() const { return bytes_->load() + nats_bytes_.load(); }
+  uint64_t natsGaps() const { return subscriber_ ? subscriber_->stats().gaps : 0; }
 
  private:
   int index_;
@@ -98,6 +103,9 @@ class SimHost {
   agent::GoalStateService service_;
   std::shared_ptr<std::atomic<uint64_t>> bytes_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<nats::NatsConnection> nats_;
+  std::unique_ptr<agent::NatsGoalStateSubscriber> subscriber_;
+  std::atomic<uint64_t> nats_messages_{0}, nats_bytes_{0};
 };
 
 }  // namespace alcor::bench

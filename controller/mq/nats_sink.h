@@ -66,6 +66,7 @@ class NatsGoalStateSink : public GoalStateSink {
   // from the notice subject, which only that agent may publish on.
   void onAgentNotice(const nats::Message& message);
   MulticastStats stats() const;
+  const std::string& epoch() const { return options_.epoch; }
 
  private:
   // The subnet subjects a state may go to (L2 neighbors only; deletes: where it went before).

@@ -3,10 +3,8 @@
 namespace alcor::southbound {
 
 void SequenceTracker::baseline(const std::string& subject, const std::string& epoch, uint64_t seq) {
-  Position& p = subjects_[subject];
-  if (p.epoch == epoch && p.last > seq) return;  // already further (a late baseline)
-  p.epoch = epoch;
-  p.last = seq;
+  // The controller's word: it counts the host from the next message on, whatever was seen.
+  subjects_[subject] = {epoch, seq};
 }
 
 SequenceTracker::Verdict SequenceTracker::observe(const std::string& subject,

@@ -20,7 +20,8 @@ class SequenceTracker {
     kGap,    // messages were lost or the epoch changed; the message itself is still new
   };
 
-  // The controller counts the host from `seq` + 1 on. Messages at or below `seq` are stale.
+  // The controller counts the host from `seq` + 1 on (again, after a resync). Messages at or
+  // below `seq` are stale.
   void baseline(const std::string& subject, const std::string& epoch, uint64_t seq);
   Verdict observe(const std::string& subject, const std::string& epoch, uint64_t seq);
   // Unsubscribed: forget the subject.

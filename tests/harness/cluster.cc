@@ -81,6 +81,19 @@ StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
   }
   writeFile(c->dir_.path() + "/tokens.csv", tokens);
   if (c->options_.kubernetes) RETURN_IF_ERROR(c->startKubeApi());
+  if (c->options_.nats_nodes > 0) {
+    NatsClusterOptions no;
+    no.nodes = c->options_.nats_nodes;
+    no.address = kInfraIp;
+    no.netns = c->infra_->name();
+    ASSIGN_OR_RETURN(c->nats_, NatsCluster::start(no));
+    for (const auto& u : c->nats_->urls()) {
+      c->nats_urls_ += (c->nats_urls_.empty() ? "" : ",") + u;
+    }
+    c->options_.extra_controller_flags.push_back("--southbound=mq");
+    c->options_.extra_controller_flags.push_back("--nats-servers=" + c->nats_urls_);
+    c->options_.extra_agent_flags.push_back("--nats-servers=" + c->nats_urls_);
+  }
   RETURN_IF_ERROR(c->startController());
   for (int i = 0; i < c->options_.nodes; ++i) RETURN_IF_ERROR(c->addNode(i));
   if (c->options_.start_agents) {
@@ -96,6 +109,7 @@ Cluster::~Cluster() {
   for (auto& n : nodes_) n->agent.stop();
   controller_.stop();
   kube_api_.stop();
+  nats_.reset();
   for (auto& n : nodes_) {
     if (n->ovs) (void)n->ovs->stop();
     n->ovs.reset();

@@ -22,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/harness/netns.h"
 #include "tests/harness/ovs_sandbox.h"
+#include "tests/harness/nats_cluster.h"
 #include "tests/harness/process.h"
 
 namespace alcor::testing {
@@ -40,6 +41,9 @@ struct ClusterOptions {
   // CA in, which the agents read instead of --tls-ca; it also serves pod and namespace
   // annotations (setKubernetesObjects).
   bool kubernetes = false;
+  // Issue 20: a NATS cluster of this many nodes on the infra address (10.200.0.1, one port
+  // each), and the controller (--southbound=mq) and the agents taking GoalStates over it.
+  int nats_nodes = 0;
 };
 
 struct HttpReply {
@@ -132,6 +136,7 @@ class Cluster {
   CommandResult delPod(Pod& pod, const std::string& vpc, const std::string& subnet);
 
   static std::string binary(const std::string& name);  // build dir path of our binaries
+  NatsCluster* nats() { return nats_.get(); }  // null without nats_nodes
 
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
@@ -147,6 +152,8 @@ class Cluster {
   std::string admin_token_;
   std::vector<std::string> node_tokens_;
   Daemon kube_api_;
+  std::unique_ptr<NatsCluster> nats_;
+  std::string nats_urls_;  // comma-separated
   nlohmann::json world_;  // what fake_kube_api serves
 };
 

@@ -11,6 +11,7 @@
 #include "lib/nats/nats_connection.h"
 #include "lib/southbound/subjects.h"
 #include "node-agent/goalstate/nats_subscriber.h"
+#include "node-agent/ondemand/ondemand_client.h"
 #include "tests/fakes/recording_goalstate_apply.h"
 #include "tests/harness/nats_cluster.h"
 #include "tests/unit/controller/controller_fixture.h"
@@ -30,7 +31,7 @@ struct MqAgent {
   std::atomic<int> resyncs{0};
 
   static std::unique_ptr<MqAgent> start(const std::string& ip, std::vector<std::string> servers,
-                                        std::function<void(const std::string&)> resync) {
+                                        std::function<void(const std::string& ip)> resync) {
     auto a = std::make_unique<MqAgent>();
     a->ip = ip;
     nats::NatsOptions o;
@@ -214,6 +215,45 @@ TEST_F(NatsSouthboundTest, ARestartedAgentResubscribesAndResyncs) {
   expectConverged(ids);
   EXPECT_EQ(agents_[2]->subscriber->subjects().size(), 1u);
   // And it is counted on the subject again: new ports reach it from there.
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  auto more = createPorts(6, "b");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+}
+
+// An agent on 127.0.0.1 (the source address of its local gRPC calls, which is how the
+// plaintext controller knows the host) asks for its full state over RequestGoalStates when a
+// subnet message is missing.
+TEST_F(NatsSouthboundTest, AGapIsRepairedThroughRequestGoalStates) {
+  start(2);
+  auto ondemand = agent::makeGrpcOnDemandClient("127.0.0.1:" + std::to_string(app_->grpcPort()),
+                                                5000ms);
+  auto local = MqAgent::start("127.0.0.1", cluster_->urls(), [&](const std::string&) {
+    schema::HostRequest request;
+    request.add_state_requests()->set_request_type(schema::AGENT_RESTARTED);
+    auto reply = ondemand->requestGoalStates(request);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    ASSERT_EQ(reply->operation_statuses_size(), 1);
+    EXPECT_EQ(reply->operation_statuses(0).operation_status(), schema::SUCCESS);
+  });
+  ASSERT_TRUE(local);
+  registerNode("node-l", "127.0.0.1", 50001);
+  agents_.push_back(std::move(local));
+  auto ids = createPorts(6, "a");
+  expectConverged(ids);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  const uint64_t resyncs = app_->scheduler().stats().resyncs;
+  // A message the agent never saw: the next one it gets is a gap.
+  auto tester = nats::NatsConnection::connect(nats::NatsOptions{.servers = cluster_->urls()});
+  ASSERT_TRUE(tester.ok());
+  ASSERT_TRUE((*tester)
+                  ->publish("alcor.gs.subnet.vpc1.s1", schema::GoalStateV2().SerializeAsString(),
+                            {{southbound::kEpochHeader, app_->natsSink()->epoch()},
+                             {southbound::kSeqHeader, "100000"}})
+                  .ok());
+  ASSERT_TRUE(waitFor([&] { return agents_[2]->resyncs.load() == 1; }, 10s));
+  EXPECT_TRUE(waitFor([&] { return app_->scheduler().stats().resyncs > resyncs; }, 10s));
+  // Counted again after saying what it subscribed to; more ports converge.
   ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
   auto more = createPorts(6, "b");
   ids.insert(ids.end(), more.begin(), more.end());

@@ -73,9 +73,10 @@ TEST(SequenceTrackerTest, BaselineSaysWhereTheHostIsCountedFrom) {
   SequenceTracker u;
   u.baseline("s", "e1", 10);
   EXPECT_EQ(u.observe("s", "e1", 11), Verdict::kApply);
-  // A baseline behind what was seen already changes nothing.
-  u.baseline("s", "e1", 3);
-  EXPECT_EQ(u.observe("s", "e1", 12), Verdict::kApply);
+  // A new baseline (the host is counted again after a resync) replaces what was seen.
+  EXPECT_EQ(u.observe("s", "e1", 90), Verdict::kGap);
+  u.baseline("s", "e1", 20);
+  EXPECT_EQ(u.observe("s", "e1", 21), Verdict::kApply);
 }
 
 TEST(SequenceTrackerTest, ANewEpochIsAGapForgetAndResetStartAfresh) {
