@@ -35,9 +35,9 @@ bool writeCsv(const std::string& path, const std::vector<ScaleRow>& rows) {
     std::snprintf(line, sizeof(line),
                   "%s,%s,%s,%d,%zu,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,"
                   "%.2f,%.1f,%.2f,%.1f,%.2f\n",
-                  r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports, r.posted_s, r.active_s,
-                  r.converged_s, r.ports_per_s, r.active_ms.p50, r.active_ms.p90, r.active_ms.p99,
-                  r.flows_ms.p50, r.flows_ms.p90, r.flows_ms.p99,
+                  r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports,
+                  r.posted_s, r.active_s, r.converged_s, r.ports_per_s, r.active_ms.p50,
+                  r.active_ms.p90, r.active_ms.p99, r.flows_ms.p50, r.flows_ms.p90, r.flows_ms.p99,
                   static_cast<unsigned long long>(r.gs_messages),
                   static_cast<unsigned long long>(r.gs_bytes), r.controller_cpu_s,
                   r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb, r.broker_cpu_s);
@@ -48,9 +48,9 @@ bool writeCsv(const std::string& path, const std::vector<ScaleRow>& rows) {
 
 void printReport(const std::vector<ScaleRow>& rows) {
   std::printf("\n%-9s %-6s %-5s %5s %6s %8s %8s %9s %7s %-20s %-20s %7s %8s %7s %7s %7s %7s\n",
-              "scenario", "mode", "south", "hosts", "ports", "posted s", "active s", "converge s", "ports/s",
-              "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB", "ctl cpu",
-              "ctl MB", "agt cpu", "agt MB");
+              "scenario", "mode", "south", "hosts", "ports", "posted s", "active s", "converge s",
+              "ports/s", "ACTIVE p50/p90/p99 ms", "flows p50/p90/p99 ms", "GS msgs", "GS MB",
+              "ctl cpu", "ctl MB", "agt cpu", "agt MB");
   for (const auto& r : rows) {
     char active[48], flows[48];
     std::snprintf(active, sizeof(active), "%.0f/%.0f/%.0f", r.active_ms.p50, r.active_ms.p90,
@@ -60,10 +60,11 @@ void printReport(const std::vector<ScaleRow>& rows) {
     std::printf(
         "%-9s %-6s %-5s %5d %6zu %8.2f %8.2f %9.2f %7.0f %-20s %-20s %7llu %8.1f %7.1f %7.0f "
         "%7.1f %7.0f%s%s\n",
-        r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports, r.posted_s, r.active_s, r.converged_s,
-        r.ports_per_s, active, flows, static_cast<unsigned long long>(r.gs_messages),
-        r.gs_bytes / 1e6, r.controller_cpu_s, r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb,
-        r.note.empty() ? "" : "  # ", r.note.c_str());
+        r.scenario.c_str(), r.mode.c_str(), r.southbound.c_str(), r.hosts, r.ports, r.posted_s,
+        r.active_s, r.converged_s, r.ports_per_s, active, flows,
+        static_cast<unsigned long long>(r.gs_messages), r.gs_bytes / 1e6, r.controller_cpu_s,
+        r.controller_rss_mb, r.agent_cpu_s, r.agent_rss_mb, r.note.empty() ? "" : "  # ",
+        r.note.c_str());
   }
 
   // Issue 20: NATS against gRPC in the same run (goal at 10,000 ports: converged at least 2x
@@ -77,7 +78,8 @@ void printReport(const std::vector<ScaleRow>& rows) {
         continue;
       }
       if (!mq_header) {
-        std::printf("\nsouthbound vs grpc (same run)        converge   ctl CPU   flows p99   broker CPU\n");
+        std::printf(
+            "\nsouthbound vs grpc (same run)        converge   ctl CPU   flows p99   broker CPU\n");
         mq_header = true;
       }
       std::printf("%-6s %6zu %-5s                  %5.2fx     %5.2fx    %5.2fx     %.1f s\n",

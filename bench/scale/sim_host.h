@@ -17,11 +17,11 @@
 
 #include <mutex>
 
+#include "lib/nats/nats_connection.h"
 #include "node-agent/dataplane/dataplane.h"
 #include "node-agent/goalstate/goalstate_handler.h"
 #include "node-agent/goalstate/goalstate_server.h"
 #include "node-agent/goalstate/nats_subscriber.h"
-#include "lib/nats/nats_connection.h"
 
 namespace alcor::bench {
 

@@ -1,5 +1,8 @@
 #include "controller/mq/nats_sink.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <unordered_map>
 
 #include "controller/dpm/goalstate_messages.h"
@@ -119,36 +122,61 @@ bool NatsGoalStateSink::memberLocked(const std::string& host_ip, const std::stri
 
 void NatsGoalStateSink::enqueue(HostStates states) {
   std::lock_guard lock(mu_);
-  // State -> subject -> member hosts that may take it from there.
-  std::unordered_map<const EncodedState*, std::map<std::string, std::set<std::string>>> plan;
+  // Hosts by index; per state, its subjects (computed once) and for the chosen subject the
+  // member hosts that may take it from there. A bulk request queues 10,000 states for each of
+  // 100 hosts: nothing here is per (state, host) but an index.
+  std::vector<const std::string*> hosts;
+  for (const auto& [host, list] : states) hosts.push_back(&host);
+  struct Plan {
+    std::vector<std::string> subjects;
+    size_t chosen = SIZE_MAX;  // index in subjects
+    std::vector<uint32_t> members;
+    bool multicast = false;
+  };
+  std::unordered_map<const EncodedState*, Plan> plan;
+  std::map<std::string, std::vector<int8_t>> membership;  // subject -> per host: -1 unknown
+  auto member = [&](const std::string& subject, uint32_t h) {
+    auto& m = membership.try_emplace(subject, hosts.size(), int8_t{-1}).first->second;
+    if (m[h] < 0) m[h] = memberLocked(*hosts[h], subject) ? 1 : 0;
+    return m[h] == 1;
+  };
   std::map<std::string, std::vector<StatePtr>> by_subject;  // in first-seen order per subject
+  uint32_t h = 0;
   for (const auto& [host, list] : states) {
     for (const auto& s : list) {
-      for (const auto& subject : subjectsOf(*s)) {
-        if (!memberLocked(host, subject)) continue;
-        auto& hosts = plan[s.get()][subject];
-        if (hosts.empty()) by_subject[subject].push_back(s);
-        hosts.insert(host);
+      if (!isL2Neighbor(*s)) continue;
+      auto [it, fresh] = plan.try_emplace(s.get());
+      Plan& p = it->second;
+      if (fresh) p.subjects = subjectsOf(*s);
+      for (size_t k = 0; k < p.subjects.size(); ++k) {
+        // One subject per state: the first a member host takes it from.
+        if (p.chosen != SIZE_MAX && p.chosen != k) continue;
+        if (!member(p.subjects[k], h)) continue;
+        if (p.chosen == SIZE_MAX) by_subject[p.subjects[k]].push_back(s);
+        p.chosen = k;
+        p.members.push_back(h);
         break;
       }
     }
+    ++h;
   }
-  // (state, host) pairs delivered by multicast.
-  std::set<std::pair<const EncodedState*, std::string>> covered;
+  bool any = false;
   for (auto& [subject, list] : by_subject) {
     std::vector<StatePtr> chosen;
-    std::set<std::string> hosts;
+    std::set<std::string> counted;
     for (const auto& s : list) {
-      const auto& members = plan[s.get()][subject];
-      if (members.size() < options_.multicast_min) continue;
+      const Plan& p = plan[s.get()];
+      if (p.members.size() < options_.multicast_min) continue;
       chosen.push_back(s);
-      hosts.insert(members.begin(), members.end());
+      for (uint32_t m : p.members) counted.insert(*hosts[m]);
     }
-    if (chosen.empty() || !publishLocked(subject, chosen, hosts)) continue;
+    if (chosen.empty() || !publishLocked(subject, chosen, counted)) continue;
+    any = true;
     for (const auto& s : chosen) {
-      const auto& members = plan[s.get()][subject];
-      for (const auto& h : members) covered.insert({s.get(), h});
-      stats_.host_copies += members.size();
+      Plan& p = plan[s.get()];
+      p.multicast = true;
+      std::sort(p.members.begin(), p.members.end());
+      stats_.host_copies += p.members.size();
       if (s->operation == schema::DELETE) {
         subject_of_key_.erase(s->key);
       } else {
@@ -156,9 +184,15 @@ void NatsGoalStateSink::enqueue(HostStates states) {
       }
     }
   }
-  if (!covered.empty()) {
+  if (any) {
+    h = 0;
     for (auto& [host, list] : states) {
-      std::erase_if(list, [&](const StatePtr& s) { return covered.count({s.get(), host}) > 0; });
+      std::erase_if(list, [&](const StatePtr& s) {
+        auto it = plan.find(s.get());
+        return it != plan.end() && it->second.multicast &&
+               std::binary_search(it->second.members.begin(), it->second.members.end(), h);
+      });
+      ++h;
     }
     std::erase_if(states, [](const auto& entry) { return entry.second.empty(); });
   }

@@ -20,9 +20,9 @@
 
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "tests/harness/nats_cluster.h"
 #include "tests/harness/netns.h"
 #include "tests/harness/ovs_sandbox.h"
-#include "tests/harness/nats_cluster.h"
 #include "tests/harness/process.h"
 
 namespace alcor::testing {
@@ -136,7 +136,7 @@ class Cluster {
   CommandResult delPod(Pod& pod, const std::string& vpc, const std::string& subnet);
 
   static std::string binary(const std::string& name);  // build dir path of our binaries
-  NatsCluster* nats() { return nats_.get(); }  // null without nats_nodes
+  NatsCluster* nats() { return nats_.get(); }          // null without nats_nodes
 
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
@@ -154,7 +154,7 @@ class Cluster {
   Daemon kube_api_;
   std::unique_ptr<NatsCluster> nats_;
   std::string nats_urls_;  // comma-separated
-  nlohmann::json world_;  // what fake_kube_api serves
+  nlohmann::json world_;   // what fake_kube_api serves
 };
 
 }  // namespace alcor::testing

@@ -226,8 +226,8 @@ TEST_F(NatsSouthboundTest, ARestartedAgentResubscribesAndResyncs) {
 // subnet message is missing.
 TEST_F(NatsSouthboundTest, AGapIsRepairedThroughRequestGoalStates) {
   start(2);
-  auto ondemand = agent::makeGrpcOnDemandClient("127.0.0.1:" + std::to_string(app_->grpcPort()),
-                                                5000ms);
+  auto ondemand =
+      agent::makeGrpcOnDemandClient("127.0.0.1:" + std::to_string(app_->grpcPort()), 5000ms);
   auto local = MqAgent::start("127.0.0.1", cluster_->urls(), [&](const std::string&) {
     schema::HostRequest request;
     request.add_state_requests()->set_request_type(schema::AGENT_RESTARTED);
@@ -237,11 +237,15 @@ TEST_F(NatsSouthboundTest, AGapIsRepairedThroughRequestGoalStates) {
     EXPECT_EQ(reply->operation_statuses(0).operation_status(), schema::SUCCESS);
   });
   ASSERT_TRUE(local);
-  registerNode("node-l", "127.0.0.1", 50001);
+  registerNode("node-2", "127.0.0.1", 50001);  // agents_[2]
   agents_.push_back(std::move(local));
-  auto ids = createPorts(6, "a");
+  auto ids = createPorts(3, "a");
   expectConverged(ids);
   ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  auto counted = createPorts(3, "c");  // by multicast: every host has a baseline now
+  ids.insert(ids.end(), counted.begin(), counted.end());
+  expectConverged(ids);
+  ASSERT_GT(agents_[2]->subscriber->stats().baselines, 0u);
   const uint64_t resyncs = app_->scheduler().stats().resyncs;
   // A message the agent never saw: the next one it gets is a gap.
   auto tester = nats::NatsConnection::connect(nats::NatsOptions{.servers = cluster_->urls()});
