@@ -109,8 +109,11 @@ StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::start(const NatsClusterOptio
   }
   for (size_t i = 0; i < cluster->nodes_.size(); ++i) {
     if (!waitFor([&] { return cluster->routed(i); }, std::chrono::seconds(10))) {
+      std::ifstream log(cluster->nodes_[i].log);
+      std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+      if (text.size() > 2000) text = text.substr(text.size() - 2000);
       return unavailableError("nats-server " + std::to_string(i) +
-                              " did not join the cluster; see " + cluster->nodes_[i].log);
+                              " did not join the cluster; its log:\n" + text);
     }
   }
   return cluster;
@@ -137,7 +140,8 @@ bool NatsCluster::routed(size_t i) const {
   ro.netns = options_.netns;
   ro.timeout = std::chrono::milliseconds(2000);
   auto r =
-      run({"curl", "-sf", "http://127.0.0.1:" + std::to_string(nodes_[i].monitor_port) + "/routez"},
+      run({"curl", "-sf",
+           "http://" + options_.address + ":" + std::to_string(nodes_[i].monitor_port) + "/routez"},
           ro);
   if (!r.ok()) return false;
   auto j = nlohmann::json::parse(r.out, nullptr, false);
