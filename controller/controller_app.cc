@@ -120,6 +120,10 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   ASSIGN_OR_RETURN(auto rest_addr, splitHostPort(c.listen));
   app->rest_ =
       std::make_unique<RestServer>(*services, *app->scheduler_, app->security_->restSecurity());
+  if (app->nats_sink_) {
+    app->rest_->setExtraMetrics(
+        [sink = app->nats_sink_.get()] { return renderMulticastMetrics(sink->stats()); });
+  }
   RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
 
   if (!c.grpc_listen.empty()) {

@@ -238,6 +238,25 @@ bool NatsGoalStateSink::publishLocked(const std::string& subject,
   return true;
 }
 
+std::string renderMulticastMetrics(const MulticastStats& s) {
+  std::string out;
+  auto add = [&](const char* name, const char* type, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  add("alcor_mq_multicast_messages_total", "counter", "messages published on subnet subjects",
+      s.messages);
+  add("alcor_mq_multicast_bytes_total", "counter", "bytes published on subnet subjects", s.bytes);
+  add("alcor_mq_multicast_host_copies_total", "counter",
+      "(state, host) deliveries the subnet messages stood for", s.host_copies);
+  add("alcor_mq_baselines_total", "counter", "baselines published to hosts", s.baselines);
+  add("alcor_mq_publish_failures_total", "counter", "publishes that fell back to unicast",
+      s.publish_failures);
+  add("alcor_mq_members", "gauge", "(host, subnet subject) memberships confirmed by agents",
+      s.members);
+  return out;
+}
+
 MulticastStats NatsGoalStateSink::stats() const {
   std::lock_guard lock(mu_);
   MulticastStats s = stats_;

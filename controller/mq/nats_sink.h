@@ -40,6 +40,9 @@ struct MulticastStats {
   uint64_t members = 0;           // (host, subject) memberships the agents confirmed
 };
 
+// Prometheus text of the multicast counters (alcor_mq_*), appended to /metrics.
+std::string renderMulticastMetrics(const MulticastStats& stats);
+
 class NatsGoalStateSink : public GoalStateSink {
  public:
   using MembershipCheck =

@@ -137,8 +137,9 @@ Status RestServer::start(const std::string& host, int port) {
     rest::replyJson(res, 200, {{"status", "ok"}});
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.render(scheduler_.stats(), services_.counts()),
-                    "text/plain; version=0.0.4");
+    std::string text = metrics_.render(scheduler_.stats(), services_.counts());
+    if (extra_metrics_) text += extra_metrics_();
+    res.set_content(text, "text/plain; version=0.0.4");
   });
   rest::registerNetworkHandlers(s, services_);
   rest::registerPortHandlers(s, services_);

@@ -4,6 +4,7 @@
 // /metrics. Handlers only translate HTTP <-> service calls; nothing here waits on agents.
 // HTTPS and bearer-token authentication per RestSecurity (docs/security.md).
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,11 +33,14 @@ class RestServer {
   Status start(const std::string& host, int port);
   void stop();
   int port() const { return port_; }
+  // More Prometheus text for /metrics (set before start()).
+  void setExtraMetrics(std::function<std::string()> extra) { extra_metrics_ = std::move(extra); }
 
  private:
   ControllerServices& services_;
   PushScheduler& scheduler_;
   RestMetrics metrics_;
+  std::function<std::string()> extra_metrics_;
   RestSecurity security_;
   std::unique_ptr<security::ReloadingCertificate> certificate_;  // HTTPS only
   std::unique_ptr<httplib::Server> server_;
