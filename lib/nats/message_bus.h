@@ -32,7 +32,8 @@ struct Message {
 // order, one at a time.
 using MessageHandler = std::function<void(const Message&)>;
 
-// Ends the subscription when destroyed (or on unsubscribe()); no handler call starts after.
+// Ends the subscription when destroyed (or on unsubscribe()); no handler call starts after, and
+// one in progress on another thread is waited for (so do not hold a lock its handler takes).
 class Subscription {
  public:
   virtual ~Subscription() = default;

@@ -37,9 +37,16 @@ Status NatsGoalStateSubscriber::start() {
 }
 
 void NatsGoalStateSubscriber::stop() {
-  std::lock_guard lock(mu_);
-  if (host_sub_) host_sub_->unsubscribe();
-  for (auto& [subject, sub] : subnet_subs_) sub->unsubscribe();
+  // Unsubscribing waits for a handler in progress, which may be waiting for mu_: not under it.
+  nats::SubscriptionPtr host;
+  std::map<std::string, nats::SubscriptionPtr> subnets;
+  {
+    std::lock_guard lock(mu_);
+    host = std::move(host_sub_);
+    subnets.swap(subnet_subs_);
+  }
+  if (host) host->unsubscribe();
+  for (auto& [subject, sub] : subnets) sub->unsubscribe();
 }
 
 std::set<std::string> NatsGoalStateSubscriber::subjects() const {

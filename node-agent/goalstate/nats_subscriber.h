@@ -13,7 +13,8 @@
 //   makes the agent ask for its full state (RequestGoalStates, AGENT_RESTARTED).
 // - A neighbor reaching the agent by both paths: a unicast copy older (revision_number) than
 //   what a subnet message brought is dropped.
-// Every subscription is delivered on one thread, in arrival order.
+// Every subscription is delivered on one thread, in arrival order: the bus must be a
+// NatsConnection with ordered_delivery (the handlers of one subscription unsubscribe another).
 
 #include <functional>
 #include <map>
