@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "controller/mq/nats_sink.h"
 #include "lib/nats/nats_connection.h"
 #include "lib/southbound/subjects.h"
@@ -30,12 +32,10 @@ struct MqAgent {
   std::unique_ptr<agent::NatsGoalStateSubscriber> subscriber;
   std::atomic<int> resyncs{0};
 
-  static std::unique_ptr<MqAgent> start(const std::string& ip, std::vector<std::string> servers,
+  static std::unique_ptr<MqAgent> start(const std::string& ip, nats::NatsOptions o,
                                         std::function<void(const std::string& ip)> resync) {
     auto a = std::make_unique<MqAgent>();
     a->ip = ip;
-    nats::NatsOptions o;
-    o.servers = std::move(servers);
     o.ordered_delivery = true;
     auto bus = nats::NatsConnection::connect(o);
     EXPECT_TRUE(bus.ok()) << bus.status();
@@ -71,6 +71,11 @@ class NatsSouthboundTest : public ControllerFixture {
     config.push_timeout_ms = 2000;
     config.mq_multicast_min = multicast_min;
     for (const auto& u : cluster_->urls()) config.nats_servers += u + ",";
+    if (secured_) {
+      config.nats_user = "alcor-controller";
+      config.nats_password_file = pki_->path() + "/controller.pw";
+      config.nats_ca = pki_->path() + "/ca.crt";
+    }
     startController(config);
     for (int i = 0; i < hosts; ++i) {
       addAgent(i);
@@ -80,13 +85,21 @@ class NatsSouthboundTest : public ControllerFixture {
     createSubnet("s1", "vpc1", "10.0.1.0/24");
   }
   std::string ipOf(int i) const { return "10.8.0." + std::to_string(i + 1); }
-  void addAgent(int i) {
-    // Each agent prefers another node of the cluster.
-    std::vector<std::string> servers;
+  // Each agent prefers another node of the cluster; secured: its own user.
+  nats::NatsOptions agentOptions(int i) const {
+    nats::NatsOptions o;
     for (size_t k = 0; k < cluster_->size(); ++k) {
-      servers.push_back(cluster_->url((i + k) % cluster_->size()));
+      o.servers.push_back(cluster_->url((i + k) % cluster_->size()));
     }
-    auto a = MqAgent::start(ipOf(i), servers, [this](const std::string& host) {
+    if (secured_) {
+      o.user = "node-" + std::to_string(i);
+      o.password = "pw-" + std::to_string(i);
+      o.ca_file = pki_->path() + "/ca.crt";
+    }
+    return o;
+  }
+  void addAgent(int i) {
+    auto a = MqAgent::start(ipOf(i), agentOptions(i), [this](const std::string& host) {
       app_->sink().requestResync(host);  // what RequestGoalStates AGENT_RESTARTED does
     });
     ASSERT_TRUE(a);
@@ -141,7 +154,67 @@ class NatsSouthboundTest : public ControllerFixture {
 
   std::unique_ptr<alcor::testing::NatsCluster> cluster_;
   std::vector<std::unique_ptr<MqAgent>> agents_;
+  bool secured_ = false;
+  std::unique_ptr<alcor::testing::TempDir> pki_;
 };
+
+// TLS with scripts/gen-certs.sh certificates, a user per agent with the permissions of
+// southbound::agentPermissions, the controller's user with controllerPermissions.
+class SecuredNatsSouthboundTest : public NatsSouthboundTest {
+ protected:
+  static constexpr int kHosts = 3;
+  static alcor::testing::NatsUser user(const std::string& name, const std::string& password,
+                                       const southbound::Permissions& p) {
+    return {name, password, p.publish, p.subscribe, p.allow_responses};
+  }
+  void SetUp() override {
+    secured_ = true;
+    pki_ = std::make_unique<alcor::testing::TempDir>("alcor-nats-pki");
+    auto gen = alcor::testing::run({ALCOR_SOURCE_DIR "/scripts/gen-certs.sh", pki_->path(), "--san",
+                                    "127.0.0.1", "--days", "2"});
+    ASSERT_TRUE(gen.ok()) << gen.describe();
+    std::ofstream(pki_->path() + "/controller.pw") << "pw-controller\n";
+    alcor::testing::NatsClusterOptions o;
+    o.tls_cert = pki_->path() + "/controller.crt";
+    o.tls_key = pki_->path() + "/controller.key";
+    o.tls_ca = pki_->path() + "/ca.crt";
+    o.users.push_back(
+        user("alcor-controller", "pw-controller", southbound::controllerPermissions()));
+    for (int i = 0; i < kHosts; ++i) {
+      o.users.push_back(user("node-" + std::to_string(i), "pw-" + std::to_string(i),
+                             southbound::agentPermissions(ipOf(i))));
+    }
+    auto c = alcor::testing::NatsCluster::start(o);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(c).value();
+  }
+};
+
+TEST_F(SecuredNatsSouthboundTest, AgentsWorkWithTheirOwnPermissionsAndCannotReadOtherHosts) {
+  start(kHosts);
+  auto ids = createPorts(3, "a");
+  expectConverged(ids);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == kHosts; }, 10s));
+  // Node 0's credentials, trying to read node 1's unicast subject: nothing arrives.
+  auto spy = nats::NatsConnection::connect(agentOptions(0));
+  ASSERT_TRUE(spy.ok()) << spy.status();
+  std::atomic<int> seen{0};
+  auto sub =
+      (*spy)->subscribe(southbound::hostSubject(ipOf(1)), [&](const nats::Message&) { ++seen; });
+  ASSERT_TRUE(sub.ok());
+  (void)(*spy)->flush(2s);
+  // Nor speak for node 1: a notice on its subject is not delivered to the controller.
+  ASSERT_TRUE(
+      (*spy)
+          ->publish(southbound::agentSubject(ipOf(1)), "unsubscribed alcor.gs.subnet.vpc1.s1")
+          .ok());
+  auto more = createPorts(6, "b");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  EXPECT_EQ(seen.load(), 0);
+  EXPECT_EQ(app_->natsSink()->stats().members, static_cast<uint64_t>(kHosts));
+  EXPECT_GT(app_->natsSink()->stats().messages, 0u);
+}
 
 TEST_F(NatsSouthboundTest, PortsTurnActiveAndNeighborsTravelOncePerSubnet) {
   start(4);
@@ -228,7 +301,7 @@ TEST_F(NatsSouthboundTest, AGapIsRepairedThroughRequestGoalStates) {
   start(2);
   auto ondemand =
       agent::makeGrpcOnDemandClient("127.0.0.1:" + std::to_string(app_->grpcPort()), 5000ms);
-  auto local = MqAgent::start("127.0.0.1", cluster_->urls(), [&](const std::string&) {
+  auto local = MqAgent::start("127.0.0.1", {.servers = cluster_->urls()}, [&](const std::string&) {
     schema::HostRequest request;
     request.add_state_requests()->set_request_type(schema::AGENT_RESTARTED);
     auto reply = ondemand->requestGoalStates(request);
