@@ -51,6 +51,9 @@ std::string natsServerConfig(const NatsClusterOptions& o, size_t index,
   std::ostringstream c;
   c << "server_name: " << quoted("alcor-nats-" + std::to_string(index)) << "\n";
   c << "listen: " << quoted(o.address + ":" + std::to_string(client_ports[index])) << "\n";
+  // A host's first GoalState message holds all its non-neighbor states (unbounded; neighbors
+  // come in chunks): more room than the 1 MB default.
+  c << "max_payload: 8388608\n";
   if (!o.tls_cert.empty()) {
     c << "tls {\n  cert_file: " << quoted(o.tls_cert) << "\n  key_file: " << quoted(o.tls_key)
       << "\n  ca_file: " << quoted(o.tls_ca) << "\n  timeout: 2\n}\n";
