@@ -173,6 +173,7 @@ void ControllerApp::stop() {
     grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pusher_) pusher_->cancelAll();
   if (nats_sink_) nats_sink_->stop();
+  if (bus_) bus_->close();  // pushes waiting for an agent's reply fail now
   if (scheduler_) scheduler_->stop();
   if (security_) security_->stop();
 }

@@ -18,6 +18,7 @@
 #include "controller/service/controller_services.h"
 #include "controller/store/store.h"
 #include "lib/base/flags.h"
+#include "lib/nats/nats_connection.h"
 
 namespace alcor::controller {
 
@@ -70,7 +71,7 @@ class ControllerApp {
   StorePtr store_;
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;
-  std::unique_ptr<nats::MessageBus> bus_;  // --southbound=mq
+  std::unique_ptr<nats::NatsConnection> bus_;  // --southbound=mq
   std::unique_ptr<NatsGoalStateSink> nats_sink_;
   std::string epoch_;  // the NATS messages' Alcor-Epoch
   std::unique_ptr<ControllerServices> services_;

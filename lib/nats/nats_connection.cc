@@ -236,6 +236,8 @@ StatusOr<SubscriptionPtr> NatsConnection::subscribe(const std::string& subject,
   return SubscriptionPtr(std::make_unique<NatsSubscription>(sub, std::move(d)));
 }
 
+void NatsConnection::close() { natsConnection_Close(nc_); }
+
 Status NatsConnection::flush(std::chrono::milliseconds timeout) {
   return toStatus(natsConnection_FlushTimeout(nc_, timeout.count()), "flushing");
 }

@@ -63,6 +63,8 @@ class NatsConnection : public MessageBus {
   StatusOr<SubscriptionPtr> subscribe(const std::string& subject, MessageHandler handler) override;
   Status flush(std::chrono::milliseconds timeout) override;
 
+  // Closes the connection: requests waiting fail at once, later calls fail (shutdown).
+  void close();
   // The server currently connected to ("nats://127.0.0.1:4222"), empty while disconnected.
   std::string connectedUrl() const;
   bool connected() const;
