@@ -184,10 +184,8 @@ Status Cluster::addNode(int i) {
   return okStatus();
 }
 
-Status Cluster::startAgent(int i) {
+std::vector<std::string> Cluster::agentArgv(int i) {
   ClusterNode& n = node(i);
-  RunOptions o;
-  o.netns = n.ns->name();
   std::vector<std::string> argv = {
       binary("alcor-agent"),
       "--node-name=" + n.name,
@@ -207,8 +205,23 @@ Status Cluster::startAgent(int i) {
   argv.push_back(options_.kubernetes ? "--kube-api-server=" + std::string(kKubeApi)
                                      : "--tls-ca=" + caFile());
   argv.insert(argv.end(), options_.extra_agent_flags.begin(), options_.extra_agent_flags.end());
-  ASSIGN_OR_RETURN(n.agent, Daemon::start(argv, n.agentLog(), o));
+  return argv;
+}
+
+Status Cluster::startAgent(int i) {
+  ClusterNode& n = node(i);
+  RunOptions o;
+  o.netns = n.ns->name();
+  ASSIGN_OR_RETURN(n.agent, Daemon::start(agentArgv(i), n.agentLog(), o));
   return okStatus();
+}
+
+CommandResult Cluster::runAgentOnce(int i, const std::vector<std::string>& extra_flags) {
+  RunOptions o;
+  o.netns = node(i).ns->name();
+  std::vector<std::string> argv = agentArgv(i);
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  return run(argv, o);
 }
 
 void Cluster::stopAgent(int i) { node(i).agent.stop(); }

@@ -90,6 +90,9 @@ class Cluster {
   void stopAgent(int i);  // SIGTERM
   void killAgent(int i);  // SIGKILL
   Status waitAgentReady(int i);
+  // Runs alcor-agent in the node's namespace with the flags it is started with plus
+  // `extra_flags` (e.g. --cleanup) and waits for it to exit.
+  CommandResult runAgentOnce(int i, const std::vector<std::string>& extra_flags);
 
   // Controller lifecycle (restart tests need persistent_controller).
   Status startController();
@@ -136,6 +139,7 @@ class Cluster {
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
   Status addNode(int index);
+  std::vector<std::string> agentArgv(int i);
   Status startKubeApi();
 
   ClusterOptions options_;
