@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,42 @@ class SecurityPolicyWriter {
   // (device id, has own groups) -> groups, or nullopt when the pod is unknown yet.
   using GroupsForNewPort = std::function<std::optional<PortPolicyGroups>(const std::string&, bool)>;
   virtual void setGroupsForNewPort(GroupsForNewPort source) = 0;
+};
+
+// What a writer keeps of setPortObserver and setGroupsForNewPort, safe to call from any thread
+// (the callbacks run outside its lock).
+class PortCallbacks {
+ public:
+  void setObserver(std::function<void()> observer) {
+    std::lock_guard lock(mu_);
+    observer_ = std::move(observer);
+  }
+  void setSource(SecurityPolicyWriter::GroupsForNewPort source) {
+    std::lock_guard lock(mu_);
+    source_ = std::move(source);
+  }
+  void notify() const {
+    std::function<void()> observer;
+    {
+      std::lock_guard lock(mu_);
+      observer = observer_;
+    }
+    if (observer) observer();
+  }
+  std::optional<PortPolicyGroups> groupsForNewPort(const std::string& device_id,
+                                                   bool has_own_groups) const {
+    SecurityPolicyWriter::GroupsForNewPort source;
+    {
+      std::lock_guard lock(mu_);
+      source = source_;
+    }
+    return source ? source(device_id, has_own_groups) : std::nullopt;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::function<void()> observer_;
+  SecurityPolicyWriter::GroupsForNewPort source_;
 };
 
 // The writer over the controller's services (services_writer.cc).

@@ -3,8 +3,6 @@
 // securityPolicy().apply; PortService's policy hooks tell the component about pod ports, and
 // SecurityGroupService keeps REST off the groups it owns.
 
-#include <mutex>
-
 #include "controller/netpol/policy_writer.h"
 #include "controller/netpol/translator.h"
 #include "controller/service/controller_services.h"
@@ -46,25 +44,13 @@ class ServicesWriter : public SecurityPolicyWriter {
     hooks.owner = kPodPortOwner;
     hooks.groups_for_new_port = [this](const std::string& device_id,
                                        bool has_own) -> std::optional<PolicyMembership> {
-      GroupsForNewPort source;
-      {
-        std::lock_guard lock(mu_);
-        source = new_port_;
-      }
-      auto groups = source ? source(device_id, has_own) : std::nullopt;
+      auto groups = callbacks_.groupsForNewPort(device_id, has_own);
       if (!groups) return std::nullopt;
       auto m = membershipOf(*groups);
       if (!m.ok()) return std::nullopt;
       return *m;
     };
-    hooks.ports_changed = [this] {
-      std::function<void()> observer;
-      {
-        std::lock_guard lock(mu_);
-        observer = observer_;
-      }
-      if (observer) observer();
-    };
+    hooks.ports_changed = [this] { callbacks_.notify(); };
     services_.ports().setPolicyHooks(std::move(hooks));
   }
   ~ServicesWriter() override {
@@ -99,20 +85,15 @@ class ServicesWriter : public SecurityPolicyWriter {
   }
 
   void setPortObserver(std::function<void()> observer) override {
-    std::lock_guard lock(mu_);
-    observer_ = std::move(observer);
+    callbacks_.setObserver(std::move(observer));
   }
-
   void setGroupsForNewPort(GroupsForNewPort source) override {
-    std::lock_guard lock(mu_);
-    new_port_ = std::move(source);
+    callbacks_.setSource(std::move(source));
   }
 
  private:
   ControllerServices& services_;
-  std::mutex mu_;
-  std::function<void()> observer_;
-  GroupsForNewPort new_port_;
+  PortCallbacks callbacks_;
 };
 
 }  // namespace

@@ -25,12 +25,11 @@ class FakeSecurityPolicyWriter : public SecurityPolicyWriter {
       std::lock_guard lock(mu_);
       ports_[port_id] = {port_id, pod_uid, !own_groups.empty(), {}};
       own_[port_id] = std::move(own_groups);
-      if (new_port_) {
-        if (auto g = new_port_(pod_uid, ports_[port_id].has_own_groups))
-          ports_[port_id].groups = *g;
+      if (auto g = callbacks_.groupsForNewPort(pod_uid, ports_[port_id].has_own_groups)) {
+        ports_[port_id].groups = *g;
       }
     }
-    notify();
+    callbacks_.notify();
   }
   void removePort(const std::string& port_id) {
     {
@@ -38,7 +37,7 @@ class FakeSecurityPolicyWriter : public SecurityPolicyWriter {
       ports_.erase(port_id);
       own_.erase(port_id);
     }
-    notify();
+    callbacks_.notify();
   }
   void fail(Status s) {
     std::lock_guard lock(mu_);
@@ -96,12 +95,10 @@ class FakeSecurityPolicyWriter : public SecurityPolicyWriter {
     return okStatus();
   }
   void setPortObserver(std::function<void()> observer) override {
-    std::lock_guard lock(mu_);
-    observer_ = std::move(observer);
+    callbacks_.setObserver(std::move(observer));
   }
   void setGroupsForNewPort(GroupsForNewPort source) override {
-    std::lock_guard lock(mu_);
-    new_port_ = std::move(source);
+    callbacks_.setSource(std::move(source));
   }
 
   // Inspection.
@@ -129,15 +126,6 @@ class FakeSecurityPolicyWriter : public SecurityPolicyWriter {
   }
 
  private:
-  void notify() {
-    std::function<void()> observer;
-    {
-      std::lock_guard lock(mu_);
-      observer = observer_;
-    }
-    if (observer) observer();
-  }
-
   mutable std::mutex mu_;
   std::map<std::string, SecurityGroup> groups_;
   std::map<std::string, PodPort> ports_;
@@ -145,8 +133,7 @@ class FakeSecurityPolicyWriter : public SecurityPolicyWriter {
   Status fail_;
   int applies_ = 0;
   SecurityPolicyChange last_change_;
-  std::function<void()> observer_;
-  GroupsForNewPort new_port_;
+  PortCallbacks callbacks_;
 };
 
 }  // namespace alcor::controller::netpol
