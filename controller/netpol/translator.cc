@@ -5,18 +5,10 @@
 #include <set>
 
 #include "controller/model/json_fields.h"
+#include "lib/base/fnv_hash.h"
 
 namespace alcor::controller::netpol {
 namespace {
-
-uint64_t fnv1a64(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string hashId(const std::string& prefix, const std::string& key) {
   static const char* kHex = "0123456789abcdef";

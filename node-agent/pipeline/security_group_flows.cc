@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "lib/base/fnv_hash.h"
 #include "lib/openflow/packed_flow.h"
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
@@ -63,15 +64,6 @@ const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules,
                    kHostConntrack,     kInPortField,     Field::kReg4};
 const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
                     kOutPortField,       Field::kReg1};
-
-uint32_t fnv1a32(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
 
 std::string ruleSignature(const SecurityGroupRule& r) {
   return r.id + ":" + std::to_string(static_cast<int>(r.protocol)) + ":" +
