@@ -1,5 +1,7 @@
 #include "controller/model/resources.h"
 
+#include <algorithm>
+
 namespace alcor::controller {
 
 StatusOr<AddressOrPrefix> AddressOrPrefix::parse(std::string_view text) {
@@ -19,6 +21,29 @@ StatusOr<AddressOrPrefix> AddressOrPrefix::parse(std::string_view text) {
 
 std::string AddressOrPrefix::toString() const {
   return has_length ? prefix.toString() : prefix.address().toString();
+}
+
+namespace {
+bool contains(const std::vector<ResourceId>& ids, const ResourceId& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+}  // namespace
+
+std::vector<ResourceId> filteringGroups(const Port& port) {
+  std::vector<ResourceId> out = port.security_groups;
+  for (const auto& g : port.policy_security_groups) {
+    if (!contains(out, g)) out.push_back(g);
+  }
+  return out;
+}
+
+bool filteredBy(const Port& port, const ResourceId& group_id) {
+  return contains(port.security_groups, group_id) ||
+         contains(port.policy_security_groups, group_id);
+}
+
+bool memberOf(const Port& port, const ResourceId& group_id) {
+  return filteredBy(port, group_id) || contains(port.policy_address_groups, group_id);
 }
 
 }  // namespace alcor::controller

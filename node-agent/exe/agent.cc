@@ -151,6 +151,7 @@ Status Agent::start() {
   DataplaneOptions dp;
   dp.pipeline.tunnel_ofport = setup.tunnel_ofport;
   dp.pipeline.node_ip = *Ipv4Address::parse(config_.node_ip);  // checked by the config
+  dp.pipeline.service_cidrs = config_.service_cidrs;
   ASSIGN_OR_RETURN(dp.pipeline.control_ports, controlGuardPorts(config_));
   for (auto ns : splitString(config_.control_access_namespaces, ',')) {
     if (auto t = trimSpace(ns); !t.empty()) dp.pipeline.control_access_namespaces.emplace(t);
