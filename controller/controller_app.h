@@ -14,6 +14,8 @@
 #include "controller/dpm/push_scheduler.h"
 #include "controller/grpc/ondemand_service.h"
 #include "controller/mq/nats_sink.h"
+#include "controller/netpol/policy_controller.h"
+#include "controller/netpol/policy_writer.h"
 #include "controller/rest/rest_server.h"
 #include "controller/service/controller_services.h"
 #include "controller/store/store.h"
@@ -42,6 +44,8 @@ struct ControllerConfig {
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR
   std::string bootstrap_subnet;  // ID:CIDR
+  bool network_policy = false;   // enforce Kubernetes NetworkPolicy (docs/design/network-policy.md)
+  std::string network_policy_project = "default";
   std::string log_level = "info";
 };
 
@@ -62,6 +66,8 @@ class ControllerApp {
   // The GoalStateSink the services write to: the scheduler, or the NATS sink in front of it.
   GoalStateSink& sink();
   NatsGoalStateSink* natsSink() { return nats_sink_.get(); }
+  // Null without --network-policy.
+  netpol::PolicyController* networkPolicy() { return policy_.get(); }
 
  private:
   ControllerApp() = default;
@@ -75,6 +81,8 @@ class ControllerApp {
   std::unique_ptr<NatsGoalStateSink> nats_sink_;
   std::string epoch_;  // the NATS messages' Alcor-Epoch
   std::unique_ptr<ControllerServices> services_;
+  std::unique_ptr<netpol::SecurityPolicyWriter> policy_writer_;
+  std::unique_ptr<netpol::PolicyController> policy_;
   std::unique_ptr<RestServer> rest_;
   std::unique_ptr<OnDemandService> ondemand_;
   std::unique_ptr<grpc::Server> grpc_server_;

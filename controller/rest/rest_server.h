@@ -33,7 +33,7 @@ class RestServer {
   Status start(const std::string& host, int port);
   void stop();
   int port() const { return port_; }
-  // More Prometheus text for /metrics (set before start()).
+  // More Prometheus text for GET /metrics (NATS, NetworkPolicy); set before start().
   void setExtraMetrics(std::function<std::string()> extra) { extra_metrics_ = std::move(extra); }
 
  private:

@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(Component::kCount)> k
     "main",       "ovsdb", "openflow", "netlink",   "cni-plugin", "cni-server", "goalstate",
     "pipeline",   "dhcp",  "arp",      "on-demand", "zeta",       "secgroup",   "controller-client",
     "kubernetes", "rest",  "ipam",     "store",     "dpm",        "grpc",       "test",
-    "security",   "nats",
+    "security",   "nats",  "netpol",
 };
 
 constexpr size_t kComponentCount = static_cast<size_t>(Component::kCount);

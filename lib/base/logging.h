@@ -43,6 +43,7 @@ enum class Component {
   kTest,
   kSecurity,
   kNats,
+  kNetworkPolicy,
   kCount,
 };
 

@@ -21,6 +21,7 @@
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
 #include "tests/harness/nats_cluster.h"
+#include "tests/harness/kube_apiserver.h"
 #include "tests/harness/netns.h"
 #include "tests/harness/ovs_sandbox.h"
 #include "tests/harness/process.h"
@@ -44,6 +45,10 @@ struct ClusterOptions {
   // Issue 20: a NATS cluster of this many nodes on the infra address (10.200.0.1, one port
   // each), and the controller (--southbound=mq) and the agents taking GoalStates over it.
   int nats_nodes = 0;
+  // A real kube-apiserver and etcd (kube_apiserver.h) in the infra namespace at
+  // https://10.200.0.1:6443, started before the controller, which gets --kube-api-server and the
+  // alcor-controller ServiceAccount's token (RBAC: manifests/rbac.yaml). Not with `kubernetes`.
+  bool kube_apiserver = false;
 };
 
 struct HttpReply {
@@ -94,6 +99,9 @@ class Cluster {
   void stopAgent(int i);  // SIGTERM
   void killAgent(int i);  // SIGKILL
   Status waitAgentReady(int i);
+  // Runs alcor-agent in the node's namespace with the flags it is started with plus
+  // `extra_flags` (e.g. --cleanup) and waits for it to exit.
+  CommandResult runAgentOnce(int i, const std::vector<std::string>& extra_flags);
 
   // Controller lifecycle (restart tests need persistent_controller).
   Status startController();
@@ -134,6 +142,12 @@ class Cluster {
                        const std::string& pod_name = "",
                        const nlohmann::json& extra_config = nlohmann::json::object());
   CommandResult delPod(Pod& pod, const std::string& vpc, const std::string& subnet);
+  // A pod of a Kubernetes namespace, as kubelet asks for it (CNI_ARGS with its uid).
+  StatusOr<Pod> addKubernetesPod(int node, const std::string& vpc, const std::string& subnet,
+                                 const std::string& ns, const std::string& name,
+                                 const std::string& uid);
+  // With ClusterOptions::kube_apiserver, else null.
+  KubeApiServer* kubeApiServer() { return kube_apiserver_.get(); }
 
   static std::string binary(const std::string& name);  // build dir path of our binaries
   NatsCluster* nats() { return nats_.get(); }          // null without nats_nodes
@@ -141,7 +155,11 @@ class Cluster {
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
   Status addNode(int index);
+  std::vector<std::string> agentArgv(int i);
   Status startKubeApi();
+  StatusOr<Pod> addPodAs(int node, const std::string& vpc, const std::string& subnet,
+                         const std::string& ns, const std::string& name, const std::string& uid,
+                         const nlohmann::json& extra_config);
 
   ClusterOptions options_;
   TempDir dir_{"alcor-cluster"};
@@ -155,6 +173,7 @@ class Cluster {
   std::unique_ptr<NatsCluster> nats_;
   std::string nats_urls_;  // comma-separated
   nlohmann::json world_;   // what fake_kube_api serves
+  std::unique_ptr<KubeApiServer> kube_apiserver_;
 };
 
 }  // namespace alcor::testing
