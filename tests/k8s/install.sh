@@ -82,9 +82,18 @@ EOF
   echo "$dir"
 }
 
-# rollouts_done: the controller and every agent run the applied spec and are ready.
+# ovs_ready: an alcor-ovs pod on every node, ready (OnDelete: `rollout status` does not apply).
+ovs_ready() {
+  local want ready
+  read -r want ready < <(kubectl_cp -n alcor-system get daemonset alcor-ovs \
+    -o jsonpath='{.status.desiredNumberScheduled} {.status.numberReady}')
+  [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$ready" ]
+}
+
+# rollouts_done: the controller and every agent run the applied spec and are ready, and OVS.
 rollouts_done() {
-  kubectl_cp -n alcor-system rollout status deployment/alcor-controller --timeout=5s &&
+  ovs_ready &&
+    kubectl_cp -n alcor-system rollout status deployment/alcor-controller --timeout=5s &&
     kubectl_cp -n alcor-system rollout status daemonset/alcor-agent --timeout=5s
 }
 
@@ -98,11 +107,11 @@ install_manifests() {  # kubectl apply -k the overlay at ALCOR_TAG, then everyth
   overlay=$(write_overlay "$ALCOR_TAG")
   info "kubectl apply -k $overlay (images localhost/alcor-*:$ALCOR_TAG)"
   kubectl_cp apply -k "$overlay" | sed 's/^/   /'
-  wait_until "alcor-controller and the alcor-agent DaemonSet rolled out" 300 rollouts_done || {
+  wait_until "alcor-controller and the DaemonSets alcor-ovs and alcor-agent" 300 rollouts_done || {
     show_alcor_pods
     die "the manifests did not roll out"
   }
-  info "controller and $(node_count) agents ready in $((SECONDS - started))s"
+  info "controller, $(node_count) OVS and $(node_count) agents ready in $((SECONDS - started))s"
 }
 
 # Every node's conflist and plugin came from install-cni, not from this script.
