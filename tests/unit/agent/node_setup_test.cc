@@ -74,8 +74,8 @@ TEST(NodeSetupTest, TheNodeIpMovesToTheUnderlayBridgeAndOnlyItAnswersForIt) {
 // restarted ovs-vswitchd recreates br-phy bare, and by then the NIC has no routes either: the
 // routes come back from the state file.
 TEST(NodeSetupTest, TheNicsRoutesMoveToTheBridgeAndComeBackAfterTheBridgeIsRecreated) {
-  const std::string dir = std::filesystem::temp_directory_path() /
-                          ("alcor-node-setup-" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("alcor-node-setup-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   netlink::FakeLinkManager links;
   netlink::RouteSpec default_route;
