@@ -246,7 +246,7 @@ down() {
     while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done < <(tac "$RUN/netns")
   fi
   local hierarchy
-  for hierarchy in /sys/fs/cgroup/*/alcor-k8s; do
+  for hierarchy in /sys/fs/cgroup/*/"$PREFIX"; do
     [ -d "$hierarchy" ] && find "$hierarchy" -depth -type d -exec rmdir {} + 2>/dev/null
   done
   if [ -f "$RUN/sysctls" ]; then

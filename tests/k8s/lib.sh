@@ -25,7 +25,9 @@ WORKERS=${WORKERS:-2}
 # How Alcor CNI gets onto the nodes: "hand" (agents, OVS and controller started by these scripts)
 # or "manifests" (kubectl apply -k, install.sh). cluster.sh up records it for the other scripts.
 INSTALL=${ALCOR_K8S_INSTALL:-$(cat "${ALCOR_K8S_RUN:-/var/tmp/alcor-k8s}/install" 2>/dev/null || echo hand)}
-UNDERLAY_NS=alcor-k8s-ul
+# Names of the namespaces and cgroups: another prefix lets a second cluster run beside one.
+PREFIX=${ALCOR_K8S_PREFIX:-alcor-k8s}
+UNDERLAY_NS=$PREFIX-ul
 UNDERLAY_IP=10.250.0.1
 CP_IP=10.250.0.10
 API_SERVER=https://$CP_IP:6443
@@ -44,7 +46,7 @@ node_name() {
     *) echo "alcor-worker$1" ;;
   esac
 }
-node_ns() { echo "alcor-k8s-$1"; }
+node_ns() { echo "$PREFIX-$1"; }
 node_ip() { echo "10.250.0.$((10 + $1))"; }
 node_dir() { echo "$RUN/$(node_name "$1")"; }
 

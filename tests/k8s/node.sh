@@ -183,7 +183,7 @@ registerWithTaints:
   # Two kubelets must not share /kubepods: each gets its own cgroup root.
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do
-    [ -e "$hierarchy/cgroup.procs" ] && mkdir -p "$hierarchy/alcor-k8s/$node"
+    [ -e "$hierarchy/cgroup.procs" ] && mkdir -p "$hierarchy/$PREFIX/$node"
   done
   cat >"$d/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -199,7 +199,7 @@ tlsPrivateKeyFile: $PKI/kubelet-$node-serving.key
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 cgroupDriver: cgroupfs
-cgroupRoot: /alcor-k8s/$node
+cgroupRoot: /$PREFIX/$node
 containerRuntimeEndpoint: unix://$(node_dir "$i")/containerd/containerd.sock
 clusterDNS: [$DNS_SERVICE_IP]
 clusterDomain: cluster.local

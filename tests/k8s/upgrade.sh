@@ -171,7 +171,8 @@ controller_pod_deleted() {
 
 # The cluster's pods on the Alcor network, CoreDNS included: what uninstalling first removes.
 workloads_gone() {
-  [ -z "$(kubectl_cp get pods -A -o jsonpath='{range .items[?(@.spec.hostNetwork!=true)]}{.metadata.name}{"\n"}{end}')" ]
+  [ -z "$(kubectl_cp get pods -A -o jsonpath='{range .items[*]}{.metadata.name} {.spec.hostNetwork}{"\n"}{end}' |
+    awk '$2 != "true"')" ]
 }
 
 # What docs/install.md's node clean-up leaves: names of anything of Alcor CNI on node I.
