@@ -15,7 +15,9 @@
 #      libraries by images/agent/bundle-cni.sh) and alcor-controller from the host's build
 #      ($BUILD_DIR, built here with ninja if stale; same Debian 12, same ABI), stripped, in an
 #      image the Dockerfiles take through --build-arg BINARIES;
-#   3. `buildah bud --layers` of images/<name>/Dockerfile, with the package layers cached;
+#   3. `buildah bud --layers` of images/<name>/Dockerfile, with the package layers cached (the
+#      version label is also given with --label: buildah 1.28's layer cache ignores the value of
+#      the build argument in the Dockerfile's LABEL);
 #   4. `buildah push` to $OUT/alcor-<name>-<tag>.tar (oci-archive), only when the image changed.
 #
 # Environment: IMAGES_CACHE (/var/cache/alcor-images), OUT ($IMAGES_CACHE/oci), BUILD_DIR
@@ -152,7 +154,7 @@ build_image() {
     before=$(image_id "localhost/$name:$tag")
     progress "$name:$tag: buildah bud -f images/$image/Dockerfile"
     buildah bud --layers --pull=never --network=host --quiet "${BINARIES_IMAGE[@]}" \
-      --build-arg "VERSION=$tag" -f "images/$image/Dockerfile" -t "localhost/$name:$tag" \
+      --build-arg "VERSION=$tag" --label "org.opencontainers.image.version=$tag" -f "images/$image/Dockerfile" -t "localhost/$name:$tag" \
       "$context" >"$work/bud.log" 2>&1 || { tail -20 "$work/bud.log" >&2; exit 1; }
     after=$(image_id "localhost/$name:$tag")
     if [ "$before" = "$after" ] && [ -f "$archive" ] && [ "$(cat "$archive.id" 2>/dev/null)" = "$after" ]; then
