@@ -221,6 +221,13 @@ uninstall() {
       >"$RESULTS/cleanup-$i.log" 2>&1 && info "$(node_name "$i"): alcor-agent --cleanup done" ||
       info "$(node_name "$i"): alcor-agent --cleanup failed: $(tail -n 1 "$RESULTS/cleanup-$i.log")"
   done
+  # The agents stop first (else they would put the bridges back), then the bridges go, with
+  # their flows and ports, while OVS still runs; then everything else.
+  kubectl_cp -n alcor-system delete daemonset alcor-agent --wait=true >/dev/null
+  wait_until "the agent pods gone" 120 sh -c \
+    "[ -z \"\$(${KUBECTL_CP[*]} -n alcor-system get pods -l app=alcor-agent -o name)\" ]" ||
+    FAILED=$((FAILED + 1))
+  for i in $(seq 0 "$WORKERS"); do node_bridges_cleanup "$i"; done
   kubectl_cp delete -k "$RUN/overlay-$ALCOR_TAG_NEXT" --wait=false >/dev/null
   for i in $(seq 0 "$WORKERS"); do
     wait_until "the Alcor containers of $(node_name "$i") stopped" 120 \
@@ -245,14 +252,22 @@ uninstall() {
   ((left == 0)) || FAILED=$((FAILED + 1))
 }
 
-# docs/install.md's node clean-up, on node I's host paths, once its Alcor pods are gone. With the
-# userspace datapath the node IP went with br-phy: it goes back onto the NIC first.
-node_cleanup() {
-  local i=$1 ns host
+# docs/install.md's node clean-up, as the node's administrator: the bridges, through the node's
+# OVS (still running), and with the userspace datapath the node IP back onto the NIC (it left
+# with br-phy)...
+node_bridges_cleanup() {
+  local i=$1 ns
   ns=$(node_ns "$i")
-  host=$(node_dir "$i")/host
+  in_ns "$ns" ovs-vsctl --db=unix:/run/openvswitch/db.sock --timeout=10 \
+    -- --if-exists del-br br-int -- --if-exists del-br br-phy
   ip -n "$ns" addr replace "$(node_ip "$i")/24" dev ul0
   ip -n "$ns" route replace default via "$UNDERLAY_IP"
+}
+
+# ... then, once its Alcor pods are gone, the files, on node I's host paths.
+node_cleanup() {
+  local i=$1 host
+  host=$(node_dir "$i")/host
   rm -rf "$host/etc/cni/net.d/10-alcor.conflist" "$host/opt/cni/bin/alcor-cni" \
     "$host/opt/cni/bin/alcor-lib" "$host/var/lib/alcor/"* "$host/run/alcor/"* \
     "$host/var/lib/openvswitch/"* "$host/run/openvswitch/"*
