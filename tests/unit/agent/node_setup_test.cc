@@ -36,6 +36,23 @@ TEST(NodeSetupTest, UnderlayMtuComesFromTheInterfaceThatCarriesTheTunnel) {
   EXPECT_THAT(nobody.status().message(), HasSubstr("no interface of this node holds the node IP"));
 }
 
+// The userspace datapath with node IP 10.250.0.11 on the NIC ul0, and vswitchd's tap device
+// for br-phy.
+NodeSetupOptions underlayOptions() {
+  NodeSetupOptions o;
+  o.datapath_type = "netdev";
+  o.underlay_bridge = "br-phy";
+  o.underlay_interface = "ul0";
+  o.node_ip = "10.250.0.11";
+  return o;
+}
+
+netlink::LinkInfo underlayBridge() {
+  netlink::LinkInfo bridge;
+  bridge.name = "br-phy";
+  return bridge;
+}
+
 // The userspace datapath: the node IP moves from the NIC to br-phy. The NIC must stop answering
 // ARP for it (peers' tunnels would learn the NIC's MAC, which br-phy does not take) and br-phy
 // announces the address, for peers that learned the NIC's MAC before the move.
@@ -47,16 +64,10 @@ TEST(NodeSetupTest, TheNodeIpMovesToTheUnderlayBridgeAndOnlyItAnswersForIt) {
   nic.mtu = 1500;
   nic.addresses = {address};
   links.addLink("", nic);
-  netlink::LinkInfo bridge;  // vswitchd's tap device for br-phy
-  bridge.name = "br-phy";
-  links.addLink("", bridge);
+  links.addLink("", underlayBridge());
   ovsdb::FakeBridgeClient bridges;
 
-  NodeSetupOptions o;
-  o.datapath_type = "netdev";
-  o.underlay_bridge = "br-phy";
-  o.underlay_interface = "ul0";
-  o.node_ip = "10.250.0.11";
+  NodeSetupOptions o = underlayOptions();
   ASSERT_TRUE(setUpNode(bridges, links, o).ok());
 
   auto moved = links.getLink("", "br-phy");
@@ -86,15 +97,9 @@ TEST(NodeSetupTest, TheNicsRoutesMoveToTheBridgeAndComeBackAfterTheBridgeIsRecre
   nic.addresses = {*netlink::IpPrefix::parse("10.250.0.11/24")};
   nic.routes = {default_route};
   links.addLink("", nic);
-  netlink::LinkInfo bridge;
-  bridge.name = "br-phy";
-  links.addLink("", bridge);
+  links.addLink("", underlayBridge());
   ovsdb::FakeBridgeClient bridges;
-  NodeSetupOptions o;
-  o.datapath_type = "netdev";
-  o.underlay_bridge = "br-phy";
-  o.underlay_interface = "ul0";
-  o.node_ip = "10.250.0.11";
+  NodeSetupOptions o = underlayOptions();
   o.underlay_routes_file = dir + "/underlay-routes";
   ASSERT_TRUE(setUpNode(bridges, links, o).ok());
   auto moved = links.getLink("", "br-phy");
@@ -107,7 +112,7 @@ TEST(NodeSetupTest, TheNicsRoutesMoveToTheBridgeAndComeBackAfterTheBridgeIsRecre
   nic.addresses.clear();
   nic.routes.clear();
   links.addLink("", nic);
-  links.addLink("", bridge);
+  links.addLink("", underlayBridge());
   ASSERT_TRUE(setUpNode(bridges, links, o).ok());
   auto again = links.getLink("", "br-phy");
   ASSERT_TRUE(again.ok() && again->has_value());
