@@ -100,7 +100,7 @@ stop_traffic() {
     SENT=$((SENT + BASH_REMATCH[1]))
     ((LOST < 0)) || LOST=$((LOST + BASH_REMATCH[1] - BASH_REMATCH[2]))
   done
-  kx u2 'kill $(cat /tmp/stream.pid); pkill -P $(cat /tmp/stream.pid)' 2>/dev/null || true
+  kx u2 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
   kx u1 'kill $(cat /tmp/stream.pid)' 2>/dev/null || true
 }
 
