@@ -67,8 +67,9 @@ start_traffic() {
     kx "u$i" "rm -f /tmp/ping.log; setsid ping -i 0.1 ${IPS[next]} >/tmp/ping.log 2>&1 </dev/null &
       echo \$! >/tmp/ping.pid"
   done
-  kx u1 "rm -f /tmp/stream.log; setsid nc -l -p 5001 >/tmp/stream.log 2>&1 </dev/null &
-    echo \$! >/tmp/stream.pid"
+  # busybox nc ends the connection at the end of its input: the server's never ends.
+  kx u1 "rm -f /tmp/stream.log; setsid sh -c 'sleep 86400 | nc -l -p 5001 >/tmp/stream.log' \
+    >/dev/null 2>&1 </dev/null & echo \$! >/tmp/stream.pid"
   sleep 1
   kx u2 "setsid sh -c 'i=0; while :; do i=\$((i + 1)); echo \$i; sleep 0.05; done |
     nc ${IPS[1]} 5001' >/dev/null 2>&1 </dev/null & echo \$! >/tmp/stream.pid"
@@ -101,7 +102,7 @@ stop_traffic() {
     ((LOST < 0)) || LOST=$((LOST + BASH_REMATCH[1] - BASH_REMATCH[2]))
   done
   kx u2 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
-  kx u1 'kill $(cat /tmp/stream.pid)' 2>/dev/null || true
+  kx u1 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
 }
 
 # check NAME COMMAND...: COMMAND (which triggers the step and waits until it is over) under
