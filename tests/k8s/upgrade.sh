@@ -9,7 +9,7 @@
 # worker's pod to the other's, while each step runs:
 #   1. the overlay applied again with the image tag $ALCOR_TAG_NEXT (agents and controller roll);
 #   2. `kubectl rollout restart daemonset/alcor-agent`;
-#   3. the alcor-ovs pod of one worker deleted (its OnDelete upgrade; the DaemonSet makes another);
+#   3. the alcor-ovs container of one worker stopped (kubelet starts it again);
 #   4. the controller's pod deleted: its database (hostPath) must keep what it had.
 # One line per step: `NAME: N of M pings lost, TCP stream intact|broken (T s)`, also in
 # RESULTS_DIR/upgrade.tsv. Then the uninstall: workloads deleted, `alcor-agent --cleanup` on
@@ -141,17 +141,21 @@ ovs_pod() {  # NODE_INDEX: the alcor-ovs pod on that node
   kubectl_cp -n alcor-system get pods -l app=alcor-ovs --field-selector \
     "spec.nodeName=$(node_name "$1")" -o jsonpath='{.items[0].metadata.name}'
 }
-replaced_ovs_pod() {  # OLD_NAME
-  local pod
-  pod=$(ovs_pod 1)
-  [ -n "$pod" ] && [ "$pod" != "$1" ]
+ovs_restarts() {  # POD: restarts of its container
+  kubectl_cp -n alcor-system get pod "$1" -o jsonpath='{.status.containerStatuses[0].restartCount}'
 }
-# Deletes node 1's alcor-ovs pod, as its OnDelete upgrade does: the DaemonSet starts a new one.
-delete_ovs_pod() {
-  local old
-  old=$(ovs_pod 1)
-  kubectl_cp -n alcor-system delete pod "$old" --wait=true >/dev/null || return 1
-  wait_until "a new alcor-ovs on $(node_name 1)" 120 replaced_ovs_pod "$old" &&
+# Stops node 1's alcor-ovs container as a runtime does (SIGTERM); kubelet starts it again on its
+# own. (Deleting the pod instead would cut a userspace-datapath node off for good: its node IP
+# is on br-phy, so its kubelet could not fetch the replacement; docs/install.md.)
+restart_ovs() {
+  local pod id before
+  pod=$(ovs_pod 1)
+  before=$(ovs_restarts "$pod")
+  id=$(kubectl_cp -n alcor-system get pod "$pod" -o jsonpath='{.status.containerStatuses[0].containerID}')
+  ctr --address "$(node_dir 1)/containerd/containerd.sock" -n k8s.io tasks kill -s SIGTERM \
+    "${id#containerd://}" || return 1
+  wait_until "alcor-ovs restarted on $(node_name 1)" 120 \
+    sh -c "[ \"\$(${KUBECTL_CP[*]} -n alcor-system get pod $pod -o jsonpath='{.status.containerStatuses[0].restartCount}')\" -gt $before ]" &&
     wait_until "alcor-ovs and the agents ready" 120 rollouts_done
 }
 
@@ -280,7 +284,7 @@ declare -a IPS
 monitor_pods
 check "upgrade image tag ($ALCOR_TAG -> $ALCOR_TAG_NEXT)" upgrade_tag
 check "rollout restart daemonset/alcor-agent" rollout_restart
-check "alcor-ovs pod deleted on $(node_name 1)" delete_ovs_pod
+check "alcor-ovs container restarted on $(node_name 1)" restart_ovs
 
 step "the controller's database survives its pod"
 rest POST /project/default/vpcs \
