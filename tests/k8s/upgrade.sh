@@ -94,12 +94,16 @@ stop_traffic() {
     kx "u$i" 'kill -INT $(cat /tmp/ping.pid)' || true
   done
   sleep 1
+  # Sequence numbers without a reply, but for the last request, still in flight at the SIGINT.
   for i in $(seq 0 "$WORKERS"); do
-    stats=$(kx "u$i" "grep 'packets transmitted' /tmp/ping.log" || true)
-    [[ $stats =~ ^([0-9]+)\ packets\ transmitted,\ ([0-9]+)\ packets\ received ]] ||
+    stats=$(kx "u$i" "awk '/ seq=/ { sub(/.* seq=/, \"\"); sub(/ .*/, \"\"); got[\$0] = 1 }
+      /packets transmitted/ { sent = \$1 - 1 }
+      END { lost = 0; for (s = 0; s < sent; s++) if (!(s in got)) lost++; print sent, lost }' \
+      /tmp/ping.log" || true)
+    [[ $stats =~ ^([0-9]+)\ ([0-9]+)$ ]] ||
       { info "u$i: no ping statistics: $(kx "u$i" 'tail -n 3 /tmp/ping.log' || true)"; LOST=-1; continue; }
     SENT=$((SENT + BASH_REMATCH[1]))
-    ((LOST < 0)) || LOST=$((LOST + BASH_REMATCH[1] - BASH_REMATCH[2]))
+    ((LOST < 0)) || LOST=$((LOST + BASH_REMATCH[2]))
   done
   kx u2 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
   kx u1 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
@@ -214,7 +218,8 @@ uninstall() {
   local i pod
   step "uninstall: workloads, alcor-agent --cleanup, kubectl delete -k, node clean-up"
   local started=$SECONDS
-  kubectl_cp delete namespace "$NS" --wait=true >/dev/null
+  kubectl_cp delete namespace "$NS" alcor-smoke alcor-smoke-red --ignore-not-found --wait=true \
+    >/dev/null
   kubectl_cp -n kube-system delete deployment coredns --wait=true >/dev/null
   wait_until "the pods on the Alcor network deleted" 120 workloads_gone || FAILED=$((FAILED + 1))
   for i in $(seq 0 "$WORKERS"); do
