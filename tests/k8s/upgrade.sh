@@ -238,7 +238,7 @@ uninstall() {
     "[ -z \"\$(${KUBECTL_CP[*]} -n alcor-system get pods -l app=alcor-agent -o name)\" ]" ||
     FAILED=$((FAILED + 1))
   for i in $(seq 0 "$WORKERS"); do node_bridges_cleanup "$i"; done
-  kubectl_cp delete -k "$RUN/overlay-$ALCOR_TAG_NEXT" --wait=false >/dev/null
+  kubectl_cp delete -k "$RUN/overlay-$ALCOR_TAG_NEXT" --ignore-not-found --wait=false >/dev/null
   for i in $(seq 0 "$WORKERS"); do
     wait_until "the Alcor containers of $(node_name "$i") stopped" 120 \
       test -z "$(alcor_containers "$i")" || FAILED=$((FAILED + 1))
