@@ -272,6 +272,8 @@ node_bridges_cleanup() {
     -- --if-exists del-br br-int -- --if-exists del-br br-phy
   ip -n "$ns" addr replace "$(node_ip "$i")/24" dev ul0
   ip -n "$ns" route replace default via "$UNDERLAY_IP"
+  # Peers know the address with br-phy's MAC, which is gone.
+  in_ns "$ns" arping -q -U -c 1 -I ul0 "$(node_ip "$i")" || true
 }
 
 # ... then, once its Alcor pods are gone, the files, on node I's host paths.
