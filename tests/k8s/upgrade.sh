@@ -214,6 +214,8 @@ alcor_containers() {  # I: IDs of node I's running containers of localhost/alcor
   return 0
 }
 
+no_alcor_containers() { [ -z "$(alcor_containers "$1")" ]; }
+
 uninstall() {
   local i pod
   step "uninstall: workloads, alcor-agent --cleanup, kubectl delete -k, node clean-up"
@@ -240,8 +242,8 @@ uninstall() {
   for i in $(seq 0 "$WORKERS"); do node_bridges_cleanup "$i"; done
   kubectl_cp delete -k "$RUN/overlay-$ALCOR_TAG_NEXT" --ignore-not-found --wait=false >/dev/null
   for i in $(seq 0 "$WORKERS"); do
-    wait_until "the Alcor containers of $(node_name "$i") stopped" 120 \
-      test -z "$(alcor_containers "$i")" || FAILED=$((FAILED + 1))
+    wait_until "the Alcor containers of $(node_name "$i") stopped" 120 no_alcor_containers "$i" ||
+      FAILED=$((FAILED + 1))
     node_cleanup "$i"
   done
   wait_until "namespace alcor-system deleted" 180 \
