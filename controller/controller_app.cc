@@ -25,6 +25,12 @@ void addControllerFlags(FlagSet& f, ControllerConfig* c) {
   f.addString("bootstrap-vpc", &c->bootstrap_vpc, "create this VPC at start if absent: ID:CIDR");
   f.addString("bootstrap-subnet", &c->bootstrap_subnet,
               "create this subnet of the bootstrap VPC at start if absent: ID:CIDR");
+  f.addBool("network-policy", &c->network_policy,
+            "enforce Kubernetes NetworkPolicy: watch policies, pods and namespaces on the "
+            "Kubernetes API (--kube-api-server, else in-cluster) and translate them into "
+            "security groups");
+  f.addString("network-policy-project", &c->network_policy_project,
+              "project of the security groups NetworkPolicies become");
   f.addString("log-level", &c->log_level, "log level, e.g. info or debug,dpm=trace");
   f.enableConfigFile();
 }
@@ -82,9 +88,26 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   RETURN_IF_ERROR(services->bootstrap(c.bootstrap_project, c.bootstrap_vpc, c.bootstrap_subnet));
   app->scheduler_->start();
 
+  if (c.network_policy) {
+    kubernetes::ApiOptions api = kubernetes::inClusterApiOptions();
+    if (!c.security.kube_api_server.empty()) {
+      api = {c.security.kube_api_server, c.security.kube_token_file, c.security.kube_ca_file};
+    }
+    if (api.server.empty()) {
+      return invalidArgumentError("--network-policy needs --kube-api-server outside a cluster");
+    }
+    app->policy_writer_ = netpol::servicesWriter(*services);
+    netpol::PolicyControllerOptions po;
+    po.project = c.network_policy_project;
+    ASSIGN_OR_RETURN(app->policy_, netpol::PolicyController::start(api, *app->policy_writer_, po));
+  }
+
   ASSIGN_OR_RETURN(auto rest_addr, splitHostPort(c.listen));
   app->rest_ =
       std::make_unique<RestServer>(*services, *app->scheduler_, app->security_->restSecurity());
+  if (app->policy_) {
+    app->rest_->setExtraMetrics([policy = app->policy_.get()] { return policy->metrics(); });
+  }
   RETURN_IF_ERROR(app->rest_->start(rest_addr.first, rest_addr.second));
 
   if (!c.grpc_listen.empty()) {
@@ -110,6 +133,7 @@ ControllerApp::~ControllerApp() { stop(); }
 
 void ControllerApp::stop() {
   if (rest_) rest_->stop();
+  if (policy_) policy_->stop();
   if (grpc_server_)
     grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (pusher_) pusher_->cancelAll();

@@ -13,6 +13,8 @@
 #include "controller/auth/controller_security.h"
 #include "controller/dpm/push_scheduler.h"
 #include "controller/grpc/ondemand_service.h"
+#include "controller/netpol/policy_controller.h"
+#include "controller/netpol/policy_writer.h"
 #include "controller/rest/rest_server.h"
 #include "controller/service/controller_services.h"
 #include "controller/store/store.h"
@@ -33,6 +35,8 @@ struct ControllerConfig {
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR
   std::string bootstrap_subnet;  // ID:CIDR
+  bool network_policy = false;   // enforce Kubernetes NetworkPolicy (docs/design/network-policy.md)
+  std::string network_policy_project = "default";
   std::string log_level = "info";
 };
 
@@ -50,6 +54,8 @@ class ControllerApp {
   int grpcPort() const { return grpc_port_; }
   ControllerServices& services() { return *services_; }
   PushScheduler& scheduler() { return *scheduler_; }
+  // Null without --network-policy.
+  netpol::PolicyController* networkPolicy() { return policy_.get(); }
 
  private:
   ControllerApp() = default;
@@ -59,6 +65,8 @@ class ControllerApp {
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;
   std::unique_ptr<ControllerServices> services_;
+  std::unique_ptr<netpol::SecurityPolicyWriter> policy_writer_;
+  std::unique_ptr<netpol::PolicyController> policy_;
   std::unique_ptr<RestServer> rest_;
   std::unique_ptr<OnDemandService> ondemand_;
   std::unique_ptr<grpc::Server> grpc_server_;

@@ -44,6 +44,7 @@ OTHER_BENCHES=(
   "agent_neighbors bench_agent_neighbors"
   "cni bench_cni"
   "security_groups bench_security_groups"
+  "netpol bench_netpol"
 )
 targets=(alcor-controller alcor-agent alcor-cni bench_scale)
 for entry in "${OTHER_BENCHES[@]}"; do
@@ -114,6 +115,12 @@ if [ "$RUN_OTHERS" = 1 ]; then
     [ -x "$bin" ] || continue
     echo
     echo "== $exe"
+    if [ "$exe" = bench_netpol ] &&
+       [ ! -x "${ALCOR_K8S_BIN:-/var/cache/alcor-k8s/v1.34.4/bin}/kube-apiserver" ]; then
+      echo "bench_netpol: NOT RUN: it needs kube-apiserver and etcd (tests/k8s/build.sh)" |
+        tee "$OUT/$exe.txt"
+      continue
+    fi
     "$bin" 2>&1 | tee "$OUT/$exe.txt" || echo "$exe failed (exit ${PIPESTATUS[0]})"
   done
 fi

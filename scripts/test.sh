@@ -7,6 +7,10 @@
 #   scripts/test.sh              # everything (what CI runs)
 #   scripts/test.sh --quick      # the plain build's suite only
 #   scripts/test.sh --quick -L unit   # extra arguments go to ctest
+#
+# The kube tier (ctest label kube: a real kube-apiserver and etcd, tests/harness/kube_apiserver.h)
+# is left out: it needs the Kubernetes binaries of tests/k8s/build.sh, which take longer to build
+# than CI's budget. Run it with `ctest --test-dir build -L kube` once they are built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -32,7 +36,7 @@ run_ctest() {
 }
 
 echo "== suite ($BUILD_DIR)"
-run_ctest "$BUILD_DIR" --timeout 600 "$@"
+run_ctest "$BUILD_DIR" --timeout 600 -LE kube "$@"
 $quick && exit 0
 
 # Sanitizers: every unit and integration test, and the end-to-end tests that run the agent and
@@ -44,7 +48,7 @@ BUILD_DIR=build-asan CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DALCOR_SANITIZE=ON -D
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if [ $# -gt 0 ]; then
-  run_ctest build-asan --timeout 900 "$@"
+  run_ctest build-asan --timeout 900 -LE kube "$@"
 else
   run_ctest build-asan --timeout 900 -L 'unit|integration'
   run_ctest build-asan --timeout 900 -L e2e \

@@ -78,8 +78,9 @@ void addControllerSecurityFlags(FlagSet& f, ControllerSecurityConfig* c) {
             "check REST bearer tokens with the Kubernetes TokenReview API");
   f.addString("token-audience", &c->token_audience,
               "audience TokenReview requires of tokens (empty: the API server's)");
-  f.addString("kube-api-server", &c->kube_api_server,
-              "Kubernetes API URL for TokenReview and --publish-ca; empty: in-cluster");
+  f.addString(
+      "kube-api-server", &c->kube_api_server,
+      "Kubernetes API URL for TokenReview, --publish-ca and --network-policy; empty: in-cluster");
   f.addString("kube-token-file", &c->kube_token_file,
               "bearer token file for --kube-api-server; empty: the service account's");
   f.addString("kube-ca-file", &c->kube_ca_file, "CA bundle of --kube-api-server");

@@ -69,6 +69,11 @@ class Dpm {
   // Pushes the group (rules and member addresses) to every host with a port in it or in a group
   // whose rules name it as remote group (security_group_fanout.cc).
   void securityGroupChanged(const ResourceId& group_id);
+  // Hosts that hold the group: with a port filtered by it or by a group naming it.
+  std::set<std::string> hostsHoldingGroup(const ResourceId& group_id) const;
+  // The group is gone (no port or group uses it any more): `hosts` (hostsHoldingGroup before
+  // the change) drop it.
+  void securityGroupRemoved(const ResourceId& group_id, const std::set<std::string>& hosts);
   void vpcChanged(const ResourceId& vpc_id);
   void subnetChanged(const ResourceId& subnet_id);
   void gatewayChanged(const ResourceId& gateway_id);

@@ -96,7 +96,7 @@ schema::PortState portState(const Port& p, const std::string& host_ip, const std
     ip->set_ip_address(textOf(f.ip_address));
   }
   copyAddressPairs(p, c);
-  for (const auto& sg : p.security_groups) c->add_security_group_ids()->set_id(sg.str());
+  for (const auto& sg : filteringGroups(p)) c->add_security_group_ids()->set_id(sg.str());
   return st;
 }
 

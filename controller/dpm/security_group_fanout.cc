@@ -10,16 +10,9 @@
 
 namespace alcor::controller {
 
-namespace {
-bool inGroup(const Port& p, const ResourceId& group_id) {
-  return std::find(p.security_groups.begin(), p.security_groups.end(), group_id) !=
-         p.security_groups.end();
-}
-}  // namespace
-
 std::vector<std::string> Dpm::memberAddresses(const ResourceId& group_id) const {
   std::vector<std::string> out;
-  for (const Port* p : topology_.portsInGroup(group_id)) {
+  for (const Port* p : topology_.memberPortsOf(group_id)) {
     for (const auto& f : p->fixed_ips) out.push_back(textOf(f.ip_address));
     for (const auto& pair : p->allowed_address_pairs) out.push_back(pair.ip_address.toString());
   }
@@ -39,7 +32,7 @@ StatePtr Dpm::groupState(const SecurityGroup& g, const ResourceId& vpc_id, schem
 }
 
 void Dpm::addSecurityGroups(Delivery& out, const std::string& host, const Port& p) {
-  for (const auto& sg_id : p.security_groups) {
+  for (const auto& sg_id : filteringGroups(p)) {
     const SecurityGroup* g = topology_.findSecurityGroup(sg_id);
     if (!g) continue;
     out.group_needs.insert({host, g->id, p.network_id});
@@ -96,7 +89,7 @@ void Dpm::refreshGroup(Delivery& out, const ResourceId& group_id) {
         out.add(host, groupState(*g, p->network_id, schema::UPDATE, built));
       }
       // A member port also needs the groups the (possibly new) rules name.
-      if (!inGroup(*p, group_id)) continue;
+      if (!filteredBy(*p, group_id)) continue;
       for (const auto& r : g->rules) {
         const SecurityGroup* remote =
             r.remote_group_id.empty() ? nullptr : topology_.findSecurityGroup(r.remote_group_id);
@@ -110,21 +103,54 @@ void Dpm::refreshGroup(Delivery& out, const ResourceId& group_id) {
 
 void Dpm::noteMembersChanged(Delivery& out, const std::optional<PortPlacement>& before,
                              const std::optional<PortPlacement>& after) {
-  const bool same = before && after &&
-                    before->port.security_groups == after->port.security_groups &&
-                    before->port.fixed_ips == after->port.fixed_ips &&
-                    before->port.allowed_address_pairs == after->port.allowed_address_pairs;
-  if (same) return;
+  // Other hosts need a group again only when its member addresses change: every group of the
+  // port when its addresses do (or it comes or goes), else the groups it joined or left (a port
+  // of NetworkPolicy is in many groups, and a change of one of them must not re-send all).
+  const bool addresses_changed =
+      !before || !after || before->port.fixed_ips != after->port.fixed_ips ||
+      before->port.allowed_address_pairs != after->port.allowed_address_pairs;
   std::set<ResourceId> groups;
-  if (before) {
-    groups.insert(before->port.security_groups.begin(), before->port.security_groups.end());
+  for (const auto* placement : {&before, &after}) {
+    if (!*placement) continue;
+    const Port& p = (*placement)->port;
+    for (const auto* list :
+         {&p.security_groups, &p.policy_security_groups, &p.policy_address_groups}) {
+      for (const auto& g : *list) {
+        if (addresses_changed || memberOf(before->port, g) != memberOf(after->port, g)) {
+          groups.insert(g);
+        }
+      }
+    }
   }
-  if (after) groups.insert(after->port.security_groups.begin(), after->port.security_groups.end());
   // Only groups some rule names as remote group carry members anyone needs; refreshed once per
   // operation (flush), however many of their ports changed.
   for (const auto& g : groups) {
     if (!topology_.groupsNaming(g).empty()) out.groups_to_refresh.insert(g);
   }
+}
+
+std::set<std::string> Dpm::hostsHoldingGroup(const ResourceId& group_id) const {
+  std::vector<ResourceId> users = topology_.groupsNaming(group_id);
+  users.push_back(group_id);
+  std::set<std::string> hosts;
+  for (const auto& user : users) {
+    for (const Port* p : topology_.portsInGroup(user)) {
+      const std::string& host = cache_.hostOf(p->id);
+      if (!host.empty()) hosts.insert(host);
+    }
+  }
+  return hosts;
+}
+
+void Dpm::securityGroupRemoved(const ResourceId& group_id, const std::set<std::string>& hosts) {
+  if (hosts.empty()) return;
+  schema::SecurityGroupState del;
+  del.set_operation_type(schema::DELETE);
+  del.mutable_configuration()->set_id(group_id.str());
+  StatePtr deleted = encodeState(schema::SECURITYGROUP, group_id.str(), del);
+  Delivery out;
+  for (const auto& host : hosts) out.add(host, deleted);
+  flush(out);
 }
 
 }  // namespace alcor::controller

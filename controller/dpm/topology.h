@@ -27,8 +27,11 @@ class Topology {
   virtual std::vector<const Router*> routersOfSubnet(const ResourceId& subnet_id) const = 0;
   // The port of the VPC that has `address` as a fixed IP; null when none.
   virtual const Port* findPortByAddress(const ResourceId& vpc_id, Ipv4Address address) const = 0;
-  // Ports whose security groups include the group.
+  // Ports the group filters: their security groups, or NetworkPolicy's, include it.
   virtual std::vector<const Port*> portsInGroup(const ResourceId& group_id) const = 0;
+  // Ports whose addresses are the group's members: those it filters and NetworkPolicy's
+  // address members (Port::policy_address_groups).
+  virtual std::vector<const Port*> memberPortsOf(const ResourceId& group_id) const = 0;
   // Groups with a rule naming `remote_group_id` as remote group.
   virtual std::vector<ResourceId> groupsNaming(const ResourceId& remote_group_id) const = 0;
   // Every port (VPC and gateway changes, which are rare).

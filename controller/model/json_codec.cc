@@ -159,6 +159,9 @@ void describe(V& v, Port& p) {
   v.field("security_groups", p.security_groups);
   v.field("allowed_address_pairs", p.allowed_address_pairs);
   v.field("status", p.status);
+  // Output (and the store); PortService ignores them in REST requests.
+  v.field("policy_security_groups", p.policy_security_groups);
+  v.field("policy_address_groups", p.policy_address_groups);
 }
 
 template <typename V>

@@ -106,7 +106,19 @@ struct Port {
   std::vector<ResourceId> security_groups;
   std::vector<AddressPair> allowed_address_pairs;
   PortStatus status = PortStatus::kDown;
+  // Set by the NetworkPolicy component (controller/netpol) through SecurityPolicyService, never
+  // through REST, kept apart from security_groups: groups that filter the port too, and groups
+  // that count the port's addresses as members without filtering it
+  // (docs/design/network-policy.md).
+  std::vector<ResourceId> policy_security_groups;
+  std::vector<ResourceId> policy_address_groups;
 };
+
+// The groups that filter a port: its own, then those NetworkPolicy gave it.
+std::vector<ResourceId> filteringGroups(const Port& port);
+bool filteredBy(const Port& port, const ResourceId& group_id);
+// Whether the port's addresses are members of the group (filtered by it, or an address member).
+bool memberOf(const Port& port, const ResourceId& group_id);
 
 enum class Direction { kIngress, kEgress };
 enum class EtherType { kIpv4, kIpv6 };

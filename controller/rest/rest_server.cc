@@ -137,7 +137,8 @@ Status RestServer::start(const std::string& host, int port) {
     rest::replyJson(res, 200, {{"status", "ok"}});
   });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.render(scheduler_.stats(), services_.counts()),
+    res.set_content(metrics_.render(scheduler_.stats(), services_.counts()) +
+                        (extra_metrics_ ? extra_metrics_() : std::string()),
                     "text/plain; version=0.0.4");
   });
   rest::registerNetworkHandlers(s, services_);

@@ -4,6 +4,7 @@
 // /metrics. Handlers only translate HTTP <-> service calls; nothing here waits on agents.
 // HTTPS and bearer-token authentication per RestSecurity (docs/security.md).
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,8 @@ class RestServer {
   Status start(const std::string& host, int port);
   void stop();
   int port() const { return port_; }
+  // More Prometheus text for GET /metrics (e.g. NetworkPolicy's); set before start().
+  void setExtraMetrics(std::function<std::string()> extra) { extra_metrics_ = std::move(extra); }
 
  private:
   ControllerServices& services_;
@@ -42,6 +45,7 @@ class RestServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::function<std::string()> extra_metrics_;
 };
 
 }  // namespace alcor::controller

@@ -97,6 +97,7 @@ StatusOr<Port> PortService::create(Port port) {
 }
 
 StatusOr<std::vector<Port>> PortService::createMany(std::vector<Port> ports) {
+  PolicyNotice notice;
   auto lock = store_.lock();
   Allocations alloc;
   std::vector<Mutation> batch;
@@ -113,6 +114,8 @@ StatusOr<std::vector<Port>> PortService::createMany(std::vector<Port> ports) {
       rollback(alloc);
       return st;
     }
+    policyGroupsOfNewPortLocked(p);
+    notice.note(policy_hooks_, p);
     batch.push_back(ResourceStore::putMutation(p));
   }
   if (Status st = store_.persist(batch); !st.ok()) {
@@ -157,10 +160,14 @@ StatusOr<Port> PortService::replaceLocked(const Port& old, Port p, Allocations& 
 }
 
 StatusOr<Port> PortService::update(const std::string& project, const ResourceId& id, Port p) {
+  PolicyNotice notice;
   auto lock = store_.lock();
   const Port* found = store_.ports().find(project, id);
   if (!found) return notFoundError("port " + id + " not found");
   Port old = *found;
+  // NetworkPolicy's groups are not the caller's to change.
+  p.policy_security_groups = old.policy_security_groups;
+  p.policy_address_groups = old.policy_address_groups;
   if (p.id != id || p.project_id != old.project_id) {
     return invalidArgumentError("port id and project_id cannot change");
   }
@@ -170,11 +177,14 @@ StatusOr<Port> PortService::update(const std::string& project, const ResourceId&
     rollback(alloc);
     return st;
   }
+  notice.note(policy_hooks_, old);
+  notice.note(policy_hooks_, p);
   return replaceLocked(old, std::move(p), alloc);
 }
 
 StatusOr<Port> PortService::setSecurityGroups(const std::string& project, const ResourceId& id,
                                               std::vector<ResourceId> group_ids) {
+  PolicyNotice notice;
   auto lock = store_.lock();
   const Port* found = store_.ports().find(project, id);
   if (!found) return notFoundError("port " + id + " not found");
@@ -184,6 +194,7 @@ StatusOr<Port> PortService::setSecurityGroups(const std::string& project, const 
       return notFoundError("security group " + g + " not found");
     }
   }
+  notice.note(policy_hooks_, old);
   Port p = old;
   p.security_groups = std::move(group_ids);
   Allocations none;
@@ -214,9 +225,11 @@ std::vector<Port> PortService::list(const std::string& project, const PortFilter
 }
 
 Status PortService::remove(const std::string& project, const ResourceId& id) {
+  PolicyNotice notice;
   auto lock = store_.lock();
   const Port* p = store_.ports().find(project, id);
   if (!p) return notFoundError("port " + id + " not found");
+  notice.note(policy_hooks_, *p);
   RETURN_IF_ERROR(store_.persist({ResourceStore::eraseMutation<Port>(id)}));
   Port old = *p;
   releaseLocked(old);
@@ -260,6 +273,35 @@ void PortService::markActive(const std::string& host_ip, const std::vector<std::
 void PortService::setActiveObserver(std::function<void(const std::string&)> observer) {
   auto lock = store_.lock();
   active_observer_ = std::move(observer);
+}
+
+// ---- NetworkPolicy ----
+
+void PortService::setPolicyHooks(PolicyPortHooks hooks) {
+  auto lock = store_.lock();
+  policy_hooks_ = std::move(hooks);
+}
+
+void PortService::PolicyNotice::note(const PolicyPortHooks& hooks, const Port& port) {
+  if (hooks.ports_changed && port.device_owner == hooks.owner) changed_ = hooks.ports_changed;
+}
+
+PortService::PolicyNotice::~PolicyNotice() {
+  if (changed_) changed_();
+}
+
+void PortService::policyGroupsOfNewPortLocked(Port& p) const {
+  p.policy_security_groups.clear();
+  p.policy_address_groups.clear();
+  if (!policy_hooks_.groups_for_new_port || p.device_owner != policy_hooks_.owner) return;
+  auto m = policy_hooks_.groups_for_new_port(p.device_id, !p.security_groups.empty());
+  if (!m) return;
+  for (const auto& id : m->filter) {
+    if (store_.groups().find(id)) p.policy_security_groups.push_back(id);
+  }
+  for (const auto& id : m->address) {
+    if (store_.groups().find(id)) p.policy_address_groups.push_back(id);
+  }
 }
 
 }  // namespace alcor::controller

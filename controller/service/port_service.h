@@ -11,6 +11,7 @@
 // remote groups get their new members). See docs/controller.md, "Internal API".
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,24 @@
 #include "controller/service/resource_store.h"
 
 namespace alcor::controller {
+
+// The groups NetworkPolicy gives a port (Port::policy_security_groups, policy_address_groups).
+struct PolicyMembership {
+  std::vector<ResourceId> filter;
+  std::vector<ResourceId> address;
+  bool operator==(const PolicyMembership&) const = default;
+};
+
+// How a NetworkPolicy component follows pod ports. `groups_for_new_port` is consulted, with the
+// store's lock held (it must not call the services), for every port created with device_owner
+// `owner`: (device id, has own security groups) -> its policy groups, nullopt for none.
+// `ports_changed` is called, outside the lock, after such a port is created, changed or removed.
+struct PolicyPortHooks {
+  std::string owner;
+  std::function<std::optional<PolicyMembership>(const std::string& device_id, bool has_own_groups)>
+      groups_for_new_port;
+  std::function<void()> ports_changed;
+};
 
 // GET /project/{p}/ports filters (empty = any).
 struct PortFilter {
@@ -48,6 +67,9 @@ class PortService {
   void markActive(const std::string& host_ip, const std::vector<std::string>& port_ids);
   // Benchmarks/tests: called (outside the lock) for each port that became ACTIVE.
   void setActiveObserver(std::function<void(const std::string& port_id)> observer);
+  // NetworkPolicy; empty hooks: none. Ports keep the policy groups they have through update()
+  // and setSecurityGroups(); SecurityPolicyService changes them.
+  void setPolicyHooks(PolicyPortHooks hooks);
 
  private:
   // Allocations made while preparing a port, undone if the request fails.
@@ -61,9 +83,23 @@ class PortService {
   // Stores `after` (the port's new version; `before` its old one) and pushes the change.
   StatusOr<Port> replaceLocked(const Port& before, Port after, Allocations& alloc);
 
+  // Calls the hooks' ports_changed when destroyed (declare it before the lock) if note() saw a
+  // port of the hooks' owner.
+  class PolicyNotice {
+   public:
+    void note(const PolicyPortHooks& hooks, const Port& port);
+    ~PolicyNotice();
+
+   private:
+    std::function<void()> changed_;
+  };
+  // A new port's policy groups, from the hooks (only groups that exist).
+  void policyGroupsOfNewPortLocked(Port& port) const;
+
   ResourceStore& store_;
   Dpm& dpm_;
   std::function<void(const std::string&)> active_observer_;
+  PolicyPortHooks policy_hooks_;
 };
 
 }  // namespace alcor::controller

@@ -139,12 +139,14 @@ void ResourceStore::unindex(const Port& p) {
     auto it = port_by_address_.find({p.network_id, *f.ip_address});
     if (it != port_by_address_.end() && it->second == p.id) port_by_address_.erase(it);
   }
-  for (const auto& g : p.security_groups) {
-    auto it = group_ports_.find(g);
-    if (it == group_ports_.end()) continue;
+  auto drop = [&](std::map<ResourceId, std::set<ResourceId>>& index, const ResourceId& g) {
+    auto it = index.find(g);
+    if (it == index.end()) return;
     it->second.erase(p.id);
-    if (it->second.empty()) group_ports_.erase(it);
-  }
+    if (it->second.empty()) index.erase(it);
+  };
+  for (const auto& g : filteringGroups(p)) drop(group_ports_, g);
+  for (const auto& g : p.policy_address_groups) drop(group_address_ports_, g);
 }
 
 void ResourceStore::put(Port p) {
@@ -152,7 +154,8 @@ void ResourceStore::put(Port p) {
   for (const auto& f : p.fixed_ips) {
     if (f.ip_address) port_by_address_[{p.network_id, *f.ip_address}] = p.id;
   }
-  for (const auto& g : p.security_groups) group_ports_[g].insert(p.id);
+  for (const auto& g : filteringGroups(p)) group_ports_[g].insert(p.id);
+  for (const auto& g : p.policy_address_groups) group_address_ports_[g].insert(p.id);
   ports_.items_[p.id] = std::move(p);
 }
 
@@ -295,6 +298,17 @@ std::vector<const Port*> ResourceStore::portsInGroup(const ResourceId& group_id)
   if (it == group_ports_.end()) return out;
   for (const auto& id : it->second) {
     if (const Port* p = ports_.find(id)) out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<const Port*> ResourceStore::memberPortsOf(const ResourceId& group_id) const {
+  std::vector<const Port*> out = portsInGroup(group_id);
+  auto it = group_address_ports_.find(group_id);
+  if (it == group_address_ports_.end()) return out;
+  for (const auto& id : it->second) {
+    const Port* p = ports_.find(id);
+    if (p && !filteredBy(*p, group_id)) out.push_back(p);
   }
   return out;
 }

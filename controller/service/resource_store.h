@@ -119,6 +119,7 @@ class ResourceStore : public Topology {
   std::vector<const Router*> routersOfSubnet(const ResourceId& subnet_id) const override;
   const Port* findPortByAddress(const ResourceId& vpc_id, Ipv4Address address) const override;
   std::vector<const Port*> portsInGroup(const ResourceId& group_id) const override;
+  std::vector<const Port*> memberPortsOf(const ResourceId& group_id) const override;
   std::vector<ResourceId> groupsNaming(const ResourceId& remote_group_id) const override;
   void forEachPort(const std::function<void(const Port&)>& fn) const override;
 
@@ -144,8 +145,9 @@ class ResourceStore : public Topology {
   std::map<std::string, ResourceId> node_by_ip_;
   std::map<uint32_t, ResourceId> vpc_by_vni_;
   std::map<std::pair<ResourceId, Ipv4Address>, ResourceId> port_by_address_;  // (VPC, IP)
-  std::map<ResourceId, std::set<ResourceId>> group_ports_;
-  std::map<ResourceId, std::set<ResourceId>> groups_naming_;  // remote group -> groups
+  std::map<ResourceId, std::set<ResourceId>> group_ports_;          // filtered by the group
+  std::map<ResourceId, std::set<ResourceId>> group_address_ports_;  // policy address members
+  std::map<ResourceId, std::set<ResourceId>> groups_naming_;        // remote group -> groups
   std::map<ResourceId, ResourceId> rule_group_;
   std::map<ResourceId, std::set<ResourceId>> subnet_routers_;
 

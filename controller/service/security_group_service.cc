@@ -33,6 +33,18 @@ Status SecurityGroupService::prepareRulesLocked(SecurityGroup& g, const Security
   return okStatus();
 }
 
+void SecurityGroupService::setManagedPrefix(std::string prefix) {
+  auto lock = store_.lock();
+  managed_prefix_ = std::move(prefix);
+}
+
+Status SecurityGroupService::refuseManagedLocked(const ResourceId& id) const {
+  if (managed_prefix_.empty() || !id.str().starts_with(managed_prefix_)) return okStatus();
+  return failedPreconditionError("security group " + id +
+                                 " is managed by the NetworkPolicy component; change the "
+                                 "NetworkPolicy instead");
+}
+
 Status SecurityGroupService::storeLocked(const SecurityGroup& g, bool push) {
   RETURN_IF_ERROR(store_.persist({ResourceStore::putMutation(g)}));
   store_.put(g);
@@ -43,6 +55,7 @@ Status SecurityGroupService::storeLocked(const SecurityGroup& g, bool push) {
 StatusOr<SecurityGroup> SecurityGroupService::create(SecurityGroup g) {
   auto lock = store_.lock();
   if (g.id.empty()) g.id = ResourceId::generate();
+  RETURN_IF_ERROR(refuseManagedLocked(g.id));
   if (store_.groups().find(g.id)) {
     return alreadyExistsError("security group " + g.id + " already exists");
   }
@@ -57,6 +70,7 @@ StatusOr<SecurityGroup> SecurityGroupService::update(const std::string& project,
   auto lock = store_.lock();
   const SecurityGroup* old = store_.groups().find(project, id);
   if (!old) return notFoundError("security group " + id + " not found");
+  RETURN_IF_ERROR(refuseManagedLocked(id));
   if (g.id != id || g.project_id != old->project_id) {
     return invalidArgumentError("security group id and project_id cannot change");
   }
@@ -70,6 +84,7 @@ StatusOr<SecurityGroup> SecurityGroupService::replace(const std::string& project
   auto lock = store_.lock();
   const SecurityGroup* old = store_.groups().find(project, id);
   if (!old) return notFoundError("security group " + id + " not found");
+  RETURN_IF_ERROR(refuseManagedLocked(id));
   g.id = id;
   g.project_id = old->project_id;
   RETURN_IF_ERROR(prepareRulesLocked(g, old));
@@ -95,7 +110,8 @@ Status SecurityGroupService::remove(const std::string& project, const ResourceId
   if (!store_.groups().find(project, id)) {
     return notFoundError("security group " + id + " not found");
   }
-  if (auto users = store_.portsInGroup(id); !users.empty()) {
+  RETURN_IF_ERROR(refuseManagedLocked(id));
+  if (auto users = store_.memberPortsOf(id); !users.empty()) {
     return failedPreconditionError("security group " + id + " is used by port " + users[0]->id);
   }
   RETURN_IF_ERROR(store_.persist({ResourceStore::eraseMutation<SecurityGroup>(id)}));
@@ -107,6 +123,7 @@ StatusOr<SecurityGroupRule> SecurityGroupService::createRule(SecurityGroupRule r
   auto lock = store_.lock();
   const SecurityGroup* found = store_.groups().find(r.project_id, r.security_group_id);
   if (!found) return notFoundError("security group " + r.security_group_id + " not found");
+  RETURN_IF_ERROR(refuseManagedLocked(found->id));
   SecurityGroup g = *found;
   g.rules.push_back(r);
   // A rule id already in this group is a duplicate within it; in another, taken.
@@ -143,6 +160,7 @@ Status SecurityGroupService::removeRule(const std::string& project, const Resour
   if (!found || (!project.empty() && found->project_id != project)) {
     return notFoundError("security group rule " + id + " not found");
   }
+  RETURN_IF_ERROR(refuseManagedLocked(found->id));
   SecurityGroup g = *found;
   std::erase_if(g.rules, [&](const SecurityGroupRule& r) { return r.id == id; });
   return storeLocked(g, /*push=*/true);

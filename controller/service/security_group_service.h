@@ -45,11 +45,18 @@ class SecurityGroupService {
   Status prepareRulesLocked(SecurityGroup& g, const SecurityGroup* previous,
                             const std::set<ResourceId>& also_known = {}) const;
 
+  // Groups whose id starts with `prefix` belong to a component that writes them through
+  // SecurityPolicyService (NetworkPolicy's "netpol-"): the calls above refuse to create or change
+  // them (kFailedPrecondition, REST 409). Empty: none.
+  void setManagedPrefix(std::string prefix);
+
  private:
   Status storeLocked(const SecurityGroup& g, bool push);
+  Status refuseManagedLocked(const ResourceId& id) const;
 
   ResourceStore& store_;
   Dpm& dpm_;
+  std::string managed_prefix_;
 };
 
 }  // namespace alcor::controller

@@ -5,6 +5,14 @@
 
 namespace alcor::controller {
 
+namespace {
+bool samePort(const Port& a, const Port& b) {
+  return a.security_groups == b.security_groups &&
+         a.policy_security_groups == b.policy_security_groups &&
+         a.policy_address_groups == b.policy_address_groups;
+}
+}  // namespace
+
 Status SecurityPolicyService::apply(const SecurityPolicyChange& change) {
   if (change.empty()) return okStatus();
   auto lock = store_.lock();
@@ -45,7 +53,7 @@ Status SecurityPolicyService::apply(const SecurityPolicyChange& change) {
     return store_.groups().find(project, id) != nullptr;
   };
   // Ports: their new groups must exist once the batch is applied.
-  std::vector<std::pair<Port, Port>> ports;  // before, after
+  std::map<ResourceId, std::pair<Port, Port>> ports;  // id -> before, after
   for (const auto& [id, group_ids] : change.ports) {
     const Port* found = store_.ports().find(id);
     if (!found) return notFoundError("port " + id + " not found");
@@ -56,15 +64,28 @@ Status SecurityPolicyService::apply(const SecurityPolicyChange& change) {
     }
     Port after = *found;
     after.security_groups = group_ids;
-    ports.emplace_back(*found, std::move(after));
+    ports.emplace(id, std::pair{*found, std::move(after)});
+  }
+  for (const auto& [id, m] : change.policy_ports) {
+    const Port* found = store_.ports().find(id);
+    if (!found) continue;  // deleted meanwhile
+    for (const auto* list : {&m.filter, &m.address}) {
+      for (const auto& g : *list) {
+        if (removed.count(g) || (!puts.count(g) && !store_.groups().find(g))) {
+          return notFoundError("security group " + g + " of port " + id + " not found");
+        }
+      }
+    }
+    auto [it, inserted] = ports.try_emplace(id, std::pair{*found, *found});
+    it->second.second.policy_security_groups = m.filter;
+    it->second.second.policy_address_groups = m.address;
   }
   // Removed groups: no port keeps them (groupExists kept ports from gaining them), no remaining
   // group names them.
   for (const auto& id : removed) {
-    for (const Port* p : store_.portsInGroup(id)) {
-      auto changed = change.ports.find(p->id);
-      const auto& after = changed == change.ports.end() ? p->security_groups : changed->second;
-      if (std::find(after.begin(), after.end(), id) != after.end()) {
+    for (const Port* p : store_.memberPortsOf(id)) {
+      auto changed = ports.find(p->id);
+      if (memberOf(changed == ports.end() ? *p : changed->second.second, id)) {
         return failedPreconditionError("security group " + id + " is used by port " + p->id);
       }
     }
@@ -89,17 +110,27 @@ Status SecurityPolicyService::apply(const SecurityPolicyChange& change) {
 
   std::vector<Mutation> batch;
   for (const auto& [id, g] : puts) batch.push_back(ResourceStore::putMutation(g));
-  for (const auto& [before, after] : ports) batch.push_back(ResourceStore::putMutation(after));
+  for (const auto& [id, change] : ports) {
+    if (!samePort(change.first, change.second)) {
+      batch.push_back(ResourceStore::putMutation(change.second));
+    }
+  }
   for (const auto& id : removed) batch.push_back(ResourceStore::eraseMutation<SecurityGroup>(id));
+  if (batch.empty()) return okStatus();
   RETURN_IF_ERROR(store_.persist(batch));
 
+  // The hosts that hold a removed group, as they are before the change.
+  std::map<ResourceId, std::set<std::string>> removed_hosts;
+  for (const auto& id : removed) removed_hosts[id] = dpm_.hostsHoldingGroup(id);
   std::vector<ResourceId> replaced;
   for (auto& [id, g] : puts) {
     if (store_.groups().find(id)) replaced.push_back(id);
     store_.put(std::move(g));
   }
   std::vector<PortChange> port_changes;
-  for (auto& [before, after] : ports) {
+  for (auto& [id, change] : ports) {
+    auto& [before, after] = change;
+    if (samePort(before, after)) continue;
     auto placed_before = store_.placementOf(before);
     store_.put(after);
     auto placed_after = store_.placementOf(after);
@@ -109,6 +140,7 @@ Status SecurityPolicyService::apply(const SecurityPolicyChange& change) {
   for (const auto& id : replaced) dpm_.securityGroupChanged(id);
   if (!port_changes.empty()) dpm_.portsChanged(port_changes);
   for (const auto& id : removed) store_.erase<SecurityGroup>(id);
+  for (const auto& [id, hosts] : removed_hosts) dpm_.securityGroupRemoved(id, hosts);
   return okStatus();
 }
 

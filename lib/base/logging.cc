@@ -16,10 +16,18 @@ namespace alcor::log {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(Component::kCount)> kComponentNames = {
-    "main",       "ovsdb", "openflow", "netlink",   "cni-plugin", "cni-server", "goalstate",
-    "pipeline",   "dhcp",  "arp",      "on-demand", "zeta",       "secgroup",   "controller-client",
-    "kubernetes", "rest",  "ipam",     "store",     "dpm",        "grpc",       "test",
-    "security",
+    "main",       "ovsdb",
+    "openflow",   "netlink",
+    "cni-plugin", "cni-server",
+    "goalstate",  "pipeline",
+    "dhcp",       "arp",
+    "on-demand",  "zeta",
+    "secgroup",   "controller-client",
+    "kubernetes", "rest",
+    "ipam",       "store",
+    "dpm",        "grpc",
+    "test",       "security",
+    "netpol",
 };
 
 constexpr size_t kComponentCount = static_cast<size_t>(Component::kCount);

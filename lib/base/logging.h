@@ -42,6 +42,7 @@ enum class Component {
   kGrpc,
   kTest,
   kSecurity,
+  kNetworkPolicy,
   kCount,
 };
 

@@ -76,7 +76,8 @@ void registerAgentFlags(FlagSet& f, AgentConfig& c) {
   f.addBool("masquerade", &c.masquerade,
             "Masquerade pod traffic to destinations outside the pod and service CIDRs");
   f.addString("service-cidr", &c.service_cidr,
-              "Comma-separated Service CIDRs (never masqueraded), e.g. 10.96.0.0/12");
+              "Comma-separated Service CIDRs (never masqueraded; security groups check Service "
+              "traffic on the backend's address), e.g. 10.96.0.0/12");
   f.addString("status-listen", &c.status_listen,
               "host:port of the status endpoint (/status, /metrics); empty: off");
   f.addBool("cleanup", &c.cleanup,

@@ -152,6 +152,7 @@ Status Agent::start() {
   DataplaneOptions dp;
   dp.pipeline.tunnel_ofport = setup.tunnel_ofport;
   dp.pipeline.node_ip = *Ipv4Address::parse(config_.node_ip);  // checked by the config
+  dp.pipeline.service_cidrs = config_.service_cidrs;
   ASSIGN_OR_RETURN(dp.pipeline.control_ports, controlGuardPorts(config_));
   for (auto ns : splitString(config_.control_access_namespaces, ',')) {
     if (auto t = trimSpace(ns); !t.empty()) dp.pipeline.control_access_namespaces.emplace(t);
@@ -172,17 +173,7 @@ Status Agent::start() {
   p.oam_server =
       std::make_unique<zeta::OamServer>(*p.oam_handler, zeta::OamServerOptions{config_.node_ip});
   RETURN_IF_ERROR(p.oam_server->start());
-  RestClientOptions rest;
-  rest.base_url = config_.controller_url;
-  rest.token_file = config_.controller_token_file;
-  if (config_.insecure) {
-    warnInsecure();
-  } else {
-    p.credentials = std::make_unique<AgentCredentials>(config_);
-    rest.ca_file = p.credentials->files().ca;
-    rest.server_name = config_.controller_name;
-  }
-  p.controller = makeRestControllerClient(rest);
+  connectController();
   if (!config_.controller_grpc.empty()) {
     p.ondemand_client =
         p.credentials
@@ -357,10 +348,26 @@ Status Agent::cleanup() {
   ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, deadline, [&] {
                      return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
                    }));
-  p.controller = makeRestControllerClient(config_.controller_url);
+  // The same client as at start-up (TLS, token): the controller refuses anything else.
+  connectController();
   NftablesNodeNat nat(p.nftables, NodeNatOptions{});
   return removeHostAccess(*p.bridges, *p.controller, nat, config_.integration_bridge,
                           config_.default_project);
+}
+
+void Agent::connectController() {
+  Parts& p = *parts_;
+  RestClientOptions rest;
+  rest.base_url = config_.controller_url;
+  rest.token_file = config_.controller_token_file;
+  if (config_.insecure) {
+    warnInsecure();
+  } else {
+    p.credentials = std::make_unique<AgentCredentials>(config_);
+    rest.ca_file = p.credentials->files().ca;
+    rest.server_name = config_.controller_name;
+  }
+  p.controller = makeRestControllerClient(rest);
 }
 
 void Agent::createHostGateways() {

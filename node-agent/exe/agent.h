@@ -33,6 +33,8 @@ class Agent {
   struct Parts;
   void registrationLoop();
   void maintenanceLoop();
+  // The REST client to the controller, with TLS and the token unless --insecure.
+  void connectController();
   void createHostGateways();
   AgentStatus currentStatus() const;
 

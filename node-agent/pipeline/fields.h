@@ -49,6 +49,10 @@ inline constexpr uint32_t kCtMarkFromHost = 0x1;
 // ct_mark in a port's security-group zone: a connection of the node itself to a local pod,
 // allowed whatever the pod's groups say. Allow-set marks are 31-bit, so this bit is never one.
 inline constexpr uint32_t kCtMarkHostAccess = 0x80000000;
+// ct_mark in a port's zone: a connection of the pod to a Service address, let through its
+// egress rules unchecked because they check it after the node's DNAT, when it comes back from
+// the host gateway with the backend's address (docs/design/network-policy.md).
+inline constexpr uint32_t kCtMarkServiceDeferred = 0x80000002;
 
 // Source MAC prefix of routed frames on the overlay (Alcor's DVR MAC prefix fe:16:11).
 inline constexpr uint64_t kDvrMacPrefix = 0xfe1611000000ULL;

@@ -28,6 +28,9 @@ struct PipelineConfig {
   // VPC, and the namespaces whose pods may. No ports: no guard.
   std::vector<uint16_t> control_ports;
   std::set<std::string> control_access_namespaces;
+  // Kubernetes Service CIDRs (--service-cidr). When set, a filtered port's egress rules check
+  // Service traffic after the node's DNAT, on the backend's address (security_group_flows.cc).
+  std::vector<Ipv4Prefix> service_cidrs;
 };
 
 // Userdata of the pipeline's controller actions (which handler a packet-in is for).

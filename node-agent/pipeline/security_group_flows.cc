@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "lib/base/fnv_hash.h"
 #include "lib/openflow/packed_flow.h"
 #include "node-agent/pipeline/build_context.h"
 #include "node-agent/pipeline/cookie.h"
@@ -63,15 +64,6 @@ const Side kEgress{Direction::kEgress, kEgressConntrack, kEgressRules,
                    kHostConntrack,     kInPortField,     Field::kReg4};
 const Side kIngress{Direction::kIngress, kIngressConntrack, kIngressRules, kOutput,
                     kOutPortField,       Field::kReg1};
-
-uint32_t fnv1a32(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
 
 std::string ruleSignature(const SecurityGroupRule& r) {
   return r.id + ":" + std::to_string(static_cast<int>(r.protocol)) + ":" +
@@ -243,6 +235,52 @@ class SecurityGroupEmitter {
         Masked<uint32_t>(openflow::kCtReply | openflow::kCtTracked,
                          openflow::kCtNew | openflow::kCtReply | openflow::kCtTracked);
     ctx_.add(side.rules, kSgStaleReplyPriority, c, stale_reply);
+    serviceStatics(side, c);
+  }
+
+  // Kubernetes Services: a pod's new connection to a Service address passes its egress rules
+  // here, committed with the deferred mark, and is checked when the node's DNAT sends it back
+  // in through the host gateway with the backend's address (afterDnat). Rules name pods and
+  // addresses, never Service addresses, as NetworkPolicy does.
+  void serviceStatics(const Side& side, uint64_t c) {
+    if (ctx_.config.service_cidrs.empty()) return;
+    Match est;
+    est.ct_state = Masked<uint32_t>(openflow::kCtTracked, openflow::kCtNew | openflow::kCtTracked);
+    est.ct_mark = Masked<uint32_t>(kCtMarkServiceDeferred);
+    ctx_.add(side.rules, kSgEstablishedPriority, c, est).goto_table = side.next.id;
+    if (side.direction != Direction::kEgress) return;
+    for (const auto& cidr : ctx_.config.service_cidrs) {
+      Match m = openflow::ipv4Match();
+      matchReg(m, kPktSourceField, kFromPod);
+      m.ipv4_dst = prefixMatch(cidr);
+      m.ct_state = Masked<uint32_t>(openflow::kCtNew | openflow::kCtTracked,
+                                    openflow::kCtNew | openflow::kCtTracked);
+      openflow::Ct commit = ct(side);
+      commit.commit = true;
+      commit.actions = {openflow::SetField{Field::kCtMark, kCtMarkServiceDeferred, std::nullopt}};
+      Flow& f = ctx_.add(side.rules, kSgServicePriority, c, m);
+      f.actions = {commit};
+      f.goto_table = side.next.id;
+    }
+  }
+
+  // The same pod's connection after the node's DNAT: it enters from the host gateway with the
+  // pod's address as source. The port's egress rules see it as if the pod had sent it to the
+  // backend, in the pod's zone.
+  void afterDnat(const Port& port, uint32_t ofport, uint64_t c) {
+    if (ctx_.config.service_cidrs.empty()) return;
+    auto segment = ctx_.segments.segmentOf(ctx_.state.vniOfPort(port));
+    if (!segment) return;
+    for (const auto& f : port.fixed_ips) {
+      Match m = openflow::ipv4Match();
+      matchReg(m, kPktSourceField, kFromHost);
+      matchReg(m, kSegmentField, *segment);
+      m.ipv4_src = f.ip;
+      openflow::Ct track = ct(kEgress);
+      track.table = kEgress.rules.id;
+      ctx_.add(kEgress.conntrack, kSgAfterDnatPriority, c, m).actions = {
+          loadField(kInPortField, ofport), track};
+    }
   }
 
   void portFlows(const Side& side, const Port& port) {
@@ -254,6 +292,7 @@ class SecurityGroupEmitter {
     openflow::Ct track = ct(side);
     track.table = side.rules.id;
     ctx_.add(side.conntrack, kSgTrackPriority, c, tracked).actions = {track};
+    if (side.direction == Direction::kEgress) afterDnat(port, ofport, c);
     if (sets.empty()) return;
     Match port_clause;
     matchReg(port_clause, side.port_field, ofport);

@@ -27,9 +27,12 @@ inline constexpr uint16_t kSgInvalidPriority = 200;      // ct_state=+inv: drop
 inline constexpr uint16_t kSgHostAccessPriority = 195;   // +new from the node: allow (ingress)
 inline constexpr uint16_t kSgEstablishedPriority = 190;  // -new with a live mark: allow
 inline constexpr uint16_t kSgStaleReplyPriority = 180;   // -new+rpl, mark revoked: drop
+inline constexpr uint16_t kSgServicePriority = 150;      // +new to a Service: after the DNAT
 inline constexpr uint16_t kSgRulePriority = 100;         // conjunctive clauses and conj_id flows
 // Priority of the per-port conntrack entry in tables 30 and 60.
 inline constexpr uint16_t kSgTrackPriority = 100;
+// Table 30: a pod's Service connection coming back from the node after the DNAT.
+inline constexpr uint16_t kSgAfterDnatPriority = 110;
 
 // One port range [min, max] as the fewest (value, mask) pairs covering it exactly.
 std::vector<openflow::Masked<uint16_t>> portRangeMasks(uint16_t min, uint16_t max);

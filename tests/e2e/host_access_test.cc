@@ -19,6 +19,7 @@ namespace alcor::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kTcp = 8080;
 constexpr int kUdp = 8081;
@@ -276,6 +277,28 @@ TEST(HostAccessTest, HostAccessSurvivesAgentAndVswitchdRestarts) {
   EXPECT_TRUE(waitFor([&] { return gatewayIp(n0) == gw; }, std::chrono::seconds(20)))
       << n0.ns->exec({"ip", "addr", "show", "alcor-gw0"}).out;
   EXPECT_TRUE(reachable());
+}
+
+// Uninstall: `alcor-agent --cleanup` with the agent's own configuration (TLS to the controller,
+// its node token) removes the host gateway port, its controller port and the NAT table.
+TEST(HostAccessTest, CleanupRemovesHostAccessThroughTheSecuredController) {
+  auto c = Cluster::start(hostAccessCluster(1));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  Cluster& cluster = **c;
+  ClusterNode& n0 = cluster.node(0);
+  auto pod = cluster.addPod(0, "vpc-default", "subnet-default", "p");
+  ASSERT_TRUE(pod.ok()) << pod.status().message();
+  ASSERT_FALSE(gatewayIp(n0).empty());
+  ASSERT_THAT(n0.ovs->vsctl({"list-ports", "br-int"}).out, HasSubstr("alcor-gw0"));
+  ASSERT_TRUE(n0.ns->exec({"nft", "list", "table", "ip", "alcor"}).ok());
+  const int ports = controllerPortCount(cluster);
+
+  cluster.stopAgent(0);
+  CommandResult r = cluster.runAgentOnce(0, {"--cleanup"});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_THAT(n0.ovs->vsctl({"list-ports", "br-int"}).out, Not(HasSubstr("alcor-gw0")));
+  EXPECT_FALSE(n0.ns->exec({"nft", "list", "table", "ip", "alcor"}).ok());
+  EXPECT_EQ(controllerPortCount(cluster), ports - 1);  // the gateway's port; the pod's stays
 }
 
 // Capability io.kubernetes.cri.pod-annotations: the runtime's copy of the pod's annotations

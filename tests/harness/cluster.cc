@@ -81,6 +81,11 @@ StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
   }
   writeFile(c->dir_.path() + "/tokens.csv", tokens);
   if (c->options_.kubernetes) RETURN_IF_ERROR(c->startKubeApi());
+  if (c->options_.kube_apiserver) {
+    const std::string dir = c->dir_.path() + "/kube-apiserver";
+    if (!run({"mkdir", "-p", dir}).ok()) return internalError("cannot create " + dir);
+    ASSIGN_OR_RETURN(c->kube_apiserver_, KubeApiServer::start(c->infra_->name(), kInfraIp, dir));
+  }
   RETURN_IF_ERROR(c->startController());
   for (int i = 0; i < c->options_.nodes; ++i) RETURN_IF_ERROR(c->addNode(i));
   if (c->options_.start_agents) {
@@ -96,6 +101,7 @@ Cluster::~Cluster() {
   for (auto& n : nodes_) n->agent.stop();
   controller_.stop();
   kube_api_.stop();
+  kube_apiserver_.reset();
   for (auto& n : nodes_) {
     if (n->ovs) (void)n->ovs->stop();
     n->ovs.reset();
@@ -119,6 +125,11 @@ Status Cluster::startController() {
   if (options_.kubernetes) {
     argv.insert(argv.end(), {"--token-review", "--kube-api-server=" + std::string(kKubeApi),
                              "--publish-ca=alcor-system/alcor-ca"});
+  }
+  if (kube_apiserver_) {
+    argv.insert(argv.end(), {"--kube-api-server=" + kube_apiserver_->url(),
+                             "--kube-token-file=" + kube_apiserver_->controllerTokenFile(),
+                             "--kube-ca-file=" + kube_apiserver_->caFile()});
   }
   argv.insert(argv.end(), options_.extra_controller_flags.begin(),
               options_.extra_controller_flags.end());
@@ -184,10 +195,8 @@ Status Cluster::addNode(int i) {
   return okStatus();
 }
 
-Status Cluster::startAgent(int i) {
+std::vector<std::string> Cluster::agentArgv(int i) {
   ClusterNode& n = node(i);
-  RunOptions o;
-  o.netns = n.ns->name();
   std::vector<std::string> argv = {
       binary("alcor-agent"),
       "--node-name=" + n.name,
@@ -207,8 +216,23 @@ Status Cluster::startAgent(int i) {
   argv.push_back(options_.kubernetes ? "--kube-api-server=" + std::string(kKubeApi)
                                      : "--tls-ca=" + caFile());
   argv.insert(argv.end(), options_.extra_agent_flags.begin(), options_.extra_agent_flags.end());
-  ASSIGN_OR_RETURN(n.agent, Daemon::start(argv, n.agentLog(), o));
+  return argv;
+}
+
+Status Cluster::startAgent(int i) {
+  ClusterNode& n = node(i);
+  RunOptions o;
+  o.netns = n.ns->name();
+  ASSIGN_OR_RETURN(n.agent, Daemon::start(agentArgv(i), n.agentLog(), o));
   return okStatus();
+}
+
+CommandResult Cluster::runAgentOnce(int i, const std::vector<std::string>& extra_flags) {
+  RunOptions o;
+  o.netns = node(i).ns->name();
+  std::vector<std::string> argv = agentArgv(i);
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  return run(argv, o);
 }
 
 void Cluster::stopAgent(int i) { node(i).agent.stop(); }
@@ -310,16 +334,28 @@ CommandResult Cluster::cni(int i, const std::string& command, const nlohmann::js
 
 StatusOr<Pod> Cluster::addPod(int i, const std::string& vpc, const std::string& subnet,
                               const std::string& pod_name, const nlohmann::json& extra_config) {
+  std::string name = pod_name.empty() ? "pod-" + std::to_string(++pod_counter_) : pod_name;
+  return addPodAs(i, vpc, subnet, "default", name, "", extra_config);
+}
+
+StatusOr<Pod> Cluster::addKubernetesPod(int i, const std::string& vpc, const std::string& subnet,
+                                        const std::string& ns, const std::string& name,
+                                        const std::string& uid) {
+  return addPodAs(i, vpc, subnet, ns, name, uid, nlohmann::json::object());
+}
+
+StatusOr<Pod> Cluster::addPodAs(int i, const std::string& vpc, const std::string& subnet,
+                                const std::string& ns, const std::string& name,
+                                const std::string& uid, const nlohmann::json& extra_config) {
   Pod pod;
   pod.node = i;
   ASSIGN_OR_RETURN(pod.ns, Netns::create("pod"));
-  std::string name = pod_name.empty() ? "pod-" + std::to_string(++pod_counter_) : pod_name;
   pod.container_id = "c" + pod.ns->name();
   nlohmann::json config = cniConfig(i, vpc, subnet);
   config.update(extra_config);
   auto r = cni(i, "ADD", config, pod.container_id, pod.ns->path(), pod.ifname,
-               "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=" + name +
-                   ";K8S_POD_UID=uid-" + pod.ns->name());
+               "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + ns + ";K8S_POD_NAME=" + name +
+                   ";K8S_POD_UID=" + (uid.empty() ? "uid-" + pod.ns->name() : uid));
   if (!r.ok()) return internalError("CNI ADD " + name + ": " + r.describe());
   pod.result = nlohmann::json::parse(r.out, nullptr, false);
   if (pod.result.is_discarded()) return internalError("CNI ADD " + name + ": bad JSON " + r.out);

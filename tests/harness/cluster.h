@@ -20,6 +20,7 @@
 
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
+#include "tests/harness/kube_apiserver.h"
 #include "tests/harness/netns.h"
 #include "tests/harness/ovs_sandbox.h"
 #include "tests/harness/process.h"
@@ -40,6 +41,10 @@ struct ClusterOptions {
   // CA in, which the agents read instead of --tls-ca; it also serves pod and namespace
   // annotations (setKubernetesObjects).
   bool kubernetes = false;
+  // A real kube-apiserver and etcd (kube_apiserver.h) in the infra namespace at
+  // https://10.200.0.1:6443, started before the controller, which gets --kube-api-server and the
+  // alcor-controller ServiceAccount's token (RBAC: manifests/rbac.yaml). Not with `kubernetes`.
+  bool kube_apiserver = false;
 };
 
 struct HttpReply {
@@ -90,6 +95,9 @@ class Cluster {
   void stopAgent(int i);  // SIGTERM
   void killAgent(int i);  // SIGKILL
   Status waitAgentReady(int i);
+  // Runs alcor-agent in the node's namespace with the flags it is started with plus
+  // `extra_flags` (e.g. --cleanup) and waits for it to exit.
+  CommandResult runAgentOnce(int i, const std::vector<std::string>& extra_flags);
 
   // Controller lifecycle (restart tests need persistent_controller).
   Status startController();
@@ -130,13 +138,23 @@ class Cluster {
                        const std::string& pod_name = "",
                        const nlohmann::json& extra_config = nlohmann::json::object());
   CommandResult delPod(Pod& pod, const std::string& vpc, const std::string& subnet);
+  // A pod of a Kubernetes namespace, as kubelet asks for it (CNI_ARGS with its uid).
+  StatusOr<Pod> addKubernetesPod(int node, const std::string& vpc, const std::string& subnet,
+                                 const std::string& ns, const std::string& name,
+                                 const std::string& uid);
+  // With ClusterOptions::kube_apiserver, else null.
+  KubeApiServer* kubeApiServer() { return kube_apiserver_.get(); }
 
   static std::string binary(const std::string& name);  // build dir path of our binaries
 
  private:
   explicit Cluster(ClusterOptions options) : options_(std::move(options)) {}
   Status addNode(int index);
+  std::vector<std::string> agentArgv(int i);
   Status startKubeApi();
+  StatusOr<Pod> addPodAs(int node, const std::string& vpc, const std::string& subnet,
+                         const std::string& ns, const std::string& name, const std::string& uid,
+                         const nlohmann::json& extra_config);
 
   ClusterOptions options_;
   TempDir dir_{"alcor-cluster"};
@@ -148,6 +166,7 @@ class Cluster {
   std::vector<std::string> node_tokens_;
   Daemon kube_api_;
   nlohmann::json world_;  // what fake_kube_api serves
+  std::unique_ptr<KubeApiServer> kube_apiserver_;
 };
 
 }  // namespace alcor::testing

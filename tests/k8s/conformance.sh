@@ -17,7 +17,7 @@ set -euo pipefail
 results=${1:?usage: conformance.sh RESULTS_DIR}
 mkdir -p "$results/tests"
 
-FOCUS=${FOCUS:-'\[sig-network\].*\[Conformance\]|Networking Granular Checks|HostPort|DNS should provide DNS for the cluster'}
+FOCUS=${FOCUS:-'\[sig-network\].*\[Conformance\]|Networking Granular Checks|HostPort|DNS should provide DNS for the cluster|\[Feature:NetworkPolicy\]'}
 # Each skip is what these machines cannot have; docs/conformance.md gives the reasons.
 SKIP=${SKIP:-'\[Feature:SCTPConnectivity\]|with an SCTP HostPort'}
 

@@ -68,7 +68,8 @@ alcor_rbac() {
 
 # As manifests/configmap.yaml's controller.json: its own CA in --pki-dir, published in the
 # ConfigMap alcor-system/alcor-ca; REST tokens checked by TokenReview against kube-apiserver
-# (the agents' node-bound ServiceAccount tokens, the alcor-admin ServiceAccount's).
+# (the agents' node-bound ServiceAccount tokens, the alcor-admin ServiceAccount's); NetworkPolicy
+# enforced as security groups (docs/design/network-policy.md).
 start_alcor_controller() {
   local d=$RUN/alcor-controller
   mkdir -p "$d"
@@ -81,7 +82,8 @@ start_alcor_controller() {
     --admin-users=system:serviceaccount:alcor-system:alcor-admin \
     --agent-service-account=system:serviceaccount:alcor-system:alcor-agent \
     --bootstrap-project=default \
-    --bootstrap-vpc="$CLUSTER_VPC:$POD_CIDR" --bootstrap-subnet="$CLUSTER_SUBNET:$POD_CIDR"
+    --bootstrap-vpc="$CLUSTER_VPC:$POD_CIDR" --bootstrap-subnet="$CLUSTER_SUBNET:$POD_CIDR" \
+    --network-policy --network-policy-project=default
   wait_until alcor-controller 30 in_ns "$(node_ns 0)" \
     curl -sf --cacert "$d/pki/ca.crt" "$CONTROLLER_URL/healthz"
   wait_until "the ConfigMap alcor-ca" 30 kubectl_cp -n alcor-system get configmap alcor-ca

@@ -32,15 +32,20 @@ function checkPolicy(objects) {
   }
 
   // RBAC: exactly what docs/security.md grants, nothing more; no wildcards. The agent reads
-  // pods, namespaces, nodes and the CA ConfigMap and creates events on its node; the controller reviews tokens and writes the
-  // CA ConfigMap. A verb or resource outside this list fails.
+  // pods, namespaces, nodes and the CA ConfigMap and creates events on its node; the controller
+  // reviews tokens, writes the CA ConfigMap, lists and watches NetworkPolicies, pods and
+  // namespaces and creates events on the policies. A verb or resource outside this list fails.
   const granted = {
     "ClusterRole/alcor-agent": [
       { resources: ["pods", "namespaces", "nodes"], verbs: ["get"] },
       { resources: ["events"], verbs: ["create"] },  // HostAccessRefused on its node
     ],
     "Role/alcor-agent": [{ resources: ["configmaps"], verbs: ["get"], names: ["alcor-ca"] }],
-    "ClusterRole/alcor-controller": [{ resources: ["tokenreviews"], verbs: ["create"] }],
+    "ClusterRole/alcor-controller": [
+      { resources: ["tokenreviews"], verbs: ["create"] },
+      { resources: ["networkpolicies", "pods", "namespaces"], verbs: ["list", "watch"] },  // NetworkPolicy
+      { resources: ["events"], verbs: ["create"] },  // PolicyNotRealized on the policy
+    ],
     "Role/alcor-controller": [
       { resources: ["configmaps"], verbs: ["create"] },
       { resources: ["configmaps"], verbs: ["get", "update"], names: ["alcor-ca"] },

@@ -280,6 +280,8 @@ class IncrementalPropertyTest : public ::testing::TestWithParam<uint32_t> {
     // The control guard: its exceptions follow subnets and plugged ports of allowed namespaces.
     options.pipeline.control_ports = {50001, 9009};
     options.pipeline.control_access_namespaces = {"system"};
+    // Service CIDRs: a filtered port's after-DNAT egress flows follow its addresses and segment.
+    options.pipeline.service_cidrs = {*Ipv4Prefix::parse("10.96.0.0/12")};
     options.segments_path = segments_file;
     dataplane = std::make_unique<DataplaneImpl>(of, options);
     handler = std::make_unique<GoalStateHandler>(

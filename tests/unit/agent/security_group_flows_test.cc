@@ -168,6 +168,34 @@ TEST_F(SecurityGroupFlowsTest, PrefixAndPortRangeRuleGolden) {
                   "table=31, priority=200,ct_state=+inv+trk actions=drop"));
 }
 
+TEST_F(SecurityGroupFlowsTest, ServiceTrafficIsCheckedOnTheBackendAfterTheNodesDnat) {
+  // With Kubernetes Service CIDRs, a pod's new connection to a Service passes egress (deferred
+  // mark) and comes back from the node with the backend's address: then the pod's egress rules
+  // check it in the pod's zone (docs/design/network-policy.md).
+  group("web", {rule("r1", Direction::kEgress, IpProtocol::kTcp, 80, 80, "10.1.0.6/32")});
+  state.ports["p1"].security_group_ids = {"web"};
+  config.service_cidrs = {*Ipv4Prefix::parse("10.96.0.0/12")};
+  auto d = build();
+  auto out = tableLines(d, 31);
+  EXPECT_THAT(
+      grep(out, "priority=150"),
+      ElementsAre(HasSubstr("priority=150,ct_state=+new+trk,ip,reg0=0x1/0xf,nw_dst=10.96.0.0/12 "
+                            "actions=ct(commit,zone=NXM_NX_REG4[0..15],exec(set_field:0x80000002->"
+                            "ct_mark)),goto_table:35")));
+  EXPECT_EQ(grep(out, "ct_mark=0x80000002 actions=goto_table:35").size(), 1u);
+  EXPECT_EQ(grep(tableLines(d, 61), "ct_mark=0x80000002 actions=goto_table:70").size(), 1u);
+  auto track = grep(tableLines(d, 30), "priority=110");
+  ASSERT_EQ(track.size(), 1u);
+  EXPECT_THAT(track[0], HasSubstr("ip,reg0=0x4/0xf,reg3=0x1/0xfff,nw_src=10.1.0.5 "
+                                  "actions=set_field:0x7->reg4,"
+                                  "ct(table=31,zone=NXM_NX_REG4[0..15])"));
+  // Without Service CIDRs nothing of this exists (plain Alcor security groups).
+  config.service_cidrs.clear();
+  auto plain = build();
+  EXPECT_TRUE(grep(tableLines(plain, 31), "0x80000002").empty());
+  EXPECT_TRUE(grep(tableLines(plain, 30), "priority=110").empty());
+}
+
 TEST_F(SecurityGroupFlowsTest, RemoteGroupIsAThreeClauseConjunctionWithSharedMembers) {
   // Two groups name "db" as remote group; both ports are filtered. Members come from the
   // controller's list plus local member ports (p2 is in "db").

@@ -381,6 +381,50 @@ TEST_F(DpmTest, RemoteGroupMembersReachHostsWhoseRulesNameTheGroup) {
   checkAll();
 }
 
+TEST_F(DpmTest, APortJoiningAGroupResendsThatGroupOnlyNotEveryGroupItIsIn) {
+  // "web" on node-a names "db" and "cache"; d1 on node-b is in "db", then joins "cache".
+  for (const char* g : {"web", "db", "cache"}) {
+    ASSERT_EQ(call("POST", "/project/p/security-groups", {{"security_group", {{"id", g}}}}).status,
+              201);
+  }
+  for (const char* remote : {"db", "cache"}) {
+    ASSERT_EQ(call("POST", "/project/p/security-group-rules",
+                   {{"security_group_rule",
+                     {{"security_group_id", "web"},
+                      {"direction", "ingress"},
+                      {"protocol", "tcp"},
+                      {"remote_group_id", remote}}}})
+                  .status,
+              201);
+  }
+  for (auto [id, host, ip, groups] : {std::tuple{"w1", "node-a", "10.0.1.10", json{"web"}},
+                                      std::tuple{"d1", "node-b", "10.0.2.20", json{"db"}}}) {
+    ASSERT_EQ(
+        call("POST", "/project/p/ports",
+             {{"port",
+               {{"id", id},
+                {"network_id", "v1"},
+                {"binding:host_id", host},
+                {"fixed_ips", {{{"subnet_id", ip[5] == '1' ? "s1" : "s2"}, {"ip_address", ip}}}},
+                {"security_groups", groups}}}})
+            .status,
+        201);
+  }
+  idle();
+  agent(0).clear();
+  ASSERT_EQ(
+      call("PUT", "/project/p/ports/d1", {{"port", {{"security_groups", {"db", "cache"}}}}}).status,
+      200);
+  idle();
+  auto a = agent(0).merged();
+  ASSERT_TRUE(a.security_group_states().contains("cache"));
+  const auto& members = a.security_group_states().at("cache").configuration().member_ip_addresses();
+  EXPECT_EQ(std::vector<std::string>(members.begin(), members.end()),
+            std::vector<std::string>{"10.0.2.20"});
+  EXPECT_FALSE(a.security_group_states().contains("db")) << "its members did not change";
+  checkAll();
+}
+
 TEST_F(DpmTest, LargeNeighborSetsAreSplit) {
   stopController();
   for (auto& a : agents_) a.reset();

@@ -282,5 +282,129 @@ TEST_F(ServicesTest, PolicyBatchIsAllOrNothing) {
   EXPECT_TRUE(services_->ports().get("p", id("pa"))->security_groups.empty());
 }
 
+TEST_F(ServicesTest, NetworkPolicyGroupsFilterOrCountAPortApartFromItsOwnGroups) {
+  // A component like NetworkPolicy: its groups ("np-") filter pa, and count pb's address as a
+  // member of np-peers without filtering pb; pb keeps its own groups.
+  auto pod = [&](const std::string& name, const std::string& node) {
+    Port p = addPort(name, "s1", node);
+    p.device_owner = "compute:kubernetes";
+    p.device_id = "uid-" + name;
+    EXPECT_TRUE(services_->ports().update("p", p.id, p).ok());
+    return p;
+  };
+  pod("pa", "node-a");
+  Port pb = pod("pb", "node-b");
+  SecurityGroup own;
+  own.id = id("own");
+  own.project_id = "p";
+  ASSERT_TRUE(services_->securityGroups().create(own).ok());
+  ASSERT_TRUE(services_->ports().setSecurityGroups("p", pb.id, {id("own")}).ok());
+  SecurityGroup peers;
+  peers.id = id("np-peers");
+  peers.project_id = "p";
+  SecurityGroup web;
+  web.id = id("np-web");
+  web.project_id = "p";
+  SecurityGroupRule from_peers;
+  from_peers.id = id("np-rule");
+  from_peers.remote_group_id = peers.id;
+  web.rules.push_back(from_peers);
+  services_->securityGroups().setManagedPrefix("np-");
+  int changed = 0;
+  std::optional<PolicyMembership> for_new_port;
+  services_->ports().setPolicyHooks({"compute:kubernetes",
+                                     [&](const std::string&, bool) { return for_new_port; },
+                                     [&] { ++changed; }});
+
+  SecurityPolicyService& policy = services_->securityPolicy();
+  SecurityPolicyChange change;
+  change.put = {peers, web};
+  change.policy_ports[id("pa")] = {{id("np-web")}, {}};
+  change.policy_ports[id("pb")] = {{}, {id("np-peers")}};
+  change.policy_ports[id("gone")] = {{id("np-web")}, {}};  // deleted meanwhile: skipped
+  sink_.clear();
+  ASSERT_TRUE(policy.apply(change).ok());
+  // pa's host gets both groups, np-peers with pb's address as its member.
+  auto a = sink_.take("127.0.0.11");
+  auto groups = statesOf(a, schema::SECURITYGROUP);
+  EXPECT_EQ(groups.count("np-web"), 1u);
+  ASSERT_EQ(groups.count("np-peers"), 1u);
+  for (const auto& st : a) {
+    if (st->type == schema::SECURITYGROUP && st->key == "np-peers") {
+      schema::SecurityGroupState state;
+      ASSERT_TRUE(state.ParseFromString(st->bytes));
+      ASSERT_EQ(state.configuration().member_ip_addresses_size(), 1);
+      EXPECT_EQ(state.configuration().member_ip_addresses(0), textOf(pb.fixed_ips[0].ip_address));
+    }
+    if (st->type == schema::PORT && st->key == "pa") {
+      schema::PortState state;
+      ASSERT_TRUE(state.ParseFromString(st->bytes));
+      ASSERT_EQ(state.configuration().security_group_ids_size(), 1);
+      EXPECT_EQ(state.configuration().security_group_ids(0).id(), "np-web");
+    }
+  }
+  // pb is filtered by its own group only: np-peers counts it, never filters it.
+  for (const auto& st : sink_.take("127.0.0.12")) {
+    if (st->type != schema::PORT || st->key != "pb") continue;
+    schema::PortState state;
+    ASSERT_TRUE(state.ParseFromString(st->bytes));
+    ASSERT_EQ(state.configuration().security_group_ids_size(), 1);
+    EXPECT_EQ(state.configuration().security_group_ids(0).id(), "own");
+  }
+  EXPECT_EQ(services_->ports().get("p", pb.id)->security_groups,
+            std::vector<ResourceId>{id("own")});
+  EXPECT_EQ(services_->ports().get("p", pb.id)->policy_address_groups,
+            std::vector<ResourceId>{id("np-peers")});
+
+  // The component's groups change only through it; a port update keeps its policy groups.
+  EXPECT_EQ(services_->securityGroups().remove("p", id("np-web")).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(services_->securityGroups().replace("p", id("np-web"), web).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(services_->securityGroups()
+                .create(SecurityGroup{id("np-x"), "p", "", "", {}})
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+  const int before = changed;
+  Port update = *services_->ports().get("p", id("pa"));
+  update.policy_security_groups.clear();
+  update.name = "renamed";
+  ASSERT_TRUE(services_->ports().update("p", update.id, update).ok());
+  EXPECT_EQ(services_->ports().get("p", id("pa"))->policy_security_groups,
+            std::vector<ResourceId>{id("np-web")});
+  EXPECT_GT(changed, before) << "the component hears of its ports' changes";
+
+  // A new pod port starts with the groups the component gives it (existing ones only).
+  for_new_port = PolicyMembership{{id("np-web"), id("np-missing")}, {id("np-peers")}};
+  Port pc;
+  pc.id = id("pc");
+  pc.project_id = "p";
+  pc.network_id = id("v1");
+  pc.host_id = "node-c";
+  pc.device_owner = "compute:kubernetes";
+  pc.device_id = "uid-pc";
+  pc.policy_address_groups = {id("own")};  // not the caller's to choose
+  pc = services_->ports().create(pc).value();
+  EXPECT_EQ(pc.policy_security_groups, std::vector<ResourceId>{id("np-web")});
+  EXPECT_EQ(pc.policy_address_groups, std::vector<ResourceId>{id("np-peers")});
+
+  // Groups an address member still uses cannot go; once nobody uses them, the hosts that held
+  // them are told to delete them.
+  SecurityPolicyChange early;
+  early.remove = {id("np-peers")};
+  EXPECT_EQ(policy.apply(early).code(), StatusCode::kFailedPrecondition);
+  SecurityPolicyChange clear;
+  for (const char* p : {"pa", "pb", "pc"}) clear.policy_ports[id(p)] = {};
+  clear.remove = {id("np-web"), id("np-peers")};
+  sink_.clear();
+  ASSERT_TRUE(policy.apply(clear).ok());
+  auto deleted = statesOf(sink_.take("127.0.0.11"), schema::SECURITYGROUP);
+  EXPECT_EQ(deleted["np-web"], schema::DELETE);
+  EXPECT_EQ(deleted["np-peers"], schema::DELETE);
+  EXPECT_TRUE(policy.groupsWithPrefix("np-").empty());
+  EXPECT_TRUE(services_->ports().get("p", pb.id)->policy_address_groups.empty());
+}
+
 }  // namespace
 }  // namespace alcor::controller
