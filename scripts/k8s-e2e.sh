@@ -10,11 +10,24 @@
 #   KEEP=1 sudo scripts/k8s-e2e.sh       # leave the cluster up afterwards (tests/k8s/kubectl.sh;
 #                                        # tests/k8s/cluster.sh down removes it)
 #   FOCUS=... SKIP=...                   # other e2e focus/skip regexes (tests/k8s/conformance.sh)
+#   sudo scripts/k8s-e2e.sh --install=manifests
+#       # Alcor CNI installed as users do: the images built here (images/build.sh, tags
+#       # `git describe` and <that>-next), imported into every node's containerd, then
+#       # `kubectl apply -k` (tests/k8s/install.sh); the smoke checks, then the upgrade, restart
+#       # and uninstall checks of tests/k8s/upgrade.sh instead of the conformance run
+#       # (CONFORMANCE=1 runs it too). docs/install.md has the results.
 #
 # The first run builds for about an hour on 2 cores; later runs start in seconds.
 # docs/conformance.md has the focus, the skips with their reasons, and the latest results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export ALCOR_K8S_INSTALL=hand
+for arg in "$@"; do
+  case $arg in
+    --install=hand | --install=manifests) ALCOR_K8S_INSTALL=${arg#--install=} ;;
+    *) echo "usage: $0 [--install=hand|manifests]" >&2; exit 2 ;;
+  esac
+done
 [ "$(id -u)" -eq 0 ] || { echo "k8s-e2e.sh needs root (namespaces, mounts, cgroups)" >&2; exit 1; }
 # shellcheck source=../tests/k8s/lib.sh
 . tests/k8s/lib.sh
@@ -26,6 +39,12 @@ if [ -e "$RUN/pids" ]; then
 fi
 
 tests/k8s/prepare.sh
+if [ "$INSTALL" = manifests ]; then
+  step "build 4/4: the Alcor CNI images (images/build.sh)"
+  ALCOR_TAG=$(git describe --always --dirty 2>/dev/null || echo dev)
+  export ALCOR_TAG ALCOR_TAG_NEXT=$ALCOR_TAG-next
+  images/build.sh --tag="$ALCOR_TAG" --tag="$ALCOR_TAG_NEXT" | sed 's/^/   /'
+fi
 
 on_exit() {
   local rc=$?
@@ -50,8 +69,16 @@ KUBECTL="nsenter --net=/run/netns/$(node_ns 0) -- $K8S_BIN/kubectl --kubeconfig 
   kind/smoke.sh 2>&1 | tee "$RESULTS/smoke.log" | sed 's/^/   /' || true
 grep -q '^SMOKE PASSED' "$RESULTS/smoke.log" || smoke=FAIL
 
-step "upstream conformance (e2e.test $K8S_VERSION, --provider=local)"
-tests/k8s/conformance.sh "$RESULTS" | tee "$RESULTS/conformance.log" || true
+if [ "$INSTALL" = hand ] || [ -n "${CONFORMANCE:-}" ]; then
+  step "upstream conformance (e2e.test $K8S_VERSION, --provider=local)"
+  tests/k8s/conformance.sh "$RESULTS" | tee "$RESULTS/conformance.log" || true
+fi
+
+upgrade=
+if [ "$INSTALL" = manifests ]; then
+  upgrade=PASS
+  tests/k8s/upgrade.sh "$RESULTS" || upgrade=FAIL
+fi
 
 if [ -z "${KEEP:-}" ]; then
   trap - EXIT
@@ -61,6 +88,17 @@ passed=$(grep -c '^PASS' "$RESULTS/results.tsv" 2>/dev/null || true)
 failed=$(grep -c '^FAIL' "$RESULTS/results.tsv" 2>/dev/null || true)
 echo
 echo "smoke checks: $smoke; results in $RESULTS ($(elapsed))"
+if [ -n "$upgrade" ]; then
+  echo "upgrade and uninstall checks: $upgrade"
+  grep -E '^(upgrade|rollout|alcor-ovs|controller|uninstall)' "$RESULTS/upgrade.log" | sed 's/^/   /' || true
+  [ "$upgrade" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
+  if [ -z "${CONFORMANCE:-}" ]; then
+    [ "$smoke" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+  fi
+fi
 # A test the runner never reached (it stopped early) is a failure too.
 listed=$(wc -l <"$RESULTS/tests.txt" 2>/dev/null || echo 0)
 reported=$(wc -l <"$RESULTS/results.tsv" 2>/dev/null || echo 0)

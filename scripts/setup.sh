@@ -31,6 +31,8 @@ PACKAGES=(
   gnuplot-nox python3 jq
   # the agent image bundles alcor-cni's shared libraries (images/agent/bundle-cni.sh)
   patchelf
+  # the images built here without Docker or a registry (images/build.sh)
+  buildah debootstrap
 )
 
 as_root() {

@@ -144,6 +144,7 @@ Status Agent::start() {
   node.node_ip = config_.node_ip;
   node.underlay_prefix_length = static_cast<int>(config_.underlay_prefix_length);
   node.underlay_mtu = static_cast<int>(config_.underlay_mtu);
+  node.underlay_routes_file = config_.state_dir + "/underlay-routes";
   ASSIGN_OR_RETURN(NodeSetupResult setup, setUpNode(*p.bridges, p.links, node));
 
   const std::string of_target =

@@ -1,5 +1,9 @@
 #include "node-agent/host/node_setup.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "lib/base/logging.h"
@@ -16,6 +20,73 @@ StatusOr<int64_t> addPortAndWait(ovsdb::BridgeClient& bridges, const std::string
   int64_t ofport = ofports.count(port.name) ? ofports.at(port.name) : 0;
   if (ofport <= 0) return internalError("OVS could not attach " + port.name + " to " + bridge);
   return ofport;
+}
+
+// Routes file: one route a line, "DESTINATION GATEWAY|- SOURCE|-".
+std::vector<netlink::RouteSpec> readRoutes(const std::string& path) {
+  std::vector<netlink::RouteSpec> routes;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string destination, gateway, source;
+    if (!(fields >> destination >> gateway >> source)) continue;
+    auto d = netlink::IpPrefix::parse(destination);
+    if (!d.ok()) continue;
+    netlink::RouteSpec r;
+    r.destination = *d;
+    if (gateway != "-") {
+      auto g = netlink::IpAddress::parse(gateway);
+      if (!g.ok()) continue;
+      r.gateway = *g;
+    }
+    if (source != "-") {
+      auto s = netlink::IpAddress::parse(source);
+      if (!s.ok()) continue;
+      r.source = *s;
+    }
+    routes.push_back(r);
+  }
+  return routes;
+}
+
+Status writeRoutes(const std::string& path, const std::vector<netlink::RouteSpec>& routes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& r : routes) {
+      out << r.destination.toString() << " " << (r.gateway ? r.gateway->toString() : "-") << " "
+          << (r.source ? r.source->toString() : "-") << "\n";
+    }
+    if (!out.flush()) return internalError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return internalError("cannot rename " + tmp + ": " + ec.message());
+  return okStatus();
+}
+
+// The routes that go to the bridge: those kept from earlier runs, the NIC's (until the address
+// leaves it) and the bridge's own, each destination once. Kept in the file when it is set.
+StatusOr<std::vector<netlink::RouteSpec>> underlayRoutes(netlink::LinkManager& links,
+                                                         const NodeSetupOptions& o) {
+  std::vector<netlink::RouteSpec> routes;
+  if (!o.underlay_routes_file.empty()) routes = readRoutes(o.underlay_routes_file);
+  const size_t kept = routes.size();
+  for (const std::string& name : {o.underlay_interface, o.underlay_bridge}) {
+    ASSIGN_OR_RETURN(auto link, links.getLink("", name));
+    if (!link) continue;
+    for (const auto& r : link->routes) {
+      auto same = std::find_if(routes.begin(), routes.end(), [&](const netlink::RouteSpec& x) {
+        return x.destination == r.destination;
+      });
+      if (same == routes.end()) routes.push_back(r);
+    }
+  }
+  if (!o.underlay_routes_file.empty() && routes.size() != kept) {
+    RETURN_IF_ERROR(writeRoutes(o.underlay_routes_file, routes));
+  }
+  return routes;
 }
 
 // The userspace datapath routes tunnel packets itself and only finds the node IP on an OVS
@@ -43,11 +114,13 @@ Status setUpUnderlay(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  ASSIGN_OR_RETURN(auto routes, underlayRoutes(links, o));
   RETURN_IF_ERROR(links.removeAddress("", o.underlay_interface, address));
   netlink::LinkConfig config;
   config.ifname = o.underlay_bridge;
   config.mtu = o.underlay_mtu;
   config.addresses = {address};
+  config.routes = std::move(routes);
   RETURN_IF_ERROR(links.configureLink("", config));
   // The NIC now only carries frames for br-phy. Left alone it would go on answering ARP for the
   // node IP with its own MAC, and peers' tunnels would send there, which br-phy does not take.
@@ -62,7 +135,8 @@ Status setUpUnderlay(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
                      << " failed (peers learn it on their next ARP): " << s.message();
   }
   ALOG(Info, Main) << "underlay: " << o.node_ip << "/" << o.underlay_prefix_length << " on "
-                   << o.underlay_bridge << " (NIC " << o.underlay_interface << ")";
+                   << o.underlay_bridge << " (NIC " << o.underlay_interface << "), "
+                   << config.routes.size() << " routes moved with it";
   return okStatus();
 }
 

@@ -25,6 +25,10 @@ struct NodeSetupOptions {
   std::string node_ip;
   int underlay_prefix_length = 24;
   int underlay_mtu = 1500;
+  // The NIC's routes (the default route, typically) move to the bridge with the node IP; this
+  // file keeps them, since a restarted ovs-vswitchd recreates the bridge without them and the
+  // NIC no longer has them. Empty: not kept (they survive only while the bridge does).
+  std::string underlay_routes_file;
   std::chrono::milliseconds timeout{20000};
 };
 

@@ -15,6 +15,8 @@ set -euo pipefail
 . "$K8S_DIR/node.sh"
 # shellcheck source=control-plane.sh
 . "$K8S_DIR/control-plane.sh"
+# shellcheck source=install.sh
+. "$K8S_DIR/install.sh"
 
 nodes_ready() {
   local ready
@@ -25,16 +27,25 @@ nodes_ready() {
 
 up() {
   [ -e "$RUN/pids" ] && die "a cluster is already up in $RUN (tests/k8s/cluster.sh down)"
+  case $INSTALL in
+    hand | manifests) ;;
+    *) die "ALCOR_K8S_INSTALL must be hand or manifests, not '$INSTALL'" ;;
+  esac
   mkdir -p "$RUN"
   : >"$RUN/pids"
   : >"$RUN/netns"
+  echo "$INSTALL" >"$RUN/install"
   [ -d /var/lib/cni ] && touch "$RUN/had-var-lib-cni"
   [ -d /run/containerd ] && touch "$RUN/had-run-containerd"
   local s
   for s in "${KUBELET_SYSCTLS[@]}"; do echo "$s=$(sysctl -n "$s")"; done >"$RUN/sysctls"
   echo "nameserver 127.0.0.1" >"$RUN/resolv.conf"  # no upstream DNS here: fail fast
 
-  step "cluster: certificates, underlay bridge, $(node_count) node namespaces with Open vSwitch"
+  if [ "$INSTALL" = manifests ]; then
+    step "cluster: certificates, underlay bridge, $(node_count) nodes (network and mount namespaces)"
+  else
+    step "cluster: certificates, underlay bridge, $(node_count) node namespaces with Open vSwitch"
+  fi
   make_pki
   add_netns "$UNDERLAY_NS"
   ip -n "$UNDERLAY_NS" link add ulbr address 02:00:0a:fa:00:01 type bridge
@@ -43,7 +54,11 @@ up() {
   local i
   for i in $(seq 0 "$WORKERS"); do
     node_netns "$i"
-    node_ovs "$i"
+    if [ "$INSTALL" = manifests ]; then
+      node_mountns "$i"
+    else
+      node_ovs "$i"
+    fi
     info "$(node_name "$i"): namespace $(node_ns "$i"), IP $(node_ip "$i")"
   done
 
@@ -54,10 +69,12 @@ up() {
   start_scheduler
   info "API server $API_SERVER is ready"
 
-  step "alcor-controller (TLS, TokenReview, cluster VPC $POD_CIDR)"
-  alcor_rbac
-  start_alcor_controller
-  info "alcor-controller is up; its CA is in the ConfigMap alcor-system/alcor-ca"
+  if [ "$INSTALL" = hand ]; then
+    step "alcor-controller (TLS, TokenReview, cluster VPC $POD_CIDR)"
+    alcor_rbac
+    start_alcor_controller
+    info "alcor-controller is up; its CA is in the ConfigMap alcor-system/alcor-ca"
+  fi
 
   # As with the DaemonSet, a node registers before its agent runs (the agent's token is bound to
   # its Node), and it is Ready only once its agent is and the conflist is in place.
@@ -69,6 +86,39 @@ up() {
     info "$(node_name "$i"): containerd, kubelet, kube-proxy started"
   done
 
+  if [ "$INSTALL" = manifests ]; then
+    up_manifests
+  else
+    up_hand
+  fi
+  kubectl_cp get nodes -o wide | sed 's/^/   /'
+  coredns
+}
+
+# Alcor CNI through its manifests: nodes register NotReady (no conflist), then kubectl apply -k.
+up_manifests() {
+  local i
+  for i in $(seq 0 "$WORKERS"); do
+    wait_until "$(node_name "$i") registered" 120 kubectl_cp get node "$(node_name "$i")" ||
+      die "$(node_name "$i") did not register; see $(node_dir "$i")/kubelet/kubelet.log"
+  done
+  kubectl_cp label node "$(node_name 0)" node-role.kubernetes.io/control-plane= >/dev/null
+  nodes_ready && die "nodes are Ready before Alcor CNI is installed"
+  info "$(node_count) nodes registered, NotReady (no CNI configuration yet)"
+  step "Alcor CNI through its manifests (kubectl apply -k; install-cni, OVS, agent, controller)"
+  local started=$SECONDS
+  install_manifests
+  wait_until "$(node_count) nodes Ready" 180 nodes_ready || {
+    kubectl_cp get nodes -o wide >&2 || true
+    die "nodes not Ready; logs in $RUN/<node>/kubelet/kubelet.log"
+  }
+  check_installed_files
+  info "$(node_count) nodes Ready $((SECONDS - started))s after kubectl apply"
+}
+
+# Agents and conflists by hand, as the DaemonSet would.
+up_hand() {
+  local i
   step "an alcor-agent per node (its certificate from the controller), then the conflist"
   for i in $(seq 0 "$WORKERS"); do
     wait_until "$(node_name "$i") registered" 120 kubectl_cp get node "$(node_name "$i")" ||
@@ -93,8 +143,9 @@ up() {
     die "nodes not Ready; logs in $RUN/<node>/kubelet/kubelet.log"
   }
   kubectl_cp label node "$(node_name 0)" node-role.kubernetes.io/control-plane= >/dev/null
-  kubectl_cp get nodes -o wide | sed 's/^/   /'
+}
 
+coredns() {
   step "CoreDNS behind the kube-dns Service ($DNS_SERVICE_IP)"
   sed -e "s|@DNS_SERVICE_IP@|$DNS_SERVICE_IP|" \
     -e "s|@COREDNS_IMAGE@|registry.k8s.io/coredns/coredns:$COREDNS_VERSION|" \
@@ -190,11 +241,12 @@ down() {
     [ -z "$mounts" ] && break
     echo "$mounts" | xargs -r -n1 umount 2>/dev/null || echo "$mounts" | xargs -r -n1 umount -l
   done
+  remove_created_dirs
   if [ -f "$RUN/netns" ]; then
     while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done < <(tac "$RUN/netns")
   fi
   local hierarchy
-  for hierarchy in /sys/fs/cgroup/*/alcor-k8s; do
+  for hierarchy in /sys/fs/cgroup/*/"$PREFIX"; do
     [ -d "$hierarchy" ] && find "$hierarchy" -depth -type d -exec rmdir {} + 2>/dev/null
   done
   if [ -f "$RUN/sysctls" ]; then
@@ -215,7 +267,7 @@ down() {
   fi
   if [ -n "${KEEP_LOGS:-}" ]; then
     info "logs kept in $RUN (KEEP_LOGS)"
-    rm -f "$RUN/pids" "$RUN/netns"
+    rm -f "$RUN/pids" "$RUN/netns" "$RUN/install"
   else
     rm -rf "$RUN"
   fi

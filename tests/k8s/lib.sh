@@ -22,7 +22,12 @@ BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 ALCOR_BIN=$BUILD_DIR
 
 WORKERS=${WORKERS:-2}
-UNDERLAY_NS=alcor-k8s-ul
+# How Alcor CNI gets onto the nodes: "hand" (agents, OVS and controller started by these scripts)
+# or "manifests" (kubectl apply -k, install.sh). cluster.sh up records it for the other scripts.
+INSTALL=${ALCOR_K8S_INSTALL:-$(cat "${ALCOR_K8S_RUN:-/var/tmp/alcor-k8s}/install" 2>/dev/null || echo hand)}
+# Names of the namespaces and cgroups: another prefix lets a second cluster run beside one.
+PREFIX=${ALCOR_K8S_PREFIX:-alcor-k8s}
+UNDERLAY_NS=$PREFIX-ul
 UNDERLAY_IP=10.250.0.1
 CP_IP=10.250.0.10
 API_SERVER=https://$CP_IP:6443
@@ -41,7 +46,7 @@ node_name() {
     *) echo "alcor-worker$1" ;;
   esac
 }
-node_ns() { echo "alcor-k8s-$1"; }
+node_ns() { echo "$PREFIX-$1"; }
 node_ip() { echo "10.250.0.$((10 + $1))"; }
 node_dir() { echo "$RUN/$(node_name "$1")"; }
 
@@ -67,13 +72,15 @@ wait_until() {
 
 # nsenter's options for a namespace: its network namespace and, for a node, its UTS namespace
 # (the node's host name, which hostNetwork pods see as theirs).
+# With INSTALL=manifests a node has a mount namespace too (install.sh).
 ns_args() {
   echo "--net=/run/netns/$1"
   [ -e "$RUN/uts/$1" ] && echo "--uts=$RUN/uts/$1"
+  [ -e "$RUN/mnt/$1" ] && echo "--mount=$RUN/mnt/$1"
   return 0
 }
 
-in_ns() {  # NAMESPACE COMMAND...: in the namespace's network, the root mount namespace
+in_ns() {  # NAMESPACE COMMAND...: in the namespace's network (and node mount namespace)
   local ns=$1
   shift
   nsenter $(ns_args "$ns") -- "$@"

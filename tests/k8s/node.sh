@@ -30,6 +30,12 @@ node_netns() {  # I: namespace, veth to the underlay bridge, node IP on ul0
   in_ns "$ns" sysctl -qw net.ipv4.ip_local_reserved_ports=50001-50002
   ip -n "$ns" addr add "$(node_ip "$i")/24" dev ul0
   mkdir -p "$(node_dir "$i")"
+  # Installed through the manifests, the agent and the controller reach the API server through
+  # its Service (kube-proxy's DNAT in OUTPUT): that needs a route. The agent carries it over to
+  # br-phy with the node IP.
+  if [ "$INSTALL" = manifests ]; then
+    ip -n "$ns" route add default via "$UNDERLAY_IP"
+  fi
 }
 
 node_ovs() {  # I: ovsdb-server + ovs-vswitchd (netdev) with a private run directory
@@ -104,14 +110,23 @@ EOF
 node_containerd() {  # I: containerd with its CRI plugin, then the pod images
   local i=$1 d
   d=$(node_dir "$i")/containerd
-  mkdir -p "$d/cni/bin" "$d/cni/net.d"
-  local plugin
-  for plugin in "$ALCOR_BIN/cni-plugin/alcor-cni" /usr/lib/cni/portmap /usr/lib/cni/loopback \
-    /usr/lib/cni/bridge /usr/lib/cni/host-local; do
-    ln -sf "$plugin" "$d/cni/bin/"
-  done
+  # By hand, the plugins are linked and the conflist written here. Through the manifests, the
+  # runtime reads the node's own /etc/cni/net.d and /opt/cni/bin (empty until install-cni ran)
+  # and puts pod network namespaces in its /run/netns, which the agent's pod mounts (install.sh).
+  local cni_bin=$d/cni/bin cni_conf=$d/cni/net.d netns_under_state=true
+  if [ "$INSTALL" = manifests ]; then
+    cni_bin=/opt/cni/bin cni_conf=/etc/cni/net.d netns_under_state=false
+  else
+    mkdir -p "$d/cni/bin" "$d/cni/net.d"
+    local plugin
+    for plugin in "$ALCOR_BIN/cni-plugin/alcor-cni" /usr/lib/cni/portmap /usr/lib/cni/loopback \
+      /usr/lib/cni/bridge /usr/lib/cni/host-local; do
+      ln -sf "$plugin" "$d/cni/bin/"
+    done
+  fi
+  mkdir -p "$d"
   # restrict_oom_score_adj: this VM lacks CAP_SYS_RESOURCE. Pod network namespaces are mounted
-  # under the state dir and runc keeps its state here too, so teardown finds everything.
+  # under the state dir (by hand) and runc keeps its state here too, so teardown finds everything.
   cat >"$d/config.toml" <<EOF
 version = 2
 root = "$d/root"
@@ -128,12 +143,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:$PAUSE_TAG"
   restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true
+  netns_mounts_under_state_dir = $netns_under_state
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$d/cni/bin"
-    conf_dir = "$d/cni/net.d"
+    bin_dir = "$cni_bin"
+    conf_dir = "$cni_conf"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
@@ -146,6 +161,8 @@ EOF
     ctr --address "$d/containerd.sock" -n k8s.io images import "$archive" >/dev/null ||
       die "import $archive into node $i"
   done
+  [ "$INSTALL" = manifests ] && import_alcor_images "$i"
+  return 0
 }
 
 install_conflist() {  # I CONFLIST_TEXT: atomically, as install-cni does
@@ -166,7 +183,7 @@ registerWithTaints:
   # Two kubelets must not share /kubepods: each gets its own cgroup root.
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do
-    [ -e "$hierarchy/cgroup.procs" ] && mkdir -p "$hierarchy/alcor-k8s/$node"
+    [ -e "$hierarchy/cgroup.procs" ] && mkdir -p "$hierarchy/$PREFIX/$node"
   done
   cat >"$d/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -182,7 +199,7 @@ tlsPrivateKeyFile: $PKI/kubelet-$node-serving.key
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 cgroupDriver: cgroupfs
-cgroupRoot: /alcor-k8s/$node
+cgroupRoot: /$PREFIX/$node
 containerRuntimeEndpoint: unix://$(node_dir "$i")/containerd/containerd.sock
 clusterDNS: [$DNS_SERVICE_IP]
 clusterDomain: cluster.local

@@ -103,16 +103,30 @@ function checkPolicy(objects) {
   need(spec.hostNetwork === true, "agent: hostNetwork");
   need((spec.tolerations || []).some((t) => t.operator === "Exists" && !t.key && !t.effect),
     "agent: tolerates every taint (pod networking is needed on all nodes)");
-  const volume = (mount) => (spec.volumes || []).find((v) => v.name === mount.name) || {};
   const hostPathOf = (container, mountPath) => {
+    const podSpec = container === ovs ? ovsSpec : spec;
     const m = (container.volumeMounts || []).find((x) => x.mountPath === mountPath);
-    return m ? { mount: m, host: (volume(m).hostPath || {}).path } : null;
+    const v = m && (podSpec.volumes || []).find((x) => x.name === m.name);
+    return m ? { mount: m, host: ((v || {}).hostPath || {}).path } : null;
   };
   const agent = containerOf(spec, "alcor-agent");
-  const ovs = containerOf(spec, "alcor-ovs");
   const init = containerOf(spec, "install-cni");
-  need(agent && ovs && init, "agent: containers alcor-agent, alcor-ovs and init container install-cni");
-  if (!agent || !ovs || !init) return errors;
+  need(agent && init, "agent: container alcor-agent and init container install-cni");
+  // Open vSwitch in a DaemonSet of its own that only OnDelete replaces: upgrading or restarting
+  // the agents must not restart the datapath.
+  const ovsDs = find(objects, "DaemonSet", "alcor-ovs");
+  need(ovsDs, "DaemonSet alcor-ovs missing");
+  if (!agent || !init || !ovsDs) return errors;
+  const ovsSpec = ovsDs.spec.template.spec;
+  const ovs = containerOf(ovsSpec, "alcor-ovs");
+  need(ovs, "DaemonSet alcor-ovs: container alcor-ovs");
+  if (!ovs) return errors;
+  need((ovsDs.spec.updateStrategy || {}).type === "OnDelete",
+    "alcor-ovs: updateStrategy OnDelete (an agent rollout never restarts the datapath)");
+  need(!containerOf(spec, "alcor-ovs"), "alcor-agent: no alcor-ovs container (its restarts would restart OVS)");
+  need(ovsSpec.hostNetwork === true, "alcor-ovs: hostNetwork");
+  need((ovsSpec.tolerations || []).some((t) => t.operator === "Exists" && !t.key && !t.effect),
+    "alcor-ovs: tolerates every taint (as the agent)");
   need((spec.initContainers || []).includes(init), "install-cni must be an init container");
 
   need(agent.securityContext.privileged === true, "alcor-agent: privileged (netns, links)");

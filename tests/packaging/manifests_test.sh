@@ -199,6 +199,8 @@ broken_bundle plaintext agent.yaml 's|--controller-url=https://|--controller-url
 expect_fail "an agent talking plain HTTP to the controller" k8s policy "$T/broken/plaintext.yaml"
 broken_bundle insecure configmap.yaml 's|"token-review": true,|"token-review": true, "insecure": true,|'
 expect_fail "a controller started with --insecure" k8s policy "$T/broken/insecure.yaml"
+broken_bundle ovs-rolling ovs.yaml 's/type: OnDelete/type: RollingUpdate/'
+expect_fail "an OVS DaemonSet that rolls with every new image" k8s policy "$T/broken/ovs-rolling.yaml"
 broken_bundle audience agent.yaml 's|audience: alcor-controller|audience: kubernetes|'
 expect_fail "an agent token usable against the API server" k8s policy "$T/broken/audience.yaml"
 cp -r "$ROOT/manifests" "$T/broken/kustomize"
