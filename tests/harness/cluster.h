@@ -20,8 +20,8 @@
 
 #include "lib/base/status.h"
 #include "nlohmann/json.hpp"
-#include "tests/harness/nats_cluster.h"
 #include "tests/harness/kube_apiserver.h"
+#include "tests/harness/nats_cluster.h"
 #include "tests/harness/netns.h"
 #include "tests/harness/ovs_sandbox.h"
 #include "tests/harness/process.h"
