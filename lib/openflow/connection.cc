@@ -386,6 +386,24 @@ void ConnectionImpl::setReconnectHandler(std::function<void()> handler) {
   reconnect_handler_ = std::move(handler);
 }
 
+void ConnectionImpl::setDisconnectHandler(std::function<void()> handler) {
+  std::lock_guard<std::mutex> lock(callback_mu_);
+  disconnect_handler_ = std::move(handler);
+}
+
+void ConnectionImpl::enqueueHandler(std::function<void()> ConnectionImpl::*handler) {
+  enqueueCallback(
+      [this, handler] {
+        std::function<void()> fn;
+        {
+          std::lock_guard<std::mutex> lock(callback_mu_);
+          fn = this->*handler;  // as set when it runs
+        }
+        if (fn) fn();
+      },
+      false);
+}
+
 void ConnectionImpl::enqueueCallback(std::function<void()> fn, bool is_packet_in) {
   std::lock_guard<std::mutex> lock(callback_mu_);
   if (is_packet_in) {
@@ -533,6 +551,7 @@ void ConnectionImpl::readerLoop() {
     }
     if (stopping_) break;
     connectionLost(why);
+    enqueueHandler(&ConnectionImpl::disconnect_handler_);
     if (!options_.reconnect) break;
     backoff.reset();
     while (!stopping_) {
@@ -541,16 +560,7 @@ void ConnectionImpl::readerLoop() {
       if (stopping_) break;
       Status s = openSocket();
       if (s.ok()) {
-        enqueueCallback(
-            [this] {
-              std::function<void()> handler;
-              {
-                std::lock_guard<std::mutex> lock(callback_mu_);
-                handler = reconnect_handler_;
-              }
-              if (handler) handler();
-            },
-            false);
+        enqueueHandler(&ConnectionImpl::reconnect_handler_);
         break;
       }
       ALOG(Debug, Openflow) << "reconnect to " << path_ << " failed: " << s;

@@ -47,6 +47,9 @@ class Connection {
   // Called (on the delivery thread) after the connection was re-established, so the caller can
   // replay its flows.
   virtual void setReconnectHandler(std::function<void()> handler) = 0;
+  // Called (on the delivery thread, before any later reconnect handler) when the connection was
+  // lost, e.g. because ovs-vswitchd exited.
+  virtual void setDisconnectHandler(std::function<void()> handler) = 0;
   virtual bool connected() const = 0;
 };
 
@@ -79,6 +82,7 @@ class ConnectionImpl : public Connection {
   Status packetOut(const PacketOut& packet) override;
   void setPacketInHandler(std::function<void(const PacketIn&)> handler) override;
   void setReconnectHandler(std::function<void()> handler) override;
+  void setDisconnectHandler(std::function<void()> handler) override;
   bool connected() const override { return connected_.load(); }
 
   uint64_t datapathId() const { return datapath_id_.load(); }
@@ -108,6 +112,8 @@ class ConnectionImpl : public Connection {
       std::function<void(size_t, uint32_t, uint32_t, uint16_t, std::vector<uint8_t>&)>;
   Status bundleOf(size_t count, const BundleAddEncoder& encode_add);
   void enqueueCallback(std::function<void()> fn, bool is_packet_in);
+  // Queues a call of the reconnect or disconnect handler.
+  void enqueueHandler(std::function<void()> ConnectionImpl::*handler);
 
   const std::string path_;
   const ConnectionOptions options_;
@@ -130,6 +136,7 @@ class ConnectionImpl : public Connection {
   size_t queued_packet_ins_ = 0;
   std::function<void(const PacketIn&)> packet_in_handler_;
   std::function<void()> reconnect_handler_;
+  std::function<void()> disconnect_handler_;
 
   std::thread reader_;
   std::thread delivery_;

@@ -176,6 +176,11 @@ void FakeConnection::setReconnectHandler(std::function<void()> handler) {
   reconnect_handler_ = std::move(handler);
 }
 
+void FakeConnection::setDisconnectHandler(std::function<void()> handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  disconnect_handler_ = std::move(handler);
+}
+
 bool FakeConnection::connected() const {
   std::lock_guard<std::mutex> lock(mu_);
   return connected_;
@@ -242,6 +247,16 @@ void FakeConnection::simulateReconnect() {
     groups_.clear();
     connected_ = true;
     handler = reconnect_handler_;
+  }
+  if (handler) handler();
+}
+
+void FakeConnection::simulateDisconnect() {
+  std::function<void()> handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    connected_ = false;
+    handler = disconnect_handler_;
   }
   if (handler) handler();
 }

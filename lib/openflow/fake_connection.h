@@ -24,6 +24,7 @@ class FakeConnection : public Connection {
   Status packetOut(const PacketOut& packet) override;
   void setPacketInHandler(std::function<void(const PacketIn&)> handler) override;
   void setReconnectHandler(std::function<void()> handler) override;
+  void setDisconnectHandler(std::function<void()> handler) override;
   bool connected() const override;
 
   // Test controls.
@@ -34,7 +35,8 @@ class FakeConnection : public Connection {
   void failNext(Status status);  // the next bundle/send/groupMod/packetOut fails, unchanged
   void setConnected(bool connected);
   void injectPacketIn(const PacketIn& packet_in);  // calls the handler synchronously
-  void simulateReconnect();  // clears flows and groups (like a vswitchd restart), calls handler
+  void simulateReconnect();   // clears flows and groups (like a vswitchd restart), calls handler
+  void simulateDisconnect();  // disconnected, then the disconnect handler
   // Every flow mod the switch took, in order (bundles and sends).
   std::vector<FlowMod> appliedMods() const;
   // Runs at the start of every bundle, without the fake's lock (a test can hold a bundle there).
@@ -55,6 +57,7 @@ class FakeConnection : public Connection {
   std::optional<Status> fail_next_;
   std::function<void(const PacketIn&)> packet_in_handler_;
   std::function<void()> reconnect_handler_;
+  std::function<void()> disconnect_handler_;
 };
 
 }  // namespace alcor::openflow

@@ -47,7 +47,9 @@ struct Agent::Parts {
   std::unique_ptr<NftablesNodeNat> node_nat;
   std::unique_ptr<HostGatewayManager> host_gateways;  // null without --host-gateway-vpc
   std::unique_ptr<StatusServer> status_server;
-  std::atomic<bool> restored{false};  // the dataplane finished restoring after the start
+  std::atomic<bool> restored{false};           // the dataplane finished restoring after the start
+  std::mutex underlay_mu;                      // releaseUnderlay and setUpNode after the start
+  std::atomic<bool> underlay_released{false};  // the node IP is on the NIC until OVS is back
   std::unique_ptr<openflow::ConnectionImpl> openflow;
   std::unique_ptr<DataplaneImpl> dataplane;
   std::unique_ptr<DhcpResponder> dhcp;
@@ -149,8 +151,12 @@ Status Agent::start() {
 
   const std::string of_target =
       "unix:" + config_.ovs_rundir + "/" + config_.integration_bridge + ".mgmt";
+  // A restarted ovs-vswitchd is found within half a second: its pods' traffic waits for our flows.
+  openflow::ConnectionOptions of_options;
+  of_options.reconnect_initial = milliseconds(50);
+  of_options.reconnect_max = milliseconds(500);
   ASSIGN_OR_RETURN(p.openflow, retryUntil("OpenFlow " + of_target, ovs_deadline, [&] {
-                     return openflow::ConnectionImpl::connect(of_target);
+                     return openflow::ConnectionImpl::connect(of_target, of_options);
                    }));
 
   DataplaneOptions dp;
@@ -193,14 +199,14 @@ Status Agent::start() {
     const bool miss = punt == pipeline::kPuntArpMiss || punt == pipeline::kPuntUnicastMiss;
     if (miss && parts_->ondemand) parts_->ondemand->handlePacketIn(in);
   });
+  // ovs-vswitchd gone (restarted, its pod deleted): with the userspace datapath the node IP went
+  // with br-phy; the NIC takes it until OVS is back, so that the node stays reachable.
+  p.openflow->setDisconnectHandler([this] { releaseUnderlay("OpenFlow connection lost"); });
   p.openflow->setReconnectHandler([this] {
     ALOG(Info, Main) << "OpenFlow connection re-established: replaying flows";
-    // A restarted ovs-vswitchd recreates br-phy's device without the node IP.
-    if (auto again = setUpNode(*parts_->bridges, parts_->links, parts_->node_setup); !again.ok()) {
-      ALOG(Error, Main) << "node set-up after the reconnect: " << again.status().message();
-    }
-    // It recreates the host gateways' devices without their addresses too.
-    if (parts_->host_gateways) parts_->host_gateways->reapplyAddresses();
+    // A restarted ovs-vswitchd recreates br-phy's device without the node IP; it recreates the
+    // host gateways' devices without their addresses too.
+    (void)restoreUnderlay();
     if (Status s = parts_->dataplane->resync(); !s.ok()) {
       ALOG(Error, Main) << "replay failed (retried): " << s.message();
     } else {
@@ -331,6 +337,7 @@ void Agent::maintenanceLoop() {
     p.stop_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
     if (stopping_) break;
     lock.unlock();
+    checkUnderlay();
     if (p.host_gateways && p.readiness.ready()) p.host_gateways->retry();
     if (p.dataplane->needsResync() && p.openflow->connected()) {
       if (Status s = p.dataplane->resync(); !s.ok()) {
@@ -396,6 +403,56 @@ void Agent::connectController() {
     rest.server_name = config_.controller_name;
   }
   p.controller = makeRestControllerClient(rest);
+}
+
+void Agent::releaseUnderlay(const char* why) {
+  if (parts_->node_setup.underlay_bridge.empty()) return;
+  std::lock_guard lock(parts_->underlay_mu);
+  releaseUnderlayLocked(why);
+}
+
+bool Agent::restoreUnderlay() {
+  std::lock_guard lock(parts_->underlay_mu);
+  return restoreUnderlayLocked();
+}
+
+void Agent::checkUnderlay() {
+  Parts& p = *parts_;
+  if (p.node_setup.underlay_bridge.empty()) return;
+  bool restored = false;
+  {
+    std::lock_guard lock(p.underlay_mu);
+    if (!p.openflow->connected()) return;  // the disconnect handler saw to it
+    auto bridge = p.links.getLink("", p.node_setup.underlay_bridge);
+    if (bridge.ok() && !*bridge) releaseUnderlayLocked("underlay bridge device gone");
+    if (p.underlay_released) restored = restoreUnderlayLocked();
+  }
+  if (restored) (void)p.dataplane->resync();
+}
+
+void Agent::releaseUnderlayLocked(const char* why) {
+  Parts& p = *parts_;
+  p.underlay_released = true;  // setUpNode runs again once OVS is back, whatever happens here
+  auto moved = agent::releaseUnderlay(p.links, p.node_setup);
+  if (!moved.ok()) {
+    ALOG(Error, Main) << why << ": cannot give the node IP back to "
+                      << p.node_setup.underlay_interface << ": " << moved.status().message();
+  } else if (*moved) {
+    ALOG(Warn, Main) << why << ": node IP on " << p.node_setup.underlay_interface
+                     << " until OVS is back";
+  }
+}
+
+bool Agent::restoreUnderlayLocked() {
+  Parts& p = *parts_;
+  if (auto again = setUpNode(*p.bridges, p.links, p.node_setup); !again.ok()) {
+    p.underlay_released = true;  // the maintenance loop tries again
+    ALOG(Error, Main) << "node set-up after the reconnect (retried): " << again.status().message();
+    return false;
+  }
+  p.underlay_released = false;
+  if (p.host_gateways) p.host_gateways->reapplyAddresses();
+  return true;
 }
 
 void Agent::createHostGateways() {

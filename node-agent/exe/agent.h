@@ -36,6 +36,15 @@ class Agent {
   // The REST client to the controller, with TLS and the token unless --insecure.
   void connectController();
   void createHostGateways();
+  // The userspace datapath's underlay (node_setup.h): the node IP back on the NIC while OVS is
+  // away, onto the underlay bridge again (with the host gateways' addresses) once it is back.
+  // The ...Locked ones need Parts::underlay_mu held.
+  void releaseUnderlay(const char* why);
+  bool restoreUnderlay();
+  // Maintenance: the bridge's device gone while OVS runs, or a failed restore: retried.
+  void checkUnderlay();
+  void releaseUnderlayLocked(const char* why);
+  bool restoreUnderlayLocked();
   Status startNats();
   AgentStatus currentStatus() const;
 

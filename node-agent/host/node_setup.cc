@@ -163,6 +163,44 @@ StatusOr<int> underlayMtu(netlink::LinkManager& links, const std::string& interf
                        " (check --node-ip, or give --underlay-mtu)");
 }
 
+StatusOr<bool> releaseUnderlay(netlink::LinkManager& links, const NodeSetupOptions& o) {
+  if (o.underlay_bridge.empty()) return false;
+  ASSIGN_OR_RETURN(auto node_ip, netlink::IpAddress::parse(o.node_ip));
+  const netlink::IpPrefix address(node_ip, o.underlay_prefix_length);
+  auto holds = [&](const std::optional<netlink::LinkInfo>& link) {
+    return link && std::find(link->addresses.begin(), link->addresses.end(), address) !=
+                       link->addresses.end();
+  };
+  ASSIGN_OR_RETURN(auto nic, links.getLink("", o.underlay_interface));
+  if (!nic) return notFoundError("underlay interface " + o.underlay_interface + " is gone");
+  ASSIGN_OR_RETURN(auto bridge, links.getLink("", o.underlay_bridge));
+  if (holds(nic) && !holds(bridge)) return false;
+
+  std::vector<netlink::RouteSpec> routes;
+  if (!o.underlay_routes_file.empty()) routes = readRoutes(o.underlay_routes_file);
+  if (bridge) {
+    for (const auto& r : bridge->routes) {
+      if (std::find(routes.begin(), routes.end(), r) == routes.end()) routes.push_back(r);
+    }
+  }
+  // Two devices with the node's subnet would split its routes between them.
+  if (holds(bridge)) RETURN_IF_ERROR(links.removeAddress("", o.underlay_bridge, address));
+  netlink::LinkConfig config;
+  config.ifname = o.underlay_interface;
+  config.addresses = {address};
+  config.routes = std::move(routes);
+  RETURN_IF_ERROR(links.configureLink("", config));
+  // Peers learned br-phy's MAC for the node IP: tell them the NIC's.
+  if (Status s = links.announceAddress("", o.underlay_interface, node_ip); !s.ok()) {
+    ALOG(Warn, Main) << "underlay: gratuitous ARP for " << o.node_ip << " from "
+                     << o.underlay_interface << " failed: " << s.message();
+  }
+  ALOG(Info, Main) << "underlay: OVS is away, " << o.node_ip << "/" << o.underlay_prefix_length
+                   << " and " << config.routes.size() << " routes back on " << o.underlay_interface
+                   << " until it returns";
+  return true;
+}
+
 StatusOr<NodeSetupResult> setUpNode(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
                                     const NodeSetupOptions& o) {
   const auto deadline = Clock::now() + o.timeout;

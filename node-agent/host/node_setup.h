@@ -45,4 +45,13 @@ StatusOr<int> underlayMtu(netlink::LinkManager& links, const std::string& interf
 StatusOr<NodeSetupResult> setUpNode(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
                                     const NodeSetupOptions& options);
 
+// The userspace datapath while OVS is away (the agent lost its OpenFlow connection): the
+// underlay bridge's device went with ovs-vswitchd, or stays without a process behind it, and the
+// node IP with it; the node would be cut off, its kubelet unable to reach the API server to start
+// OVS again. So the node IP and the routes kept in the routes file (and any still on the bridge)
+// go back to the NIC, which is announced. setUpNode moves them to the bridge again once OVS is
+// back. Returns whether anything moved: nothing does without an underlay bridge or when the NIC
+// holds the node IP already (and the bridge does not).
+StatusOr<bool> releaseUnderlay(netlink::LinkManager& links, const NodeSetupOptions& options);
+
 }  // namespace alcor::agent

@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/e2e_util.h"
@@ -80,16 +81,35 @@ TEST(ReliabilityTest, AgentRestartDropsNoPingBetweenPodsOfSeveralNodes) {
   EXPECT_THAT(podPorts(cluster.node(1)), IsEmpty());
 }
 
+// Two nodes, one subnet, `local` pods on node 0 and one on node 1.
+struct TwoNodes {
+  std::unique_ptr<Cluster> cluster;
+  std::vector<Pod> local;
+  Pod remote;
+};
+
+StatusOr<TwoNodes> twoNodes(int local) {
+  TwoNodes t;
+  ASSIGN_OR_RETURN(t.cluster, Cluster::start({.nodes = 2}));
+  ASSIGN_OR_RETURN(auto net, t.cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24"));
+  for (int i = 0; i < local; ++i) {
+    ASSIGN_OR_RETURN(auto pod, t.cluster->addPod(0, net.first, net.second));
+    t.local.push_back(std::move(pod));
+  }
+  ASSIGN_OR_RETURN(t.remote, t.cluster->addPod(1, net.first, net.second));
+  return t;
+}
+
+long long msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
 TEST(ReliabilityTest, VswitchdRestartIsRepairedByTheAgent) {
-  auto c = Cluster::start({.nodes = 2});
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  auto& cluster = **c;
-  auto net = cluster.createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-  ASSERT_TRUE(net.ok());
-  auto a = cluster.addPod(0, net->first, net->second);
-  auto b = cluster.addPod(0, net->first, net->second);
-  auto remote = cluster.addPod(1, net->first, net->second);
-  ASSERT_TRUE(a.ok() && b.ok() && remote.ok());
+  auto t = twoNodes(2);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto& cluster = *t->cluster;
   const auto flows_before = cluster.node(0).ovs->dumpFlows("br-int");
   ASSERT_TRUE(cluster.node(0).ovs->restartVswitchd().ok());
   const auto restarted = std::chrono::steady_clock::now();
@@ -99,14 +119,53 @@ TEST(ReliabilityTest, VswitchdRestartIsRepairedByTheAgent) {
       std::chrono::seconds(10));
   EXPECT_TRUE(restored);
   std::cout << "vswitchd restart: " << flows_before.size() << " flows back after "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - restarted)
-                   .count()
-            << " ms\n";
+            << msSince(restarted) << " ms\n";
   EXPECT_EQ(cluster.node(0).ovs->dumpFlows("br-int"), flows_before);
-  EXPECT_TRUE(canPing(*a, b->ip(), 3));
-  EXPECT_TRUE(canPing(*a, remote->ip(), 3));
+  EXPECT_TRUE(canPing(t->local[0], t->local[1].ip(), 3));
+  EXPECT_TRUE(canPing(t->local[0], t->remote.ip(), 3));
   cluster.node(0).ovs->allowLogPattern(".*");  // a killed datapath logs its teardown
+}
+
+// The userspace datapath's node IP sits on br-phy, a device of ovs-vswitchd: while OVS is away
+// (its pod deleted) the agent puts it back on the NIC, so the node stays reachable (its kubelet
+// must reach the API server to get OVS back), and onto br-phy again once OVS is back.
+TEST(ReliabilityTest, WhileVswitchdIsAwayTheNodeIpIsOnTheNic) {
+  auto t = twoNodes(1);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto& cluster = *t->cluster;
+  const Pod& local = t->local[0];
+  const Pod& remote = t->remote;
+  ASSERT_TRUE(canPing(local, remote.ip()));
+  ClusterNode& node = cluster.node(0);
+  auto holder = [&] {  // the device with the node IP, per `ip` (the oracle)
+    auto r = node.ns->exec({"ip", "-4", "-o", "addr", "show", "to", node.ip});
+    std::istringstream line(r.out);
+    std::string index, device;
+    line >> index >> device;
+    return device;
+  };
+  auto reaches = [&] {  // the node answers on its IP from the underlay
+    return cluster.infra().exec({"ping", "-c", "1", "-W", "1", node.ip}).ok();
+  };
+  ASSERT_EQ(holder(), "br-phy");
+
+  ASSERT_TRUE(node.ovs->stopVswitchd().ok());
+  const auto stopped = std::chrono::steady_clock::now();
+  EXPECT_TRUE(waitFor([&] { return holder() == "ul0"; }, std::chrono::seconds(10)))
+      << "holder: '" << holder() << "'";
+  EXPECT_TRUE(waitFor(reaches, std::chrono::seconds(5))) << "the node is cut off without OVS";
+  std::cout << "vswitchd stopped: node IP on ul0 and answering after " << msSince(stopped)
+            << " ms\n";
+
+  ASSERT_TRUE(node.ovs->startVswitchd().ok());
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(waitFor([&] { return holder() == "br-phy" && canPing(local, remote.ip(), 1); },
+                      std::chrono::seconds(20)))
+      << "holder: '" << holder() << "'";
+  std::cout << "vswitchd started: node IP on br-phy and pods talking after " << msSince(started)
+            << " ms\n";
+  EXPECT_TRUE(reaches());
+  node.ovs->allowLogPattern(".*");  // a stopped datapath logs its teardown
 }
 
 TEST(ReliabilityTest, ControllerRestartKeepsEveryResource) {

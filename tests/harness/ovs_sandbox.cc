@@ -146,11 +146,16 @@ std::vector<std::string> OvsSandbox::dumpFlows(const std::string& bridge,
 }
 
 Status OvsSandbox::restartVswitchd() {
+  RETURN_IF_ERROR(stopVswitchd());
+  return startVswitchd();
+}
+
+Status OvsSandbox::stopVswitchd() {
   if (vswitchd_.running()) {
     appctl({"exit"});
     if (vswitchd_.wait(std::chrono::seconds(10)) == -1000) vswitchd_.kill();
   }
-  return startVswitchd();
+  return okStatus();
 }
 
 Status OvsSandbox::killVswitchd() {

@@ -50,6 +50,9 @@ class OvsSandbox {
   // Restart ovs-vswitchd only (the database and its contents stay).
   Status restartVswitchd();
   Status killVswitchd();  // SIGKILL, for crash tests; restartVswitchd() brings it back
+  // ovs-vswitchd alone stopped (`exit`, as on its container's stop), then started again.
+  Status stopVswitchd();
+  Status startVswitchd();
 
   void allowLogPattern(const std::string& regex);
   std::vector<std::string> unexpectedLogLines() const;
@@ -60,7 +63,6 @@ class OvsSandbox {
  private:
   OvsSandbox() = default;
   RunOptions toolOptions() const;
-  Status startVswitchd();
 
   std::string netns_;
   std::string run_dir_;

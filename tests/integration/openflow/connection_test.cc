@@ -247,6 +247,12 @@ TEST_F(OpenflowConnectionTest, PacketInCarriesUserdataAndPacketOutReachesPod) {
 TEST_F(OpenflowConnectionTest, ReconnectsAfterVswitchdRestart) {
   ovs_->allowLogPattern(".*");  // a restart logs connection resets on both sides
   std::atomic<int> reconnects{0};
+  std::atomic<int> disconnects{0};
+  std::atomic<bool> disconnect_first{false};
+  conn_->setDisconnectHandler([&] {
+    if (reconnects.load() == 0) disconnect_first = true;
+    ++disconnects;
+  });
   conn_->setReconnectHandler([&] {
     ++reconnects;
     // Replaying from the handler must work (it runs off the reader thread).
@@ -255,6 +261,9 @@ TEST_F(OpenflowConnectionTest, ReconnectsAfterVswitchdRestart) {
   ASSERT_TRUE(conn_->bundle({FlowMod::add(simpleFlow(0, 5, 5))}).ok());
   ASSERT_TRUE(ovs_->restartVswitchd().ok());
   ASSERT_TRUE(waitFor([&] { return reconnects.load() > 0; }, std::chrono::seconds(20)));
+  // The loss was reported, and before the reconnect.
+  EXPECT_GE(disconnects.load(), 1);
+  EXPECT_TRUE(disconnect_first.load());
   EXPECT_TRUE(conn_->connected());
   EXPECT_TRUE(waitFor([&] { return ovs_->dumpFlows("br0").size() == 1; }, std::chrono::seconds(5)));
   EXPECT_TRUE(conn_->barrier().ok());

@@ -108,8 +108,17 @@ TEST(FakeConnectionTest, GroupsPacketsAndReconnect) {
   ASSERT_TRUE(c.send({FlowMod::add(flow(0, 1, 1))}).ok());
   int reconnects = 0;
   c.setReconnectHandler([&] { ++reconnects; });
+  int disconnects = 0;
+  c.setDisconnectHandler([&] {
+    ++disconnects;
+    EXPECT_FALSE(c.connected());
+  });
+  c.simulateDisconnect();
+  EXPECT_EQ(disconnects, 1);
+  EXPECT_EQ(reconnects, 0);
   c.simulateReconnect();
   EXPECT_EQ(reconnects, 1);
+  EXPECT_TRUE(c.connected());
   EXPECT_TRUE(c.flows().empty());
   EXPECT_TRUE(c.groups().empty());
 }
