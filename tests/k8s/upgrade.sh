@@ -10,7 +10,10 @@
 #   1. the overlay applied again with the image tag $ALCOR_TAG_NEXT (agents and controller roll);
 #   2. `kubectl rollout restart daemonset/alcor-agent`;
 #   3. the alcor-ovs container of one worker stopped (kubelet starts it again);
-#   4. the controller's pod deleted: its database (hostPath) must keep what it had.
+#   4. the alcor-ovs pod of the other worker deleted (the DaemonSet makes a new one);
+#   5. the controller's pod deleted: its database (hostPath) must keep what it had.
+# The lost requests of each ping, with their times, go to RESULTS_DIR/upgrade.log, and every
+# node's container logs after each step to RESULTS_DIR/logs/.
 # One line per step: `NAME: N of M pings lost, TCP stream intact|broken (T s)`, also in
 # RESULTS_DIR/upgrade.tsv. Then the uninstall: workloads deleted, `alcor-agent --cleanup` on
 # every node, `kubectl delete -k`, the node clean-up of docs/install.md; every node must be left
@@ -66,6 +69,7 @@ start_traffic() {
     next=$(((i + 1) % (WORKERS + 1)))
     kx "u$i" "rm -f /tmp/ping.log; setsid ping -i 0.1 ${IPS[next]} >/tmp/ping.log 2>&1 </dev/null &
       echo \$! >/tmp/ping.pid"
+    PING_START[i]=$(date +%s.%N)  # to date the lost requests (one every 0.1 s)
   done
   # busybox nc ends the connection at the end of its input: the server's never ends.
   kx u1 "rm -f /tmp/stream.log; setsid sh -c 'sleep 86400 | nc -l -p 5001 >/tmp/stream.log' \
@@ -94,19 +98,47 @@ stop_traffic() {
     kx "u$i" 'kill -INT $(cat /tmp/ping.pid)' || true
   done
   sleep 1
-  # Sequence numbers without a reply, but for the last request, still in flight at the SIGINT.
+  # Sequence numbers without a reply, but for the last request, still in flight at the SIGINT;
+  # then the lost ones, for the log.
   for i in $(seq 0 "$WORKERS"); do
     stats=$(kx "u$i" "awk '/ seq=/ { sub(/.* seq=/, \"\"); sub(/ .*/, \"\"); got[\$0] = 1 }
       /packets transmitted/ { sent = \$1 - 1 }
-      END { lost = 0; for (s = 0; s < sent; s++) if (!(s in got)) lost++; print sent, lost }' \
-      /tmp/ping.log" || true)
-    [[ $stats =~ ^([0-9]+)\ ([0-9]+)$ ]] ||
+      END { lost = 0; list = \"\"; for (s = 0; s < sent; s++) if (!(s in got)) { lost++; list = list \" \" s }
+            print sent, lost list }' /tmp/ping.log" || true)
+    [[ $stats =~ ^([0-9]+)\ ([0-9]+)(.*)$ ]] ||
       { info "u$i: no ping statistics: $(kx "u$i" 'tail -n 3 /tmp/ping.log' || true)"; LOST=-1; continue; }
     SENT=$((SENT + BASH_REMATCH[1]))
     ((LOST < 0)) || LOST=$((LOST + BASH_REMATCH[2]))
+    [ -n "${BASH_REMATCH[3]}" ] && lost_detail "$i" "${BASH_REMATCH[3]}"
   done
   kx u2 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
   kx u1 'pkill -P $(cat /tmp/stream.pid); kill $(cat /tmp/stream.pid)' 2>/dev/null || true
+}
+
+# lost_detail I "SEQ...": the lost requests of u<I>'s ping, with the time each was sent, in the
+# log (first and last of each run of consecutive ones).
+lost_detail() {
+  local i=$1 next=$((($1 + 1) % (WORKERS + 1)))
+  awk -v start="${PING_START[$1]}" -v pair="u$i -> u$next" '
+    function at(s) { return strftime("%H:%M:%S", int(start + s / 10)) sprintf(".%d", (start * 10 + s) % 10) }
+    { for (f = 1; f <= NF; f++) {
+        s = $f + 0
+        if (f > 1 && s == prev + 1) { prev = s; continue }
+        if (f > 1) out = out (first == prev ? "" : "-" prev "@" at(prev)) ", "
+        first = prev = s; out = out s "@" at(s)
+      }
+      if (first != prev) out = out "-" prev "@" at(prev)
+      print "   " pair ": lost seq " out }' <<<"$2" | tee -a "$RESULTS/upgrade.log"
+}
+
+# Every node's container logs (kubelet's pod-logs, replaced pods' too) after step NAME.
+save_logs() {
+  local dir i
+  dir=$RESULTS/logs/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-40)
+  mkdir -p "$dir"
+  for i in $(seq 0 "$WORKERS"); do
+    cp -r "$(node_dir "$i")/pod-logs" "$dir/$(node_name "$i")" 2>/dev/null || true
+  done
 }
 
 # check NAME COMMAND...: COMMAND (which triggers the step and waits until it is over) under
@@ -126,6 +158,7 @@ check() {
   stop_traffic
   printf '%s: %s of %s pings lost, %s (%ss)\n' "$name" "$LOST" "$SENT" "$STREAM" "$took" |
     tee -a "$RESULTS/upgrade.log"
+  save_logs "$name"
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$LOST" "$SENT" "${STREAM#TCP stream }" "$took" \
     >>"$RESULTS/upgrade.tsv"
   [ "$LOST" = 0 ] && [ "$STREAM" = "TCP stream intact" ] || FAILED=$((FAILED + 1))
@@ -149,8 +182,7 @@ ovs_restarts() {  # POD: restarts of its container
   kubectl_cp -n alcor-system get pod "$1" -o jsonpath='{.status.containerStatuses[0].restartCount}'
 }
 # Stops node 1's alcor-ovs container as a runtime does (SIGTERM); kubelet starts it again on its
-# own. (Deleting the pod instead would cut a userspace-datapath node off for good: its node IP
-# is on br-phy, so its kubelet could not fetch the replacement; docs/install.md.)
+# own.
 restart_ovs() {
   local pod id before
   pod=$(ovs_pod 1)
@@ -160,6 +192,24 @@ restart_ovs() {
     "${id#containerd://}" || return 1
   wait_until "alcor-ovs restarted on $(node_name 1)" 120 \
     sh -c "[ \"\$(${KUBECTL_CP[*]} -n alcor-system get pod $pod -o jsonpath='{.status.containerStatuses[0].restartCount}')\" -gt $before ]" &&
+    wait_until "alcor-ovs and the agents ready" 120 rollouts_done
+}
+
+# Deletes node 2's alcor-ovs pod, as an OVS upgrade does (OnDelete); the DaemonSet makes a new
+# one. With the userspace datapath the node IP leaves with br-phy: the agent puts it back on the
+# NIC meanwhile, else the node's kubelet could neither report the old pod gone nor start the new.
+new_ovs_pod_ready() {  # NODE_INDEX OLD_POD
+  local pod
+  pod=$(ovs_pod "$1")
+  [ -n "$pod" ] && [ "$pod" != "$2" ] &&
+    [ "$(kubectl_cp -n alcor-system get pod "$pod" -o jsonpath='{.status.containerStatuses[0].ready}')" = true ]
+}
+delete_ovs_pod() {
+  local pod
+  pod=$(ovs_pod "$WORKERS")
+  kubectl_cp -n alcor-system delete pod "$pod" --wait=true --timeout=120s >/dev/null || return 1
+  wait_until "a new alcor-ovs pod ready on $(node_name "$WORKERS")" 120 \
+    new_ovs_pod_ready "$WORKERS" "$pod" &&
     wait_until "alcor-ovs and the agents ready" 120 rollouts_done
 }
 
@@ -289,11 +339,12 @@ node_cleanup() {
 
 step "upgrade checks: pings every 0.1 s between pods on every node, a TCP stream between workers"
 kubectl_cp create namespace "$NS" >/dev/null
-declare -a IPS
+declare -a IPS PING_START
 monitor_pods
 check "upgrade image tag ($ALCOR_TAG -> $ALCOR_TAG_NEXT)" upgrade_tag
 check "rollout restart daemonset/alcor-agent" rollout_restart
 check "alcor-ovs container restarted on $(node_name 1)" restart_ovs
+check "alcor-ovs pod deleted on $(node_name "$WORKERS")" delete_ovs_pod
 
 step "the controller's database survives its pod"
 rest POST /project/default/vpcs \
