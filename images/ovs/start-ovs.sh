@@ -19,9 +19,11 @@ ovsdb-tool needs-conversion "$DB_DIR/conf.db" /usr/share/openvswitch/vswitch.ovs
 ovsdb-server "$DB_DIR/conf.db" --remote=punix:"$RUN/db.sock" --pidfile="$RUN/ovsdb-server.pid" \
   --unixctl="$RUN/ovsdb-server.ctl" --detach -vconsole:info
 ovs-vsctl --no-wait init
-# On a restart (br-int already in the database) keep the datapath's flows until alcor-agent
-# has replayed its flows: the agent clears flow-restore-wait once its tables are installed.
-if ovs-vsctl --no-wait br-exists br-int 2>/dev/null; then
+# On a restart (br-int already in the database) the kernel datapath keeps forwarding with its
+# flows until alcor-agent has replayed its own: the agent clears flow-restore-wait once its tables
+# are installed. The userspace datapath restarts with ovs-vswitchd, empty: there is nothing to
+# keep, and waiting would only hold back br-phy (the node's own traffic) until the agent is back.
+if [ "$DATAPATH" = system ] && ovs-vsctl --no-wait br-exists br-int 2>/dev/null; then
   ovs-vsctl --no-wait set Open_vSwitch . other_config:flow-restore-wait=true
 else
   ovs-vsctl --no-wait remove Open_vSwitch . other_config flow-restore-wait 2>/dev/null || true
