@@ -129,8 +129,9 @@ StatusOr<std::unique_ptr<BridgeClientImpl>> BridgeClientImpl::create(
   return std::unique_ptr<BridgeClientImpl>(new BridgeClientImpl(std::move(client), cache));
 }
 
-StatusOr<std::unique_ptr<BridgeClientImpl>> BridgeClientImpl::connect(const std::string& target) {
-  ASSIGN_OR_RETURN(auto client, OvsdbClientImpl::connect(target));
+StatusOr<std::unique_ptr<BridgeClientImpl>> BridgeClientImpl::connect(const std::string& target,
+                                                                      OvsdbClientOptions options) {
+  ASSIGN_OR_RETURN(auto client, OvsdbClientImpl::connect(target, options));
   return create(std::shared_ptr<OvsdbClient>(std::move(client)));
 }
 

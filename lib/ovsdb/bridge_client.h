@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lib/base/status.h"
+#include "lib/ovsdb/ovsdb_client.h"
 
 namespace alcor::ovsdb {
 
@@ -73,7 +74,8 @@ class BridgeClientImpl : public BridgeClient {
   // name/ofport/error, used by waitForOfports and waitApplied.
   static StatusOr<std::unique_ptr<BridgeClientImpl>> create(std::shared_ptr<OvsdbClient> client);
   // Convenience: connects an OvsdbClientImpl to `target` ("unix:/path/db.sock") first.
-  static StatusOr<std::unique_ptr<BridgeClientImpl>> connect(const std::string& target);
+  static StatusOr<std::unique_ptr<BridgeClientImpl>> connect(const std::string& target,
+                                                             OvsdbClientOptions options = {});
   ~BridgeClientImpl() override;
 
   Status ensureBridge(const BridgeSpec& spec) override;

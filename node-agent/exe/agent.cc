@@ -123,8 +123,12 @@ Status Agent::start() {
   std::filesystem::create_directories(config_.state_dir, ec);
   if (ec) return internalError("cannot create " + config_.state_dir + ": " + ec.message());
 
+  // A restarted ovsdb-server is found within half a second: the node set-up after it waits on it.
+  ovsdb::OvsdbClientOptions ovsdb_options;
+  ovsdb_options.reconnect_initial = milliseconds(50);
+  ovsdb_options.reconnect_max = milliseconds(500);
   ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, ovs_deadline, [&] {
-                     return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
+                     return ovsdb::BridgeClientImpl::connect(config_.ovsdb, ovsdb_options);
                    }));
   // The underlay MTU is the interface's unless configured; a missing interface stops here.
   if (config_.underlay_mtu == 0 || !config_.underlay_interface.empty()) {
@@ -151,10 +155,10 @@ Status Agent::start() {
 
   const std::string of_target =
       "unix:" + config_.ovs_rundir + "/" + config_.integration_bridge + ".mgmt";
-  // A restarted ovs-vswitchd is found within half a second: its pods' traffic waits for our flows.
+  // And a restarted ovs-vswitchd: its pods' traffic waits for our flows.
   openflow::ConnectionOptions of_options;
-  of_options.reconnect_initial = milliseconds(50);
-  of_options.reconnect_max = milliseconds(500);
+  of_options.reconnect_initial = ovsdb_options.reconnect_initial;
+  of_options.reconnect_max = ovsdb_options.reconnect_max;
   ASSIGN_OR_RETURN(p.openflow, retryUntil("OpenFlow " + of_target, ovs_deadline, [&] {
                      return openflow::ConnectionImpl::connect(of_target, of_options);
                    }));
