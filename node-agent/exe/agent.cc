@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "lib/base/backoff.h"
@@ -105,6 +106,11 @@ Status prepareSocketPath(const std::string& path) {
   return okStatus();
 }
 
+// Written by --cleanup into the state directory it shares with the running agent: that agent
+// stops setting host access up again (it would put back what the removal takes away) until it
+// restarts.
+std::string removalMarker(const AgentConfig& config) { return config.state_dir + "/removing"; }
+
 void warnInsecure() {
   const char* line = "************************************************************************";
   ALOG(Warn, Main) << line;
@@ -122,6 +128,10 @@ Status Agent::start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.state_dir, ec);
   if (ec) return internalError("cannot create " + config_.state_dir + ": " + ec.message());
+  // A removal that did not go through (the agent runs again): host access is wanted.
+  if (std::filesystem::remove(removalMarker(config_), ec)) {
+    ALOG(Info, Main) << "removed " << removalMarker(config_) << " of an earlier --cleanup";
+  }
 
   // A restarted ovsdb-server is found within half a second: the node set-up after it waits on it.
   ovsdb::OvsdbClientOptions ovsdb_options;
@@ -342,7 +352,8 @@ void Agent::maintenanceLoop() {
     if (stopping_) break;
     lock.unlock();
     checkUnderlay();
-    if (p.host_gateways && p.readiness.ready()) p.host_gateways->retry();
+    const bool removing = p.host_gateways && removalUnderway();
+    if (p.host_gateways && p.readiness.ready() && !removing) p.host_gateways->retry();
     if (p.dataplane->needsResync() && p.openflow->connected()) {
       if (Status s = p.dataplane->resync(); !s.ok()) {
         ALOG(Warn, Main) << "resync failed: " << s.message();
@@ -352,7 +363,7 @@ void Agent::maintenanceLoop() {
       p.pods->releasePending();
       p.pods->releaseOrphans();
       // Not while restoring: pods are only known again once the controller re-pushed them.
-      if (p.host_gateways && p.restored) p.host_gateways->releaseUnused();
+      if (p.host_gateways && p.restored && !removing) p.host_gateways->releaseUnused();
     }
     lock.lock();
   }
@@ -383,6 +394,16 @@ Status Agent::startNats() {
 
 Status Agent::cleanup() {
   Parts& p = *parts_;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.state_dir, ec);
+    std::ofstream marker(removalMarker(config_), std::ios::trunc);
+    marker << "alcor-agent --cleanup\n";
+    if (!marker.flush()) {
+      return internalError("cannot write " + removalMarker(config_) +
+                           " (the running agent would set host access up again)");
+    }
+  }
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   ASSIGN_OR_RETURN(p.bridges, retryUntil("OVSDB " + config_.ovsdb, deadline, [&] {
                      return ovsdb::BridgeClientImpl::connect(config_.ovsdb);
@@ -407,6 +428,17 @@ void Agent::connectController() {
     rest.server_name = config_.controller_name;
   }
   p.controller = makeRestControllerClient(rest);
+}
+
+bool Agent::removalUnderway() {
+  std::error_code ec;
+  const bool removing = std::filesystem::exists(removalMarker(config_), ec);
+  if (removing && !removal_logged_) {
+    ALOG(Warn, Main) << "alcor-agent --cleanup ran (" << removalMarker(config_)
+                     << "): host access is no longer set up again until the agent restarts";
+  }
+  removal_logged_ = removing;
+  return removing;
 }
 
 void Agent::releaseUnderlay(const char* why) {

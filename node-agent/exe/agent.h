@@ -40,6 +40,8 @@ class Agent {
   // away, onto the underlay bridge again (with the host gateways' addresses) once it is back.
   // The ...Locked ones need Parts::underlay_mu held.
   void releaseUnderlay(const char* why);
+  // Whether --cleanup ran on this node since the start (its marker in the state directory).
+  bool removalUnderway();
   bool restoreUnderlay();
   // Maintenance: the bridge's device gone while OVS runs, or a failed restore: retried.
   void checkUnderlay();
@@ -51,6 +53,7 @@ class Agent {
   AgentConfig config_;
   std::unique_ptr<Parts> parts_;
   std::atomic<bool> stopping_{false};
+  bool removal_logged_ = false;  // maintenance thread only
   std::thread registration_;
   std::thread maintenance_;
 };

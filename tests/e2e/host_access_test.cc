@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "lib/base/strings.h"
 #include "tests/e2e/e2e_util.h"
@@ -280,8 +281,11 @@ TEST(HostAccessTest, HostAccessSurvivesAgentAndVswitchdRestarts) {
 }
 
 // Uninstall: `alcor-agent --cleanup` with the agent's own configuration (TLS to the controller,
-// its node token) removes the host gateway port, its controller port and the NAT table.
-TEST(HostAccessTest, CleanupRemovesHostAccessThroughTheSecuredController) {
+// its node token) removes the host gateway port, its controller port and the NAT table. With
+// `agent_running`, as the documented removal does it (in the agent's pod): the running agent must
+// not set up again what the removal took away (it would find its gateway port gone from the
+// controller and recreate it, the NAT table with it) before it is stopped.
+void cleanupRemovesHostAccess(bool agent_running) {
   auto c = Cluster::start(hostAccessCluster(1));
   ASSERT_TRUE(c.ok()) << c.status().message();
   Cluster& cluster = **c;
@@ -293,12 +297,32 @@ TEST(HostAccessTest, CleanupRemovesHostAccessThroughTheSecuredController) {
   ASSERT_TRUE(n0.ns->exec({"nft", "list", "table", "ip", "alcor"}).ok());
   const int ports = controllerPortCount(cluster);
 
-  cluster.stopAgent(0);
+  if (!agent_running) cluster.stopAgent(0);
   CommandResult r = cluster.runAgentOnce(0, {"--cleanup"});
   ASSERT_TRUE(r.ok()) << r.describe();
+  if (agent_running) {
+    ASSERT_TRUE(waitFor(
+        [&] {
+          return readFileOrEmpty(n0.agentLog()).find("alcor-agent --cleanup ran") !=
+                 std::string::npos;
+        },
+        std::chrono::seconds(10)))
+        << "the running agent did not notice the removal";
+    // A few maintenance passes (one a second) later, still nothing is back.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_THAT(readFileOrEmpty(n0.agentLog()), Not(HasSubstr("setting host access up again")));
+  }
   EXPECT_THAT(n0.ovs->vsctl({"list-ports", "br-int"}).out, Not(HasSubstr("alcor-gw0")));
   EXPECT_FALSE(n0.ns->exec({"nft", "list", "table", "ip", "alcor"}).ok());
   EXPECT_EQ(controllerPortCount(cluster), ports - 1);  // the gateway's port; the pod's stays
+}
+
+TEST(HostAccessTest, CleanupRemovesHostAccessThroughTheSecuredController) {
+  cleanupRemovesHostAccess(/*agent_running=*/false);
+}
+
+TEST(HostAccessTest, CleanupBesideTheRunningAgentIsNotUndone) {
+  cleanupRemovesHostAccess(/*agent_running=*/true);
 }
 
 // Capability io.kubernetes.cri.pod-annotations: the runtime's copy of the pod's annotations
