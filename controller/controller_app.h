@@ -40,8 +40,8 @@ struct ControllerConfig {
   std::string nats_password_file;  // the password, in a file
   std::string nats_ca;             // CA of the NATS servers' certificates (set: TLS)
   int64_t mq_multicast_min = 2;
-  int64_t mq_auto_up = 1000;  // auto: a VPC above this many ports goes to NATS
-  int64_t mq_auto_down = 100;  // ... and back to gRPC below this many
+  int64_t mq_auto_up = 1000;          // auto: a VPC above this many ports goes to NATS
+  int64_t mq_auto_down = 100;         // ... and back to gRPC below this many
   ControllerSecurityConfig security;  // TLS, certificates, REST tokens (docs/security.md)
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR

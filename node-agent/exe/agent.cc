@@ -236,6 +236,8 @@ Status Agent::start() {
   // With TLS only the controller's certificate may push (docs/security.md).
   p.goalstate_service = std::make_unique<GoalStateService>(
       *p.goalstates, p.credentials ? config_.controller_name : "");
+  // Before the server: its v2 messages go through the NATS subscriber then.
+  if (!config_.nats_servers.empty()) RETURN_IF_ERROR(startNats());
   {
     grpc::ServerBuilder builder;
     int bound_port = 0;
@@ -251,7 +253,6 @@ Status Agent::start() {
       return unavailableError("cannot listen for GoalStates on " + config_.grpc_listen);
     }
   }
-  if (!config_.nats_servers.empty()) RETURN_IF_ERROR(startNats());
   p.cni_service = std::make_unique<CniService>(*p.pods);
   {
     RETURN_IF_ERROR(prepareSocketPath(config_.cni_socket));
@@ -367,6 +368,12 @@ Status Agent::startNats() {
       *p.nats, config_.node_ip,
       [handler = p.goalstates.get()](const schema::GoalStateV2& gs) { return handler->handle(gs); },
       resync);
+  // --southbound=auto: unicast comes over gRPC; its ports drive the subnet subscriptions too,
+  // and its neighbors are ordered against the subnet messages' by revision.
+  p.goalstate_service->setV2Apply(
+      [subscriber = p.nats_subscriber.get()](schema::GoalStateV2 gs, const std::string& epoch) {
+        return subscriber->applyUnicast(std::move(gs), epoch);
+      });
   return p.nats_subscriber->start();
 }
 

@@ -2,7 +2,9 @@
 // requests on the host subject are applied and answered; the first port in a subnet subscribes
 // to the subnet's subject (and says so), the last one leaving unsubscribes and deletes that
 // subnet's neighbors; sequence gaps ask for the full state; older unicast copies of a neighbor
-// a subnet message already brought are dropped; the agent's own port is no neighbor.
+// a subnet message already brought are dropped; the agent's own port is no neighbor. With
+// --southbound=auto unicast comes over gRPC (applyUnicast): its ports drive the subscriptions
+// too, a late subnet copy older than a unicast one is dropped, its epoch resets like NATS's.
 
 #include "node-agent/goalstate/nats_subscriber.h"
 
@@ -232,6 +234,65 @@ TEST_F(NatsSubscriberTest, ANewControllerEpochResetsAndRepeatsTheSubscriptions) 
   ASSERT_TRUE(reply.ok());
   ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
   EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+}
+
+}  // namespace
+}  // namespace alcor::agent
+
+namespace alcor::agent {
+namespace {
+
+// --southbound=auto: the gRPC server hands unicast messages to applyUnicast.
+TEST_F(NatsSubscriberTest, GrpcDeliveredMessagesDriveSubscriptionsAndAreOrderedByRevision) {
+  auto reply = subscriber_->applyUnicast(portMessage("p1", schema::CREATE), "e1");
+  ASSERT_EQ(reply.operation_statuses_size(), 1);
+  EXPECT_EQ(reply.operation_statuses(0).operation_status(), schema::SUCCESS);
+  EXPECT_EQ(subscriber_->subjects(), std::set<std::string>{kSubject});
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 1; }, 5s));
+  EXPECT_EQ(notices()[0], "subscribed " + kSubject);
+  baseline(0);
+
+  // The VPC went back to gRPC: a newer unicast copy arrives before a subnet message still on
+  // its way with an older one, which must not undo it.
+  schema::GoalStateV2 newer;
+  addNeighbor(newer, "x", kOther, 12);
+  subscriber_->applyUnicast(newer, "e1");
+  schema::GoalStateV2 older;
+  addNeighbor(older, "x", kOther, 11);
+  multicast(older, 1);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 12u);
+  // The same for a delete: the late create does not bring the neighbor back.
+  schema::GoalStateV2 del;
+  addNeighbor(del, "y", kOther, 14, schema::DELETE);
+  subscriber_->applyUnicast(del, "e1");
+  schema::GoalStateV2 create;
+  addNeighbor(create, "y", kOther, 13);
+  multicast(create, 2);
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/y"));
+  EXPECT_EQ(subscriber_->stats().stale_neighbors, 2u);
+  // Newer subnet copies still apply.
+  schema::GoalStateV2 next;
+  addNeighbor(next, "x", kOther, 15);
+  multicast(next, 3);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 15u);
+  EXPECT_EQ(resyncs_.load(), 0);
+
+  // A controller restart seen on the gRPC path: revisions start again, subscriptions repeated.
+  schema::GoalStateV2 restarted;
+  addNeighbor(restarted, "x", kOther, 1);
+  subscriber_->applyUnicast(restarted, "e2");
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 1u);
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
+  EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+
+  // The last port deleted over gRPC: unsubscribed.
+  subscriber_->applyUnicast(portMessage("p1", schema::DELETE), "e2");
+  EXPECT_TRUE(subscriber_->subjects().empty());
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 3; }, 5s));
+  EXPECT_EQ(notices()[2], "unsubscribed " + kSubject);
 }
 
 }  // namespace
