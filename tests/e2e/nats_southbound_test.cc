@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 namespace {
@@ -16,18 +17,9 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-class NatsSouthboundE2eTest : public ::testing::Test {
+class NatsSouthboundE2eTest : public OneSubnetTest {
  protected:
-  void SetUp() override {
-    auto c = Cluster::start({.nodes = 2, .nats_nodes = 3});
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet) = *net;
-  }
-  std::unique_ptr<Cluster> cluster;
-  std::string vpc, subnet;
+  NatsSouthboundE2eTest() : OneSubnetTest({.nodes = 2, .nats_nodes = 3}) {}
 };
 
 TEST_F(NatsSouthboundE2eTest, PodsTalkOverTheBrokerAndSurviveANatsNodeAndAnAgentRestart) {
@@ -64,20 +56,14 @@ TEST_F(NatsSouthboundE2eTest, PodsTalkOverTheBrokerAndSurviveANatsNodeAndAnAgent
 // --southbound=auto, up 3 / down 3: above 3 ports the VPC's subnets are multicast over NATS,
 // below 3 back on gRPC (agents with gRPC and NATS both); a multicast minimum of 1 host, since
 // with two nodes each neighbor has one receiver.
-class AutoSouthboundE2eTest : public ::testing::Test {
+class AutoSouthboundE2eTest : public OneSubnetTest {
  protected:
-  void SetUp() override {
-    auto c = Cluster::start(
-        {.nodes = 2,
-         .extra_controller_flags = {"--mq-auto-up=3", "--mq-auto-down=3", "--mq-multicast-min=1"},
-         .nats_nodes = 3,
-         .nats_southbound = "auto"});
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet) = *net;
-  }
+  AutoSouthboundE2eTest()
+      : OneSubnetTest({.nodes = 2,
+                       .extra_controller_flags = {"--mq-auto-up=3", "--mq-auto-down=3",
+                                                  "--mq-multicast-min=1"},
+                       .nats_nodes = 3,
+                       .nats_southbound = "auto"}) {}
   Pod pod(int node) {
     auto p = cluster->addPod(node, vpc, subnet);
     EXPECT_TRUE(p.ok()) << p.status().message();
@@ -109,8 +95,6 @@ class AutoSouthboundE2eTest : public ::testing::Test {
     auto at = text.find("\n" + name + " ");
     return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size() + 2));
   }
-  std::unique_ptr<Cluster> cluster;
-  std::string vpc, subnet;
 };
 
 TEST_F(AutoSouthboundE2eTest, AVpcCrossesToNatsAndBackWithItsPodsTalking) {
