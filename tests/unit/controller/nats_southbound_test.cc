@@ -20,6 +20,7 @@
 #include "tests/fakes/recording_goalstate_apply.h"
 #include "tests/harness/nats_cluster.h"
 #include "tests/unit/controller/controller_fixture.h"
+#include "tests/unit/controller/fake_agent.h"
 
 namespace alcor::controller::testing {
 namespace {
@@ -441,6 +442,20 @@ TEST_F(AutoSouthboundTest, AVpcCrossesToNatsAndBackLosingNothing) {
     EXPECT_EQ(a->resyncs.load(), 0);
     EXPECT_EQ(a->subscriber->stats().gaps, 0u);
   }
+}
+
+// The real gRPC pusher: unicast goes to the agent's gRPC server, with the epoch of the NATS
+// messages as metadata.
+TEST_F(AutoSouthboundTest, UnicastGoesOverGrpcWithTheControllersEpoch) {
+  startController(natsConfig("auto", 2));
+  FakeAgent grpc_agent;
+  ASSERT_TRUE(grpc_agent.start("127.0.0.1"));
+  registerNode("node-g", "127.0.0.1", grpc_agent.port());
+  createVpc("vpc1");
+  createSubnet("s1", "vpc1", "10.0.1.0/24");
+  createPort("p1", "vpc1", "s1", "node-g");
+  ASSERT_TRUE(waitFor([&] { return grpc_agent.merged().port_states().contains("p1"); }, 10s));
+  EXPECT_EQ(grpc_agent.epochs(), std::set<std::string>{app_->natsSink()->epoch()});
 }
 
 TEST_F(AutoSouthboundTest, BadThresholdsAreRefused) {
