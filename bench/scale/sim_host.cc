@@ -193,10 +193,11 @@ Status SimHost::startNats(const std::vector<std::string>& servers, bool grpc_thr
 }
 
 void SimHost::stop() {
-  subscriber_.reset();
-  nats_.reset();
+  // The server first: with --southbound=auto its messages go through the subscriber.
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server_.reset();
+  subscriber_.reset();
+  nats_.reset();
 }
 
 }  // namespace alcor::bench

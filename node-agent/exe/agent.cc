@@ -64,12 +64,13 @@ struct Agent::Parts {
   std::unique_ptr<InterfacePlumberImpl> plumber;
   std::unique_ptr<PodManager> pods;
   std::unique_ptr<GoalStateHandler> goalstates;
+  // Destroyed after the servers below: the GoalState server's v2 messages go through it.
+  std::unique_ptr<nats::MessageBus> nats;  // --nats-servers
+  std::unique_ptr<NatsGoalStateSubscriber> nats_subscriber;
   std::unique_ptr<GoalStateService> goalstate_service;
   std::unique_ptr<CniService> cni_service;
   std::unique_ptr<grpc::Server> goalstate_server;
   std::unique_ptr<grpc::Server> cni_server;
-  std::unique_ptr<nats::MessageBus> nats;  // --nats-servers
-  std::unique_ptr<NatsGoalStateSubscriber> nats_subscriber;
   std::mutex mu;
   std::condition_variable stop_cv;
 };
