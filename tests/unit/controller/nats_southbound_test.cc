@@ -5,7 +5,8 @@
 // loses nothing; a restarted agent resubscribes and gets its full state; with multicast off
 // (a high minimum) everything still arrives by unicast. --southbound=auto: unicast by the
 // scheduler's pusher (standing for gRPC, into the agents' applyUnicast), the VPC's subnets
-// multicast only while it is above the threshold, across both crossings and back.
+// multicast only while it is above the threshold, across both crossings and back; a gap is
+// repaired by a full state over that path.
 
 #include <gtest/gtest.h>
 
@@ -442,6 +443,42 @@ TEST_F(AutoSouthboundTest, AVpcCrossesToNatsAndBackLosingNothing) {
     EXPECT_EQ(a->resyncs.load(), 0);
     EXPECT_EQ(a->subscriber->stats().gaps, 0u);
   }
+}
+
+// A lost subnet message: the agent asks for its full state, which comes back over the gRPC
+// path (the fake pusher here), and it is counted on the subject again.
+TEST_F(AutoSouthboundTest, AGapIsRepairedWithAFullStateOverGrpc) {
+  startAuto(3, /*up=*/3, /*down=*/1);
+  auto ids = createPorts(6, "a");
+  expectConverged(ids);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  auto more = createPorts(3, "b");  // multicast: every host has its baseline now
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  ASSERT_TRUE(app_->natsSink()->multicastVpc("vpc1"));
+  const uint64_t resyncs = app_->scheduler().stats().resyncs;
+  auto tester = nats::NatsConnection::connect(nats::NatsOptions{.servers = cluster_->urls()});
+  ASSERT_TRUE(tester.ok());
+  ASSERT_TRUE((*tester)
+                  ->publish("alcor.gs.subnet.vpc1.s1", schema::GoalStateV2().SerializeAsString(),
+                            {{southbound::kEpochHeader, epoch_}, {southbound::kSeqHeader, "9999"}})
+                  .ok());
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& a : agents_) {
+          if (a->resyncs.load() != 1) return false;
+        }
+        return true;
+      },
+      10s));
+  EXPECT_TRUE(waitFor([&] { return app_->scheduler().stats().resyncs >= resyncs + 3; }, 10s));
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  const uint64_t messages = app_->natsSink()->stats().messages;
+  more = createPorts(6, "c");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  EXPECT_GT(app_->natsSink()->stats().messages, messages);
+  for (const auto& a : agents_) EXPECT_EQ(a->subscriber->stats().gaps, 1u);
 }
 
 // The real gRPC pusher: unicast goes to the agent's gRPC server, with the epoch of the NATS
