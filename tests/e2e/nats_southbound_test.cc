@@ -119,7 +119,10 @@ TEST_F(AutoSouthboundE2eTest, AVpcCrossesToNatsAndBackWithItsPodsTalking) {
     auto del = cluster->delPod(*p, vpc, subnet);
     ASSERT_TRUE(del.ok()) << del.describe();
   }
-  EXPECT_TRUE(waitFor([&] { return flowsMentioning(cluster->node(1), podMac(c)).empty(); }, 20s));
+  for (const Pod* p : {&c, &d, &e}) {
+    EXPECT_TRUE(waitFor(
+        [&] { return flowsMentioning(cluster->node(1 - p->node), podMac(*p)).empty(); }, 20s));
+  }
   expectTalking({&a, &b});
   EXPECT_THAT(readFileOrEmpty(cluster->controllerLog()),
               HasSubstr("vpc " + vpc + ": 2 ports < 3, neighbors of its subnets back on gRPC"));
