@@ -295,5 +295,42 @@ TEST_F(NatsSubscriberTest, GrpcDeliveredMessagesDriveSubscriptionsAndAreOrderedB
   EXPECT_EQ(notices()[2], "unsubscribed " + kSubject);
 }
 
+// Deleted neighbors keep their revision for the last 65,536 deletes only (memory stays bounded);
+// a neighbor created again after its delete is not forgotten with that delete.
+TEST_F(NatsSubscriberTest, OnlyTheLastDeletesAreRemembered) {
+  subscriber_->applyUnicast(portMessage("p1", schema::CREATE), "e1");
+  baseline(0);
+  schema::GoalStateV2 gone;
+  addNeighbor(gone, "gone", kOther, 2, schema::DELETE);
+  subscriber_->applyUnicast(gone, "e1");  // the oldest of 65,538 deletes
+  for (uint32_t i = 0; i <= 65536; ++i) {
+    schema::GoalStateV2 del;
+    addNeighbor(del, "n" + std::to_string(i), kOther, 10 + i, schema::DELETE);
+    subscriber_->applyUnicast(del, "e1");
+    if (i == 0) {
+      schema::GoalStateV2 recreated;
+      addNeighbor(recreated, "n0", kOther, 5);  // created again (its cached older state)
+      subscriber_->applyUnicast(recreated, "e1");
+    }
+  }
+  // The two oldest deletes are forgotten: a late older create of "gone" applies again.
+  schema::GoalStateV2 late_gone;
+  addNeighbor(late_gone, "gone", kOther, 1);
+  multicast(late_gone, 1);
+  // n0's delete went too, but n0 lives again: its revision (5) stays.
+  schema::GoalStateV2 late;
+  addNeighbor(late, "n0", kOther, 4);
+  multicast(late, 2);
+  // n1's delete is still remembered: a late create does not bring it back.
+  schema::GoalStateV2 late1;
+  addNeighbor(late1, "n1", kOther, 3);
+  multicast(late1, 3);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/gone"), 1u);
+  EXPECT_EQ(agent_.neighborRevision("L2/n0"), 5u);
+  EXPECT_FALSE(agent_.neighborRevision("L2/n1"));
+  EXPECT_EQ(subscriber_->stats().stale_neighbors, 2u);
+}
+
 }  // namespace
 }  // namespace alcor::agent
