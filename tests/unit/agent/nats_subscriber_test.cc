@@ -16,6 +16,7 @@
 #include "lib/southbound/subjects.h"
 #include "tests/fakes/recording_goalstate_apply.h"
 #include "tests/harness/nats_cluster.h"
+#include "tests/unit/agent/subnet_goalstates.h"
 
 namespace alcor::agent {
 namespace {
@@ -27,27 +28,6 @@ using alcor::testing::waitFor;
 constexpr const char* kNode = "10.9.0.1";
 constexpr const char* kOther = "10.9.0.2";
 const std::string kSubject = "alcor.gs.subnet.vpc1.s1";
-
-void addSubnetContext(schema::GoalStateV2& gs) {
-  auto& vpc = (*gs.mutable_vpc_states())["vpc1"];
-  vpc.set_operation_type(schema::INFO);
-  vpc.mutable_configuration()->set_id("vpc1");
-  auto& subnet = (*gs.mutable_subnet_states())["s1"];
-  subnet.set_operation_type(schema::INFO);
-  subnet.mutable_configuration()->set_id("s1");
-  subnet.mutable_configuration()->set_vpc_id("vpc1");
-}
-
-schema::GoalStateV2 portMessage(const std::string& port, schema::OperationType op) {
-  schema::GoalStateV2 gs;
-  addSubnetContext(gs);
-  auto& p = (*gs.mutable_port_states())[port];
-  p.set_operation_type(op);
-  p.mutable_configuration()->set_id(port);
-  p.mutable_configuration()->set_vpc_id("vpc1");
-  p.mutable_configuration()->add_fixed_ips()->set_subnet_id("s1");
-  return gs;
-}
 
 void addNeighbor(schema::GoalStateV2& gs, const std::string& port, const std::string& host,
                  uint32_t revision, schema::OperationType op = schema::CREATE) {
