@@ -54,8 +54,10 @@ remove_created_dirs() {
 import_alcor_images() {  # I: both tags of the three images, as localhost/alcor-*:TAG
   local sock archive image tag
   sock=$(node_dir "$1")/containerd/containerd.sock
+  local images=(agent ovs controller)
+  [ "$SOUTHBOUND" = mq ] && images+=(nats)
   for tag in "$ALCOR_TAG" "$ALCOR_TAG_NEXT"; do
-    for image in agent ovs controller; do
+    for image in "${images[@]}"; do
       archive=$ALCOR_IMAGES_DIR/alcor-$image-$tag.tar
       [ -f "$archive" ] || die "no $archive: run images/build.sh --tag=$ALCOR_TAG --tag=$ALCOR_TAG_NEXT"
       ctr --address "$sock" -n k8s.io images import "$archive" >/dev/null ||
@@ -79,6 +81,7 @@ images:
   - {name: localhost/alcor-ovs, newTag: "$tag"}
   - {name: localhost/alcor-controller, newTag: "$tag"}
 EOF
+  [ "$SOUTHBOUND" = mq ] && nats_overlay "$dir" "$tag"
   echo "$dir"
 }
 
