@@ -17,8 +17,6 @@ set -euo pipefail
 . "$K8S_DIR/control-plane.sh"
 # shellcheck source=install.sh
 . "$K8S_DIR/install.sh"
-# shellcheck source=nats.sh
-. "$K8S_DIR/nats.sh"
 
 nodes_ready() {
   local ready

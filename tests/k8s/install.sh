@@ -17,6 +17,8 @@ ALCOR_IMAGES_DIR=${ALCOR_IMAGES_DIR:-${IMAGES_CACHE:-/var/cache/alcor-images}/oc
 ALCOR_TAG=${ALCOR_TAG:-dev}
 ALCOR_TAG_NEXT=${ALCOR_TAG_NEXT:-$ALCOR_TAG-next}
 CONTROLLER_UID=10001
+# shellcheck source=nats.sh
+. "$K8S_DIR/nats.sh"  # SOUTHBOUND=mq: the NATS component in the same overlay
 
 node_mountns() {  # I: the node's mount namespace with its own HOST_PATHS
   local i=$1 ns host p

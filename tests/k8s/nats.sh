@@ -1,5 +1,5 @@
 # GoalStates over NATS on the local cluster (scripts/k8s-e2e.sh --install=manifests
-# --southbound=mq; sourced by cluster.sh after install.sh): the component manifests/nats, as
+# --southbound=mq; sourced by install.sh): the component manifests/nats, as
 # docs/install.md ("GoalStates over NATS") tells users to install it. Every node runs one
 # nats-server of the StatefulSet (all labelled alcor.io/nats=true), on its host network.
 
