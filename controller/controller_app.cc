@@ -24,8 +24,9 @@ void addControllerFlags(FlagSet& f, ControllerConfig* c) {
   f.addInt("max-neighbors-per-message", &c->max_neighbors_per_message,
            "split neighbor sets into GoalState messages of at most this many");
   f.addString("southbound", &c->southbound,
-              "path of GoalStates to agents: grpc, or mq (NATS: per-host request/reply and "
-              "per-subnet multicast)");
+              "path of GoalStates to agents: grpc, mq (NATS: per-host request/reply and "
+              "per-subnet multicast), or auto (per VPC: unicast on gRPC, its subnets multicast "
+              "on NATS while it is large, see --mq-auto-up/--mq-auto-down)");
   f.addString("nats-servers", &c->nats_servers,
               "NATS servers, comma-separated nats:// or tls:// URLs");
   f.addString("nats-user", &c->nats_user, "the controller's NATS user");
@@ -34,6 +35,10 @@ void addControllerFlags(FlagSet& f, ControllerConfig* c) {
               "CA bundle of the NATS servers' certificates (set: TLS is required)");
   f.addInt("mq-multicast-min", &c->mq_multicast_min,
            "a neighbor state goes to a subnet subject when at least this many hosts take it there");
+  f.addInt("mq-auto-up", &c->mq_auto_up,
+           "--southbound=auto: a VPC with more placed ports than this goes to NATS multicast");
+  f.addInt("mq-auto-down", &c->mq_auto_down,
+           "--southbound=auto: a VPC on NATS with fewer placed ports than this goes back to gRPC");
   addControllerSecurityFlags(f, &c->security);
   f.addString("bootstrap-project", &c->bootstrap_project, "project of the bootstrap VPC/subnet");
   f.addString("bootstrap-vpc", &c->bootstrap_vpc, "create this VPC at start if absent: ID:CIDR");
@@ -67,14 +72,17 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
   if (c.agent_port <= 0 || c.agent_port > 65535) {
     return invalidArgumentError("--agent-port must be a TCP port");
   }
+  const bool auto_path = c.southbound == "auto";
+  const AutoThresholds thresholds{static_cast<uint64_t>(std::max<int64_t>(0, c.mq_auto_up)),
+                                  static_cast<uint64_t>(std::max<int64_t>(0, c.mq_auto_down))};
+  if (c.southbound != "grpc" && c.southbound != "mq" && !auto_path) {
+    return invalidArgumentError("--southbound must be grpc, mq or auto");
+  }
+  if (auto_path) RETURN_IF_ERROR(validateThresholds(thresholds));
   std::unique_ptr<ControllerApp> app(new ControllerApp());
   ASSIGN_OR_RETURN(app->security_, ControllerSecurity::start(c.security));
   ASSIGN_OR_RETURN(app->store_, SqliteStore::open(c.db));
-  if (c.southbound == "mq") {
-    RETURN_IF_ERROR(app->startNats(c));
-  } else if (c.southbound != "grpc") {
-    return invalidArgumentError("--southbound must be grpc or mq (auto is not implemented)");
-  }
+  if (c.southbound != "grpc") RETURN_IF_ERROR(app->startNats(c));
   if (app->pusher_) {
     // --southbound=mq: the NATS pusher.
   } else if (pusher) {
@@ -83,6 +91,7 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
     GrpcPusherOptions o;
     o.timeout = std::chrono::milliseconds(c.push_timeout_ms);
     o.credentials = app->security_->channelCredentials();
+    o.epoch = app->epoch_;  // auto: agents compare it with the NATS messages'
     if (app->security_->tls()) {
       // Which node an agent address belongs to; the service exists before the first push.
       o.peer_name = [app = app.get()](const std::string& address) {
@@ -103,6 +112,7 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
     no.epoch = app->epoch_;
     no.multicast_min = static_cast<size_t>(std::max<int64_t>(1, c.mq_multicast_min));
     no.max_neighbors_per_message = so.max_neighbors_per_message;
+    if (auto_path) no.auto_path = thresholds;
     app->nats_sink_ = std::make_unique<NatsGoalStateSink>(*app->bus_, *app->scheduler_, no);
   }
   ASSIGN_OR_RETURN(app->services_, ControllerServices::create(*app->store_, app->sink(), svc));
@@ -169,13 +179,20 @@ StatusOr<std::unique_ptr<ControllerApp>> ControllerApp::start(const ControllerCo
 
 Status ControllerApp::startNats(const ControllerConfig& c) {
   if (c.goalstate_version != 2)
-    return invalidArgumentError("--southbound=mq needs --goalstate-version=2");
+    return invalidArgumentError("--southbound=" + c.southbound + " needs --goalstate-version=2");
   ASSIGN_OR_RETURN(
       nats::NatsOptions o,
       nats::natsOptionsFromFlags(c.nats_servers, c.nats_user, c.nats_password_file, c.nats_ca));
   o.name = "alcor-controller";
   ASSIGN_OR_RETURN(bus_, nats::NatsConnection::connect(o));
   epoch_ = newUuid().substr(0, 8);
+  if (c.southbound == "auto") {
+    // Unicast stays on the gRPC pusher; the sink multicasts the large VPCs.
+    ALOG(Info, Main) << "southbound: auto (gRPC; VPCs above " << c.mq_auto_up
+                     << " ports multicast over NATS " << c.nats_servers << " until below "
+                     << c.mq_auto_down << "), epoch " << epoch_;
+    return okStatus();
+  }
   pusher_ = std::make_unique<NatsGoalStatePusher>(*bus_, epoch_,
                                                   std::chrono::milliseconds(c.push_timeout_ms));
   ALOG(Info, Main) << "southbound: NATS (" << c.nats_servers << "), epoch " << epoch_;

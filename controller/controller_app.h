@@ -33,13 +33,15 @@ struct ControllerConfig {
   int64_t push_workers = 4;
   int64_t push_timeout_ms = 30000;
   int64_t max_neighbors_per_message = 1000;
-  // Southbound path (docs/controller.md, "Southbound over NATS"): grpc or mq.
+  // Southbound path (docs/controller.md, "Southbound over NATS"): grpc, mq or auto.
   std::string southbound = "grpc";
   std::string nats_servers;  // comma-separated nats:// or tls:// URLs
   std::string nats_user;
   std::string nats_password_file;  // the password, in a file
   std::string nats_ca;             // CA of the NATS servers' certificates (set: TLS)
   int64_t mq_multicast_min = 2;
+  int64_t mq_auto_up = 1000;          // auto: a VPC above this many ports goes to NATS
+  int64_t mq_auto_down = 100;         // ... and back to gRPC below this many
   ControllerSecurityConfig security;  // TLS, certificates, REST tokens (docs/security.md)
   std::string bootstrap_project = "default";
   std::string bootstrap_vpc;     // ID:CIDR
@@ -77,7 +79,7 @@ class ControllerApp {
   StorePtr store_;
   GoalStatePusherPtr pusher_;
   std::unique_ptr<PushScheduler> scheduler_;
-  std::unique_ptr<nats::NatsConnection> bus_;  // --southbound=mq
+  std::unique_ptr<nats::NatsConnection> bus_;  // --southbound=mq or auto
   std::unique_ptr<NatsGoalStateSink> nats_sink_;
   std::string epoch_;  // the NATS messages' Alcor-Epoch
   std::unique_ptr<ControllerServices> services_;

@@ -7,18 +7,23 @@
 # tokens; agents get their certificates from it, and every gRPC channel is mutual TLS.
 #
 #   sudo scripts/demo.sh            # NODES=2 for a second node joined over VXLAN
+#   sudo SOUTHBOUND=mq NODES=2 scripts/demo.sh
+#       GoalStates over a 3-node NATS cluster (Debian's nats-server, TLS, a user per node with
+#       the permissions of docs/controller.md) instead of gRPC streams
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD_DIR=${BUILD_DIR:-build}
 NODES=${NODES:-1}
+SOUTHBOUND=${SOUTHBOUND:-grpc}
+case "$SOUTHBOUND" in grpc | mq) ;; *) echo "SOUTHBOUND must be grpc or mq" >&2; exit 2 ;; esac
 
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh needs root (network namespaces, OVS)" >&2; exit 1; }
 printf '\033[1m== build (scripts/setup.sh: Debian packages, then about ten minutes of compiling on a\n'
 printf '   fresh machine, seconds afterwards)\033[0m\n'
 scripts/setup.sh
 
-BIN=$ROOT/$BUILD_DIR
+case $BUILD_DIR in /*) BIN=$BUILD_DIR ;; *) BIN=$ROOT/$BUILD_DIR ;; esac
 CNI=$BIN/cni-plugin/alcor-cni
 AGENT=$BIN/node-agent/exe/alcor-agent
 CONTROLLER=$BIN/controller/alcor-controller
@@ -69,14 +74,60 @@ for i in $(seq "$NODES"); do
 done
 chmod 600 "$WORK/tokens.csv" "$WORK"/node*/token
 
+# A NATS cluster of three nats-server processes in the controller's namespace (client ports
+# 4222-4224, routes 6222-6224), TLS with a certificate of scripts/gen-certs.sh, and a user per
+# node whose permissions are its own host subject and the subnet subjects (scripts/nats-auth.sh).
+start_nats() {
+  local n=$WORK/nats urls=() i
+  mkdir -p "$n"
+  scripts/gen-certs.sh "$n/pki" --controller-name nats --san 10.200.0.1 >/dev/null
+  local pairs=()
+  for i in $(seq "$NODES"); do pairs+=("node-$i=10.200.0.$((10 + i))"); done
+  scripts/nats-auth.sh "$n" "${pairs[@]}" >/dev/null
+  for i in 0 1 2; do
+    cat >"$n/server$i.conf" <<CONF
+server_name: demo-nats-$i
+listen: "10.200.0.1:$((4222 + i))"
+max_payload: 8388608
+tls { cert_file: "$n/pki/controller.crt", key_file: "$n/pki/controller.key", ca_file: "$n/pki/ca.crt" }
+include "auth.conf"
+cluster {
+  name: alcor-demo
+  listen: "10.200.0.1:$((6222 + i))"
+  routes: [ $(for j in 0 1 2; do [ "$j" = "$i" ] || printf '"nats-route://10.200.0.1:%d", ' $((6222 + j)); done) ]
+}
+CONF
+    ip netns exec "$INFRA" nats-server -c "$n/server$i.conf" -m $((8222 + i)) >"$n/server$i.log" 2>&1 &
+    PIDS+=($!)
+    urls+=("tls://10.200.0.1:$((4222 + i))")
+  done
+  routes() { ip netns exec "$INFRA" curl -s "http://10.200.0.1:$((8222 + $1))/routez" | jq '.num_routes // 0' 2>/dev/null || echo 0; }
+  for i in 0 1 2; do  # each node routed to the two others
+    for _ in $(seq 100); do
+      [ "$(routes "$i")" -ge 2 ] && continue 2
+      sleep 0.1
+    done
+    echo "nats-server $i did not join the cluster; its log:" >&2; tail -20 "$n/server$i.log" >&2
+    exit 1
+  done
+  NATS_URLS=$(IFS=,; echo "${urls[*]}")
+  echo "NATS cluster: $NATS_URLS (TLS, users in $n/auth.conf)"
+  CONTROLLER_NATS=(--southbound=mq --nats-servers="$NATS_URLS" --nats-user=alcor-controller
+                   --nats-password-file="$n/passwords/alcor-controller" --nats-ca="$n/pki/ca.crt"
+                   --mq-multicast-min=1)  # a demo has few hosts: every member takes the subject
+}
+
 say "controller: alcor-controller in namespace $INFRA (https://10.200.0.1:9009, CA in $WORK/pki)"
 netns "$INFRA"
 ip -n "$INFRA" link add ulbr address 02:00:0a:c8:00:01 type bridge  # fixed: see cluster.cc
 ip -n "$INFRA" link set ulbr up
 ip -n "$INFRA" addr add 10.200.0.1/24 dev ulbr
+CONTROLLER_NATS=()
+AGENT_NATS=()
+if [ "$SOUTHBOUND" = mq ]; then start_nats; fi
 ip netns exec "$INFRA" "$CONTROLLER" --listen=10.200.0.1:9009 --grpc-listen=10.200.0.1:9090 \
   --db="$WORK/controller.db" --pki-dir="$WORK/pki" --tls-san=10.200.0.1 \
-  --token-file="$WORK/tokens.csv" >"$WORK/controller.log" 2>&1 &
+  --token-file="$WORK/tokens.csv" "${CONTROLLER_NATS[@]}" >"$WORK/controller.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do rest GET /healthz >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -84,6 +135,11 @@ start_node() {  # INDEX
   local i=$1 ns=$TAG-node$1 ip=10.200.0.$((10 + $1)) d=$WORK/node$1
   mkdir -p "$d/ovs"
   netns "$ns"
+  AGENT_NATS=()
+  if [ "$SOUTHBOUND" = mq ]; then
+    AGENT_NATS=(--nats-servers="$NATS_URLS" --nats-user="node-$i"
+                --nats-password-file="$WORK/nats/passwords/node-$i" --nats-ca="$WORK/nats/pki/ca.crt")
+  fi
   ip link add "$TAG-u$i" netns "$INFRA" type veth peer name ul0 netns "$ns"
   ip -n "$INFRA" link set "$TAG-u$i" master ulbr up
   ip netns exec "$INFRA" ethtool -K "$TAG-u$i" tx off >/dev/null
@@ -103,7 +159,7 @@ start_node() {  # INDEX
     --tls-ca="$WORK/pki/ca.crt" --controller-token-file="$d/token" \
     --cni-socket="$d/cni.sock" --ovs-rundir="$d/ovs" --datapath-type=netdev \
     --underlay-bridge=br-phy --underlay-interface=ul0 --state-dir="$d" \
-    --default-project=demo >"$d/agent.log" 2>&1 &
+    --default-project=demo "${AGENT_NATS[@]}" >"$d/agent.log" 2>&1 &
   PIDS+=($!)
   echo "node-$i: namespace $ns, node IP $ip, OVS in $d/ovs, agent log $d/agent.log"
 }
@@ -178,6 +234,10 @@ fi
 echo "REST without a token: $(ip netns exec "$INFRA" curl -s -o /dev/null -w '%{http_code}' \
   --cacert "$WORK/pki/ca.crt" "https://10.200.0.1:9009/project/demo/ports")"
 grep -m1 -o 'GoalState push from alcor-controller ([^)]*)' "$WORK/node1/agent.log" || true
+if [ "$SOUTHBOUND" = mq ]; then
+  say "GoalStates over NATS: what the controller published"
+  rest GET /metrics | grep -E '^alcor_(mq_|controller_goalstate_messages_total|controller_push_failures_total)' || true
+fi
 
 say "controller view of the ports"
 rest GET /project/demo/ports | jq -r '.ports[] | "\(.name)\t\(.fixed_ips[0].ip_address)\t\(.status)\t\(."binding:host_id")"'

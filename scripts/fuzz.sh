@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 ALL=(cni_config_fuzz goalstate_fuzz dhcp_fuzz packet_fuzz zeta_oam_fuzz openflow_fuzz ovsdb_fuzz
-     rest_body_fuzz token_fuzz certificate_fuzz json_array_stream_fuzz)
+     rest_body_fuzz token_fuzz certificate_fuzz json_array_stream_fuzz southbound_fuzz)
 TARGETS=("${@:-${ALL[@]}}")
 [ $# -gt 0 ] || TARGETS=("${ALL[@]}")
 

@@ -16,16 +16,20 @@
 #       # `kubectl apply -k` (tests/k8s/install.sh); the smoke checks, then the upgrade, restart
 #       # and uninstall checks of tests/k8s/upgrade.sh instead of the conformance run
 #       # (CONFORMANCE=1 runs it too). docs/install.md has the results.
+#   sudo scripts/k8s-e2e.sh --install=manifests --southbound=mq
+#       # the same with the NATS component (manifests/nats): a nats-server on every node, the
+#       # controller and the agents on GoalStates over NATS (tests/k8s/nats.sh)
 #
 # The first run builds for about an hour on 2 cores; later runs start in seconds.
 # docs/conformance.md has the focus, the skips with their reasons, and the latest results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ALCOR_K8S_INSTALL=hand
+export ALCOR_K8S_INSTALL=hand ALCOR_K8S_SOUTHBOUND=grpc
 for arg in "$@"; do
   case $arg in
     --install=hand | --install=manifests) ALCOR_K8S_INSTALL=${arg#--install=} ;;
-    *) echo "usage: $0 [--install=hand|manifests]" >&2; exit 2 ;;
+    --southbound=grpc | --southbound=mq) ALCOR_K8S_SOUTHBOUND=${arg#--southbound=} ;;
+    *) echo "usage: $0 [--install=hand|manifests] [--southbound=grpc|mq]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "k8s-e2e.sh needs root (namespaces, mounts, cgroups)" >&2; exit 1; }
@@ -43,7 +47,9 @@ if [ "$INSTALL" = manifests ]; then
   step "build 4/4: the Alcor CNI images (images/build.sh)"
   ALCOR_TAG=$(git describe --always --dirty 2>/dev/null || echo dev)
   export ALCOR_TAG ALCOR_TAG_NEXT=$ALCOR_TAG-next
-  images/build.sh --tag="$ALCOR_TAG" --tag="$ALCOR_TAG_NEXT" | sed 's/^/   /'
+  images="agent ovs controller"
+  [ "$SOUTHBOUND" = mq ] && images+=" nats"
+  IMAGES=$images images/build.sh --tag="$ALCOR_TAG" --tag="$ALCOR_TAG_NEXT" | sed 's/^/   /'
 fi
 
 on_exit() {

@@ -73,31 +73,34 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode,
   ScaleTracker tracker(kPortPrefix, n);
   std::unique_ptr<testing::NatsCluster> broker;
   std::vector<std::string> flags = o.controller_flags;
+  // mqN, or autoN: --southbound=auto (thresholds: the controller's defaults or
+  // --controller-flag), unicast over gRPC.
+  const bool auto_path = southbound.rfind("auto", 0) == 0;
   if (southbound != "grpc") {
     testing::NatsClusterOptions no;
-    no.nodes = std::stoi(southbound.substr(2));
+    no.nodes = std::stoi(southbound.substr(auto_path ? 4 : 2));
     auto started = testing::NatsCluster::start(no);
     if (!started.ok()) fail("nats-server cluster: " + started.status().toString());
     broker = std::move(started).value();
     std::string urls;
     for (const auto& u : broker->urls()) urls += (urls.empty() ? "" : ",") + u;
-    flags.push_back("--southbound=mq");
+    flags.push_back(auto_path ? "--southbound=auto" : "--southbound=mq");
     flags.push_back("--nats-servers=" + urls);
   }
   std::vector<std::unique_ptr<SimHost>> hosts;
   for (int h = 0; h < o.hosts; ++h) {
     hosts.push_back(std::make_unique<SimHost>(h, tracker));
-    if (!hosts.back()->start()) fail("cannot start simulated host " + std::to_string(h));
     if (broker) {
       // Hosts spread over the cluster's nodes, each able to fail over to the others.
       std::vector<std::string> servers;
       for (size_t k = 0; k < broker->size(); ++k) {
         servers.push_back(broker->url((static_cast<size_t>(h) + k) % broker->size()));
       }
-      if (Status st = hosts.back()->startNats(servers); !st.ok()) {
+      if (Status st = hosts.back()->startNats(servers, auto_path); !st.ok()) {
         fail("simulated host " + std::to_string(h) + " on NATS: " + st.toString());
       }
     }
+    if (!hosts.back()->start()) fail("cannot start simulated host " + std::to_string(h));
   }
 
   int rest_port = freeLoopbackPort();
@@ -287,6 +290,7 @@ ScaleRow runOnce(const SimulatedOptions& o, size_t n, const std::string& mode,
     row.note += (row.note.empty() ? "" : "; ") + value("alcor_mq_multicast_messages_total") +
                 " multicast msgs for " + value("alcor_mq_multicast_host_copies_total") +
                 " host copies";
+    if (auto_path) row.note += ", " + value("alcor_mq_auto_switches_total") + " path switches";
   }
   uint64_t gaps = 0;
   for (const auto& h : hosts) gaps += h->natsGaps();

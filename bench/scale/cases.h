@@ -13,7 +13,8 @@ struct SimulatedOptions {
   int hosts = 100;
   std::vector<size_t> ports = {1000, 10000};
   std::vector<std::string> modes = {"bulk", "single"};
-  // grpc, or mqN: --southbound=mq over an N-node nats-server cluster on loopback (issue 20).
+  // grpc, or mqN: --southbound=mq over an N-node nats-server cluster on loopback (issue 20), or
+  // autoN: --southbound=auto over one (unicast on gRPC, the VPC multicast above the threshold).
   std::vector<std::string> southbounds = {"grpc"};
   int clients = 8;  // concurrent REST clients for single POSTs
   int timeout_s = 900;

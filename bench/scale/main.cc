@@ -1,7 +1,7 @@
 // bench_scale: the scale cases of issue 10 (see docs/performance.md).
 //
 //   bench_scale [--cases=simulated,real] [--hosts=100] [--ports=1000,10000] [--modes=bulk,single]
-//               [--southbounds=grpc,mq3,mq6] [--clients=8] [--nodes=3] [--pods=300]
+//               [--southbounds=grpc,mq3,mq6,auto3] [--clients=8] [--nodes=3] [--pods=300]
 //               [--concurrency=10] [--out=DIR]
 //
 // simulated: the real alcor-controller binary + M simulated agents (real GoalState handling over
@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   flags.addString("ports", &ports, "simulated: comma-separated port counts");
   flags.addString("modes", &modes, "simulated: bulk (one POST /ports/bulk), single (POST each)");
   flags.addString("southbounds", &southbounds,
-                  "simulated: grpc, mqN (NATS, N-node cluster), comma-separated, compared per run");
+                  "simulated: grpc, mqN (NATS, N-node cluster), autoN (--southbound=auto over "
+                  "one), comma-separated, compared per run");
   flags.addInt("clients", &clients, "simulated: concurrent REST clients for single POSTs");
   flags.addStringList("controller-flag", &controller_flags, "simulated: extra controller flag");
   flags.addInt("nodes", &nodes, "real: node namespaces with OVS + agent");
@@ -67,8 +68,8 @@ int main(int argc, char** argv) {
       }
       o.southbounds.clear();
       for (auto sb : splitString(southbounds, ',')) {
-        if (sb != "grpc" && !(sb.size() > 2 && sb.substr(0, 2) == "mq" &&
-                              parseInt<int>(sb.substr(2)).value_or(0) > 0)) {
+        const size_t digits = sb.rfind("auto", 0) == 0 ? 4 : sb.rfind("mq", 0) == 0 ? 2 : 0;
+        if (sb != "grpc" && !(digits > 0 && parseInt<int>(sb.substr(digits)).value_or(0) > 0)) {
           std::cerr << "bad --southbounds value: " << sb << "\n";
           return 2;
         }

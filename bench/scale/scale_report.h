@@ -17,7 +17,7 @@ Percentiles percentiles(std::vector<double> values);  // nearest-rank
 struct ScaleRow {
   std::string scenario;  // "simulated" (M simulated agents) or "real" (node namespaces + OVS)
   std::string mode;      // bulk | single | cni
-  std::string southbound = "grpc";  // grpc, or mqN: NATS with an N-node cluster (issue 20)
+  std::string southbound = "grpc";  // grpc, mqN: NATS with an N-node cluster (issue 20), autoN
   int hosts = 0;
   size_t ports = 0;
   double posted_s = 0;     // until every create (POST / CNI ADD) returned

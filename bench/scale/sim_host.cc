@@ -161,7 +161,11 @@ bool SimHost::start() {
   return server_ && port_ > 0;
 }
 
-Status SimHost::startNats(const std::vector<std::string>& servers) {
+namespace {
+thread_local bool via_grpc = false;  // counted by the gRPC interceptor already
+}  // namespace
+
+Status SimHost::startNats(const std::vector<std::string>& servers, bool grpc_through) {
   nats::NatsOptions o;
   o.servers = servers;
   o.name = nodeName();
@@ -170,19 +174,30 @@ Status SimHost::startNats(const std::vector<std::string>& servers) {
   subscriber_ = std::make_unique<agent::NatsGoalStateSubscriber>(
       *nats_, ip_,
       [this](const schema::GoalStateV2& gs) {
-        ++nats_messages_;
-        nats_bytes_ += gs.ByteSizeLong();
+        if (!via_grpc) {
+          ++nats_messages_;
+          nats_bytes_ += gs.ByteSizeLong();
+        }
         return handler_.handle(gs);
       },
       nullptr);  // a gap would show as missing neighbors (the case times out)
+  if (grpc_through) {
+    service_.setV2Apply([this](schema::GoalStateV2 gs, const std::string& epoch) {
+      via_grpc = true;
+      auto reply = subscriber_->applyUnicast(std::move(gs), epoch);
+      via_grpc = false;
+      return reply;
+    });
+  }
   return subscriber_->start();
 }
 
 void SimHost::stop() {
-  subscriber_.reset();
-  nats_.reset();
+  // The server first: with --southbound=auto its messages go through the subscriber.
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server_.reset();
+  subscriber_.reset();
+  nats_.reset();
 }
 
 }  // namespace alcor::bench

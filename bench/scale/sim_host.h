@@ -81,8 +81,10 @@ class SimHost {
   SimHost(int index, ScaleTracker& tracker);
   ~SimHost();
   bool start();  // gRPC server on ip():any port
-  // Also takes GoalStates over NATS (the agent's NatsGoalStateSubscriber), from `servers`.
-  Status startNats(const std::vector<std::string>& servers);
+  // Also takes GoalStates over NATS (the agent's NatsGoalStateSubscriber), from `servers`;
+  // with `grpc_through` (--southbound=auto) its gRPC messages go through the subscriber too, as
+  // in the agent. Before start().
+  Status startNats(const std::vector<std::string>& servers, bool grpc_through = false);
   void stop();
 
   const std::string& ip() const { return ip_; }

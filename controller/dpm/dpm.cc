@@ -25,7 +25,32 @@ bool sameNeighbor(const PortPlacement& a, const PortPlacement& b) {
 }
 
 void Dpm::load(const std::vector<PortPlacement>& placements) {
-  for (const auto& p : placements) cache_.add(p.port.id, p.host_ip, subnetIdsOf(p.port));
+  for (const auto& p : placements) {
+    cache_.add(p.port.id, p.host_ip, subnetIdsOf(p.port));
+    ++vpc_ports_[p.port.network_id];
+  }
+  for (const auto& [vpc, n] : vpc_ports_) sink_.vpcPortsChanged(vpc.str(), n);
+}
+
+size_t Dpm::portsInVpc(const ResourceId& vpc_id) const {
+  auto it = vpc_ports_.find(vpc_id);
+  return it == vpc_ports_.end() ? 0 : it->second;
+}
+
+void Dpm::countVpcPorts(const std::vector<PortChange>& changes) {
+  std::set<ResourceId> touched;
+  for (const auto& c : changes) {
+    if (c.before) {
+      auto it = vpc_ports_.find(c.before->port.network_id);
+      if (it != vpc_ports_.end() && --it->second == 0) vpc_ports_.erase(it);
+      touched.insert(c.before->port.network_id);
+    }
+    if (c.after) {
+      ++vpc_ports_[c.after->port.network_id];
+      touched.insert(c.after->port.network_id);
+    }
+  }
+  for (const auto& vpc : touched) sink_.vpcPortsChanged(vpc.str(), portsInVpc(vpc));
 }
 
 void Dpm::flush(Delivery& out) {
@@ -141,6 +166,8 @@ void Dpm::pushDiff(Delivery& out, const std::string& host_ip, const HostSnapshot
 }
 
 void Dpm::portsChanged(const std::vector<PortChange>& changes) {
+  // Counted first: a sink choosing the path per VPC sends this change's states on the new one.
+  countVpcPorts(changes);
   Delivery out;
   for (const auto& c : changes) {
     if (c.before || c.after) portChanged(out, c.before, c.after);

@@ -93,6 +93,9 @@ class Dpm {
   std::set<std::string> onDemandHostsOf(const ResourceId& port_id) const;
 
   const SubnetPortCache& cache() const { return cache_; }
+  // Placed ports (bound to a known node) of the VPC, kept as ports change; the sink hears
+  // every change of it (GoalStateSink::vpcPortsChanged).
+  size_t portsInVpc(const ResourceId& vpc_id) const;
 
  private:
   enum Kinds { kNone = 0, kL2 = 1, kL3 = 2 };
@@ -136,6 +139,7 @@ class Dpm {
                             const std::optional<PortPlacement>& after,
                             const std::map<std::string, int>& audience_after);
   void flush(Delivery& out);
+  void countVpcPorts(const std::vector<PortChange>& changes);
 
   // ---- Security groups (security_group_fanout.cc) ----
   std::vector<std::string> memberAddresses(const ResourceId& group_id) const;
@@ -158,6 +162,7 @@ class Dpm {
   // about neighbors, so an agent getting a neighbor by two paths (unicast and a subnet's
   // multicast on NATS) keeps the newest. Starts again at 1 with the controller.
   uint32_t neighbor_revision_ = 0;
+  std::map<ResourceId, size_t> vpc_ports_;  // placed ports per VPC
   // Port -> hosts that learned it on demand -> the neighbor type they learned.
   std::map<ResourceId, std::map<std::string, schema::NeighborType>> on_demand_;
 };

@@ -35,6 +35,10 @@ class GoalStateSink {
   // queued and are retried like any other).
   virtual std::future<Status> enqueueNow(const std::string& host_ip,
                                          std::vector<StatePtr> states) = 0;
+  // The VPC has `ports` placed ports now (the DPM says so after each change of its ports,
+  // before it queues the change's states, and once per VPC at start). A sink that picks the
+  // path per VPC (--southbound=auto) decides here; the others ignore it.
+  virtual void vpcPortsChanged(const std::string& /*vpc_id*/, size_t /*ports*/) {}
 };
 
 }  // namespace alcor::controller

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "lib/security/grpc_tls.h"
+#include "lib/southbound/subjects.h"
 
 namespace alcor::controller {
 
@@ -90,6 +91,7 @@ StatusOr<PushReply> GrpcGoalStatePusher::push(const std::string& address,
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  if (!options_.epoch.empty()) ctx.AddMetadata(southbound::kEpochMetadata, options_.epoch);
   {
     std::lock_guard lock(mu_);
     if (cancelled_) return cancelledError("push to " + address + ": shutting down");

@@ -29,6 +29,9 @@ struct GrpcPusherOptions {
   // With TLS: the name the agent at an address must prove (the node registered there); a push
   // to an address without one fails. Null: plaintext channels, no names.
   std::function<std::string(const std::string& address)> peer_name;
+  // --southbound=auto: the controller's NATS epoch, sent with every push (metadata
+  // alcor-epoch), so that an agent sees a controller restart on either path.
+  std::string epoch;
 };
 
 class GrpcGoalStatePusher : public GoalStatePusher {

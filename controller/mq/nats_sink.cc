@@ -20,12 +20,19 @@ bool isL2Neighbor(const EncodedState& s) {
 std::string subnetOfSubject(const std::string& subject) {
   return subject.substr(subject.rfind('.') + 1);
 }
+// "alcor.gs.subnet.<vpc>.<subnet>" -> "<vpc>" (tokens have no dots).
+std::string vpcOfSubject(const std::string& subject) {
+  const size_t end = subject.rfind('.');
+  const size_t begin = subject.rfind('.', end - 1) + 1;
+  return subject.substr(begin, end - begin);
+}
 }  // namespace
 
 NatsGoalStateSink::NatsGoalStateSink(nats::MessageBus& bus, PushScheduler& unicast,
                                      NatsSinkOptions options)
     : bus_(bus), unicast_(unicast), options_(std::move(options)) {
   options_.multicast_min = std::max<size_t>(1, options_.multicast_min);
+  if (options_.auto_path) selector_.emplace(*options_.auto_path);
 }
 
 NatsGoalStateSink::~NatsGoalStateSink() { stop(); }
@@ -67,9 +74,37 @@ void NatsGoalStateSink::onAgentNotice(const nats::Message& m) {
   ALOG(Debug, Dpm) << "host " << host << " " << verb << " " << subject;
 }
 
-void NatsGoalStateSink::setAddress(const std::string& host_ip, const std::string&) {
-  // The NatsGoalStatePusher reaches a host by its IP (its subject), not by a gRPC address.
-  unicast_.setAddress(host_ip, host_ip);
+void NatsGoalStateSink::setAddress(const std::string& host_ip, const std::string& address) {
+  // mq: the NatsGoalStatePusher reaches a host by its IP (its subject), not by a gRPC address.
+  unicast_.setAddress(host_ip, selector_ ? address : host_ip);
+}
+
+void NatsGoalStateSink::vpcPortsChanged(const std::string& vpc_id, size_t ports) {
+  if (!selector_) return;
+  std::lock_guard lock(mu_);
+  switch (selector_->observe(vpc_id, ports)) {
+    case PathSwitch::kToMq:
+      ALOG(Info, Dpm) << "vpc " << vpc_id << ": " << ports << " ports > "
+                      << selector_->thresholds().up << ", neighbors of its subnets now over NATS";
+      break;
+    case PathSwitch::kToGrpc:
+      // Nothing to move: what is not multicast stays on the hosts' queues, and the agents keep
+      // their subscriptions and sequence positions for a later move back.
+      ALOG(Info, Dpm) << "vpc " << vpc_id << ": " << ports << " ports < "
+                      << selector_->thresholds().down << ", neighbors of its subnets back on gRPC";
+      break;
+    case PathSwitch::kNone:
+      break;
+  }
+}
+
+bool NatsGoalStateSink::multicastVpc(const std::string& vpc_id) const {
+  std::lock_guard lock(mu_);
+  return multicastVpcLocked(vpc_id);
+}
+
+bool NatsGoalStateSink::multicastVpcLocked(const std::string& vpc_id) const {
+  return !selector_ || selector_->onMq(vpc_id);
 }
 
 void NatsGoalStateSink::forgetMemberships(const std::string& host_ip) {
@@ -100,13 +135,15 @@ std::vector<std::string> NatsGoalStateSink::subjectsOf(const EncodedState& s) co
   if (!isL2Neighbor(s)) return out;
   if (s.operation == schema::DELETE) {
     auto it = subject_of_key_.find(s.key);
-    if (it != subject_of_key_.end()) out.push_back(it->second);
+    if (it != subject_of_key_.end() && multicastVpcLocked(vpcOfSubject(it->second))) {
+      out.push_back(it->second);
+    }
     return out;
   }
   for (const auto& c : s.context) {
     if (c->type != schema::SUBNET) continue;
     for (const auto& v : c->context) {
-      if (v->type != schema::VPC) continue;
+      if (v->type != schema::VPC || !multicastVpcLocked(v->key)) continue;
       std::string subject = sb::subnetSubject(v->key, c->key);
       if (!subject.empty()) out.push_back(std::move(subject));
     }
@@ -254,6 +291,12 @@ std::string renderMulticastMetrics(const MulticastStats& s) {
       s.publish_failures);
   add("alcor_mq_members", "gauge", "(host, subnet subject) memberships confirmed by agents",
       s.members);
+  if (s.auto_path) {
+    add("alcor_mq_auto_vpcs", "gauge", "VPCs whose subnets' neighbors go over NATS (auto)",
+        s.vpcs_on_mq);
+    add("alcor_mq_auto_switches_total", "counter", "VPCs moved between gRPC and NATS (auto)",
+        s.path_switches);
+  }
   return out;
 }
 
@@ -262,6 +305,11 @@ MulticastStats NatsGoalStateSink::stats() const {
   MulticastStats s = stats_;
   s.members = 0;
   for (const auto& [h, subjects] : confirmed_) s.members += subjects.size();
+  if (selector_) {
+    s.auto_path = true;
+    s.vpcs_on_mq = selector_->vpcsOnMq();
+    s.path_switches = selector_->switches();
+  }
   return s;
 }
 

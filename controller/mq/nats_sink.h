@@ -12,14 +12,20 @@
 // controller's epoch and the subject's sequence number; before the first message that counts
 // a host, the host gets a baseline on its own subject. Neighbor states carry the DPM's
 // revision, so an agent receiving a neighbor by both paths keeps the newest.
+//
+// With `auto_path` (--southbound=auto) the unicast side is the scheduler's gRPC pusher and only
+// the subnets of VPCs a VpcPathSelector put on NATS (by their port counts, which the DPM gives
+// through vpcPortsChanged) are multicast; the states of the others stay on the hosts' queues.
 
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "controller/dpm/push_scheduler.h"
+#include "controller/mq/path_selector.h"
 #include "lib/nats/message_bus.h"
 
 namespace alcor::controller {
@@ -28,6 +34,9 @@ struct NatsSinkOptions {
   std::string epoch;         // random per controller start
   size_t multicast_min = 2;  // member hosts a state needs to be multicast
   size_t max_neighbors_per_message = 1000;
+  // --southbound=auto: per-VPC path by these thresholds, unicast over the scheduler's own
+  // pusher (gRPC). None (--southbound=mq): every VPC multicast, unicast on the bus.
+  std::optional<AutoThresholds> auto_path;
 };
 
 struct MulticastStats {
@@ -38,6 +47,9 @@ struct MulticastStats {
   uint64_t baselines = 0;
   uint64_t publish_failures = 0;  // fell back to unicast
   uint64_t members = 0;           // (host, subject) memberships the agents confirmed
+  bool auto_path = false;         // --southbound=auto: the two below mean something
+  uint64_t vpcs_on_mq = 0;        // VPCs whose subnets are multicast now
+  uint64_t path_switches = 0;     // VPCs moved either way
 };
 
 // Prometheus text of the multicast counters (alcor_mq_*), appended to /metrics.
@@ -64,6 +76,10 @@ class NatsGoalStateSink : public GoalStateSink {
   void enqueue(HostStates states) override;
   void requestResync(const std::string& host_ip) override;
   std::future<Status> enqueueNow(const std::string& host_ip, std::vector<StatePtr> states) override;
+  // auto: the VPC's path follows its port count (logged when it switches).
+  void vpcPortsChanged(const std::string& vpc_id, size_t ports) override;
+  // Whether the VPC's subnets are multicast now (always with --southbound=mq).
+  bool multicastVpc(const std::string& vpc_id) const;
 
   // An agent's notice ("subscribed <subject>" / "unsubscribed <subject>"); the host comes
   // from the notice subject, which only that agent may publish on.
@@ -75,6 +91,7 @@ class NatsGoalStateSink : public GoalStateSink {
   // The subnet subjects a state may go to (L2 neighbors only; deletes: where it went before).
   std::vector<std::string> subjectsOf(const EncodedState& s) const;
   bool memberLocked(const std::string& host_ip, const std::string& subject);
+  bool multicastVpcLocked(const std::string& vpc_id) const;
   void forgetMemberships(const std::string& host_ip);
   // Publishes `states` on `subject` (baselines first for hosts counted for the first time).
   // False when publishing failed: the caller delivers them by unicast.
@@ -93,6 +110,7 @@ class NatsGoalStateSink : public GoalStateSink {
   std::map<std::string, uint64_t> seq_;                     // subject -> last number
   std::map<std::string, std::string> subject_of_key_;       // "L2/<port>" -> its subject
   MulticastStats stats_;
+  std::optional<VpcPathSelector> selector_;  // auto
 };
 
 }  // namespace alcor::controller

@@ -16,6 +16,8 @@ inline constexpr const char* kSeqHeader = "Alcor-Seq";          // per subnet su
 inline constexpr const char* kKindHeader = "Alcor-Kind";        // absent: GoalStateV2 bytes
 inline constexpr const char* kBaselineKind = "baseline";        // on a host subject, see below
 inline constexpr const char* kSubjectHeader = "Alcor-Subject";  // the subject a baseline is for
+// The epoch on the gRPC path (--southbound=auto): metadata of every PushGoalStatesStream.
+inline constexpr const char* kEpochMetadata = "alcor-epoch";
 
 // Agent -> controller notices (message data on the agent's subject): "subscribed <subject>",
 // "unsubscribed <subject>".

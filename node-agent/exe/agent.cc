@@ -67,12 +67,13 @@ struct Agent::Parts {
   std::unique_ptr<InterfacePlumberImpl> plumber;
   std::unique_ptr<PodManager> pods;
   std::unique_ptr<GoalStateHandler> goalstates;
+  // Destroyed after the servers below: the GoalState server's v2 messages go through it.
+  std::unique_ptr<nats::MessageBus> nats;  // --nats-servers
+  std::unique_ptr<NatsGoalStateSubscriber> nats_subscriber;
   std::unique_ptr<GoalStateService> goalstate_service;
   std::unique_ptr<CniService> cni_service;
   std::unique_ptr<grpc::Server> goalstate_server;
   std::unique_ptr<grpc::Server> cni_server;
-  std::unique_ptr<nats::MessageBus> nats;  // --nats-servers
-  std::unique_ptr<NatsGoalStateSubscriber> nats_subscriber;
   std::mutex mu;
   std::condition_variable stop_cv;
 };
@@ -256,6 +257,8 @@ Status Agent::start() {
   // With TLS only the controller's certificate may push (docs/security.md).
   p.goalstate_service = std::make_unique<GoalStateService>(
       *p.goalstates, p.credentials ? config_.controller_name : "");
+  // Before the server: its v2 messages go through the NATS subscriber then.
+  if (!config_.nats_servers.empty()) RETURN_IF_ERROR(startNats());
   {
     grpc::ServerBuilder builder;
     int bound_port = 0;
@@ -271,7 +274,6 @@ Status Agent::start() {
       return unavailableError("cannot listen for GoalStates on " + config_.grpc_listen);
     }
   }
-  if (!config_.nats_servers.empty()) RETURN_IF_ERROR(startNats());
   p.cni_service = std::make_unique<CniService>(*p.pods);
   {
     RETURN_IF_ERROR(prepareSocketPath(config_.cni_socket));
@@ -389,6 +391,12 @@ Status Agent::startNats() {
       *p.nats, config_.node_ip,
       [handler = p.goalstates.get()](const schema::GoalStateV2& gs) { return handler->handle(gs); },
       resync);
+  // --southbound=auto: unicast comes over gRPC; its ports drive the subnet subscriptions too,
+  // and its neighbors are ordered against the subnet messages' by revision.
+  p.goalstate_service->setV2Apply(
+      [subscriber = p.nats_subscriber.get()](schema::GoalStateV2 gs, const std::string& epoch) {
+        return subscriber->applyUnicast(std::move(gs), epoch);
+      });
   return p.nats_subscriber->start();
 }
 

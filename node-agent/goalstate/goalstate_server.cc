@@ -2,6 +2,7 @@
 
 #include "lib/base/logging.h"
 #include "lib/security/grpc_tls.h"
+#include "lib/southbound/subjects.h"
 
 namespace alcor::agent {
 
@@ -48,12 +49,18 @@ grpc::Status GoalStateService::PushGoalStatesStream(
   std::string who;
   if (grpc::Status st = admit(*context, &who); !st.ok()) return st;
   ALOG(Debug, GoalState) << "v2 stream opened by " << who;
+  std::string epoch;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find(southbound::kEpochMetadata); it != metadata.end()) {
+    epoch.assign(it->second.data(), it->second.size());
+  }
   schema::GoalStateV2 message;
   uint64_t count = 0;
   while (stream->Read(&message)) {
     ALOG(Info, GoalState) << "GoalState push from " << who << ": " << resourceCount(message)
                           << " resources";
-    schema::GoalStateOperationReply reply = handler_.handle(message);
+    schema::GoalStateOperationReply reply =
+        v2_apply_ ? v2_apply_(std::move(message), epoch) : handler_.handle(message);
     ++messages_;
     ++count;
     if (!stream->Write(reply)) {

@@ -8,6 +8,7 @@
 // nothing. Every push is logged with the peer's identity.
 
 #include <atomic>
+#include <functional>
 
 #include "alcor/goalstateprovisioner.grpc.pb.h"
 #include "node-agent/goalstate/goalstate_handler.h"
@@ -32,6 +33,13 @@ class GoalStateService final : public schema::GoalStateProvisioner::Service {
                               const schema::NeighborRulesRequest* request,
                               schema::GoalStateOperationReply* reply) override;
 
+  // v2 messages go through `apply` instead of the handler: the NATS subscriber's bookkeeping
+  // (--nats-servers; ports drive its subscriptions), given the controller's epoch from the
+  // stream's metadata (empty when none). Set before the server starts.
+  using V2Apply = std::function<schema::GoalStateOperationReply(schema::GoalStateV2 goal_state,
+                                                                const std::string& epoch)>;
+  void setV2Apply(V2Apply apply) { v2_apply_ = std::move(apply); }
+
   uint64_t messagesHandled() const { return messages_.load(); }
   uint64_t pushesRefused() const { return refused_.load(); }
 
@@ -41,6 +49,7 @@ class GoalStateService final : public schema::GoalStateProvisioner::Service {
 
   GoalStateHandler& handler_;
   const std::string controller_name_;
+  V2Apply v2_apply_;
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> messages_{0};
 };

@@ -74,7 +74,8 @@ void NatsGoalStateSubscriber::newEpochLocked(const std::string& epoch) {
   }
   epoch_ = epoch;
   // Its revisions and sequence numbers start again; it knows none of our subscriptions.
-  multicast_revisions_.clear();
+  revisions_.clear();
+  deleted_.clear();
   tracker_.reset();
   for (const auto& [subject, sub] : subnet_subs_) notice(sb::kSubscribedNotice, subject);
 }
@@ -107,19 +108,30 @@ void NatsGoalStateSubscriber::onHostMessage(const nats::Message& m) {
   if (!gs.ParseFromString(m.data)) {
     ALOG(Warn, GoalState) << "a message on " << m.subject << " is no GoalStateV2; ignored";
   } else {
-    ++stats_.unicast_messages;
-    for (const auto& [id, st] : gs.subnet_states()) {
-      subnet_vpc_[id] = st.configuration().vpc_id();
-    }
-    filterNeighborsLocked(gs, "");
-    reply = apply_(gs);
-    followPortsLocked(gs, reply);
+    reply = applyUnicastLocked(gs);
   }
   if (!m.reply.empty()) {
     if (Status st = bus_.publish(m.reply, reply.SerializeAsString()); !st.ok()) {
       ALOG(Warn, GoalState) << "reply to the controller: " << st;
     }
   }
+}
+
+schema::GoalStateOperationReply NatsGoalStateSubscriber::applyUnicast(schema::GoalStateV2 gs,
+                                                                      const std::string& epoch) {
+  std::lock_guard lock(mu_);
+  if (!epoch.empty() && epoch != epoch_) newEpochLocked(epoch);
+  return applyUnicastLocked(gs);
+}
+
+schema::GoalStateOperationReply NatsGoalStateSubscriber::applyUnicastLocked(
+    schema::GoalStateV2& gs) {
+  ++stats_.unicast_messages;
+  for (const auto& [id, st] : gs.subnet_states()) subnet_vpc_[id] = st.configuration().vpc_id();
+  filterNeighborsLocked(gs, "");
+  schema::GoalStateOperationReply reply = apply_(gs);
+  followPortsLocked(gs, reply);
+  return reply;
 }
 
 void NatsGoalStateSubscriber::onSubnetMessage(const nats::Message& m) {
@@ -161,20 +173,21 @@ void NatsGoalStateSubscriber::filterNeighborsLocked(schema::GoalStateV2& gs,
       it = neighbors->erase(it);
       continue;
     }
+    // Unicast copies arrive in the controller's order among themselves: only a subnet
+    // message can overtake one (it is published at once, the unicast copy may have waited in
+    // the host's queue) or lag behind one (auto: another connection).
     const uint32_t revision = config.revision_number();
-    auto seen = multicast_revisions_.find(key);
-    if (revision != 0 && seen != multicast_revisions_.end() &&
-        (multicast ? revision <= seen->second.first : revision < seen->second.first)) {
+    auto seen = revisions_.find(key);
+    if (revision != 0 && seen != revisions_.end() &&
+        (multicast ? revision <= seen->second.revision
+                   : seen->second.multicast && revision < seen->second.revision)) {
       ++stats_.stale_neighbors;
       it = neighbors->erase(it);
       continue;
     }
-    if (multicast && revision != 0) {
-      multicast_revisions_[key] = {revision, from_subject};
-    } else if (!multicast && seen != multicast_revisions_.end()) {
-      multicast_revisions_.erase(seen);  // the unicast stream caught up
-    }
-    if (it->second.operation_type() == schema::DELETE) {
+    const bool deleted = it->second.operation_type() == schema::DELETE;
+    if (revision != 0) rememberRevisionLocked(key, revision, multicast, deleted);
+    if (deleted) {
       neighbor_subjects_.erase(key);
     } else {
       std::set<std::string>& subjects = neighbor_subjects_[key];
@@ -189,6 +202,17 @@ void NatsGoalStateSubscriber::filterNeighborsLocked(schema::GoalStateV2& gs,
     }
     ++it;
   }
+}
+
+void NatsGoalStateSubscriber::rememberRevisionLocked(const std::string& key, uint32_t revision,
+                                                     bool multicast, bool deleted) {
+  revisions_[key] = {revision, multicast, deleted};
+  if (!deleted) return;
+  deleted_.push_back(key);
+  if (deleted_.size() <= kMaxDeleted) return;
+  auto oldest = revisions_.find(deleted_.front());
+  if (oldest != revisions_.end() && oldest->second.deleted) revisions_.erase(oldest);
+  deleted_.pop_front();
 }
 
 void NatsGoalStateSubscriber::followPortsLocked(const schema::GoalStateV2& gs,
@@ -261,8 +285,13 @@ void NatsGoalStateSubscriber::leaveSubjectLocked(const std::string& subject) {
     schema::NeighborState& del = (*deletes.mutable_neighbor_states())[it->first];
     del.set_operation_type(schema::DELETE);
     del.mutable_configuration()->set_id(it->first.substr(3));
-    multicast_revisions_.erase(it->first);
+    revisions_.erase(it->first);
     it = neighbor_subjects_.erase(it);
+  }
+  if (subnet_subs_.empty()) {
+    // No subnet message can come any more: nothing to order unicast copies against.
+    revisions_.clear();
+    deleted_.clear();
   }
   if (!deletes.neighbor_states().empty()) apply_(deletes);
 }

@@ -12,10 +12,15 @@
 // - Gap detection: a subnet message that is not the next of its subject (SequenceTracker)
 //   makes the agent ask for its full state (RequestGoalStates, AGENT_RESTARTED).
 // - A neighbor reaching the agent by both paths: a unicast copy older (revision_number) than
-//   what a subnet message brought is dropped.
+//   what a subnet message brought is dropped, and so is a subnet copy not newer than the last
+//   copy applied from either path (with --southbound=auto the unicast path is another
+//   connection, gRPC, and a late subnet message could otherwise undo a newer unicast copy).
+// - With --southbound=auto the controller's unicast messages come over gRPC: the GoalState
+//   server passes them through applyUnicast, so ports still drive the subscriptions.
 // Every subscription is delivered on one thread, in arrival order: the bus must be a
 // NatsConnection with ordered_delivery (the handlers of one subscription unsubscribe another).
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -56,14 +61,21 @@ class NatsGoalStateSubscriber {
   Status start();
   void stop();
 
+  // A unicast message that came another way (the gRPC server, --southbound=auto), with the
+  // controller's epoch from its metadata (empty: unknown): handled like one on the host subject.
+  schema::GoalStateOperationReply applyUnicast(schema::GoalStateV2 gs, const std::string& epoch);
+
   std::set<std::string> subjects() const;
   NatsSubscriberStats stats() const;
 
  private:
   void onHostMessage(const nats::Message& m);
   void onSubnetMessage(const nats::Message& m);
-  // Drops stale neighbor copies; remembers what subnet messages brought.
+  schema::GoalStateOperationReply applyUnicastLocked(schema::GoalStateV2& gs);
+  // Drops stale neighbor copies; remembers the revision of each copy applied.
   void filterNeighborsLocked(schema::GoalStateV2& gs, const std::string& from_subject);
+  void rememberRevisionLocked(const std::string& key, uint32_t revision, bool multicast,
+                              bool deleted);
   // Follows the ports applied (or deleted) by `gs`: subscribes and unsubscribes.
   void followPortsLocked(const schema::GoalStateV2& gs,
                          const schema::GoalStateOperationReply& reply);
@@ -84,8 +96,17 @@ class NatsGoalStateSubscriber {
   std::map<std::string, std::set<std::string>> port_subjects_;
   // L2 neighbor key -> the subjects of its subnets (to delete them when leaving).
   std::map<std::string, std::set<std::string>> neighbor_subjects_;
-  // L2 neighbor key -> (revision, subject) of the last copy a subnet message brought.
-  std::map<std::string, std::pair<uint32_t, std::string>> multicast_revisions_;
+  // L2 neighbor key -> the revision of the last copy applied and whether a subnet message
+  // brought it. Kept after a DELETE too (so a late older CREATE is dropped), for the last
+  // kMaxDeleted deleted keys; all cleared when the last subject is left or the epoch changes.
+  struct Revision {
+    uint32_t revision = 0;
+    bool multicast = false;
+    bool deleted = false;
+  };
+  std::map<std::string, Revision> revisions_;
+  std::deque<std::string> deleted_;  // keys whose last copy was a DELETE, oldest first
+  static constexpr size_t kMaxDeleted = 65536;
   // Subnet id -> VPC id, from the SUBNET states seen.
   std::map<std::string, std::string> subnet_vpc_;
   southbound::SequenceTracker tracker_;

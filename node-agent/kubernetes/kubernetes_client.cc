@@ -1,27 +1,11 @@
 #include "node-agent/kubernetes/kubernetes_client.h"
 
-#include <httplib.h>
-
-#include <cstdlib>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
-#include "lib/base/json_util.h"
-#include "lib/base/logging.h"
-#include "lib/base/strings.h"
+#include "lib/kubernetes/api_client.h"
 
 namespace alcor::agent {
 namespace {
-
-constexpr const char* kServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return std::string(trimSpace(s.str()));
-}
 
 Annotations annotationsOf(const nlohmann::json& object) {
   Annotations out;
@@ -37,7 +21,10 @@ Annotations annotationsOf(const nlohmann::json& object) {
 
 class KubernetesClientImpl : public KubernetesClient {
  public:
-  explicit KubernetesClientImpl(KubernetesClientOptions o) : options_(std::move(o)) {}
+  explicit KubernetesClientImpl(KubernetesClientOptions o)
+      : options_(std::move(o)),
+        api_(kubernetes::ApiOptions{options_.server, options_.token_file, options_.ca_file,
+                                    options_.timeout}) {}
 
   StatusOr<Annotations> podAnnotations(const std::string& ns, const std::string& name) override {
     ASSIGN_OR_RETURN(nlohmann::json pod, get("/api/v1/namespaces/" + ns + "/pods/" + name));
@@ -77,7 +64,7 @@ class KubernetesClientImpl : public KubernetesClient {
         {"firstTimestamp", now},
         {"lastTimestamp", now},
         {"count", 1}};
-    auto posted = request("POST", "/api/v1/namespaces/default/events", event.dump());
+    auto posted = api_.post("/api/v1/namespaces/default/events", event);
     return posted.ok() ? okStatus() : posted.status();
   }
 
@@ -102,56 +89,10 @@ class KubernetesClientImpl : public KubernetesClient {
     return buf;
   }
 
-  StatusOr<nlohmann::json> get(const std::string& path) { return request("GET", path, ""); }
-
-  StatusOr<nlohmann::json> request(const std::string& method, const std::string& path,
-                                   const std::string& body) {
-    std::unique_ptr<httplib::Client> client;
-    try {
-      client = std::make_unique<httplib::Client>(options_.server);
-    } catch (const std::exception& e) {
-      return invalidArgumentError("bad Kubernetes API server URL " + options_.server);
-    }
-    if (!client->is_valid()) {
-      return invalidArgumentError("bad Kubernetes API server URL " + options_.server);
-    }
-    auto secs = options_.timeout.count() / 1000, usecs = (options_.timeout.count() % 1000) * 1000;
-    client->set_connection_timeout(secs, usecs);
-    client->set_read_timeout(secs, usecs);
-    if (startsWith(options_.server, "https://")) {
-      client->enable_server_certificate_verification(true);
-      if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file.c_str());
-    }
-    httplib::Headers headers = {{"Accept", "application/json"}};
-    if (!options_.token_file.empty()) {
-      std::string token = readFile(options_.token_file);
-      if (token.empty()) {
-        return failedPreconditionError("Kubernetes token file " + options_.token_file +
-                                       " is empty or unreadable");
-      }
-      headers.emplace("Authorization", "Bearer " + token);
-    }
-    auto res = method == "POST" ? client->Post(path, headers, body, "application/json")
-                                : client->Get(path, headers);
-    if (!res) {
-      return unavailableError("Kubernetes API " + options_.server + " unreachable (" +
-                              httplib::to_string(res.error()) + ")");
-    }
-    if (res->status == 404) return notFoundError("Kubernetes API: " + path + " not found");
-    if (res->status == 401 || res->status == 403) {
-      return failedPreconditionError("Kubernetes API refused " + path + " (HTTP " +
-                                     std::to_string(res->status) + "): check RBAC and the token");
-    }
-    if (res->status != 200 && res->status != 201) {
-      return unavailableError("Kubernetes API " + path + ": HTTP " + std::to_string(res->status));
-    }
-    auto doc = parseJson(res->body, "Kubernetes API reply");
-    if (!doc.ok() || !doc->is_object())
-      return internalError("Kubernetes API " + path + ": bad JSON");
-    return *doc;
-  }
+  StatusOr<nlohmann::json> get(const std::string& path) { return api_.get(path); }
 
   KubernetesClientOptions options_;
+  kubernetes::ApiClient api_;
   std::mutex mu_;
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Annotations>> ns_cache_;
 };
@@ -159,15 +100,11 @@ class KubernetesClientImpl : public KubernetesClient {
 }  // namespace
 
 KubernetesClientOptions inClusterOptions() {
+  kubernetes::ApiOptions api = kubernetes::inClusterApiOptions();
   KubernetesClientOptions o;
-  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
-  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
-  if (!host || !*host) return o;
-  std::string h = host;
-  if (h.find(':') != std::string::npos) h = "[" + h + "]";  // IPv6 service address
-  o.server = "https://" + h + ":" + (port && *port ? port : "443");
-  o.token_file = std::string(kServiceAccountDir) + "/token";
-  o.ca_file = std::string(kServiceAccountDir) + "/ca.crt";
+  o.server = api.server;
+  o.token_file = api.token_file;
+  o.ca_file = api.ca_file;
   return o;
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 namespace {
@@ -14,24 +15,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class CniPathTest : public ::testing::Test {
+class CniPathTest : public OneSubnetTest {
  protected:
-  void SetUp() override {
-    auto c = Cluster::start({.nodes = 1});
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet) = *net;
-  }
+  CniPathTest() : OneSubnetTest({.nodes = 1}) {}
   ClusterNode& node() { return cluster->node(0); }
   int cniCode(const CommandResult& r) {
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     return j.is_object() && j.contains("code") ? j["code"].get<int>() : 0;
   }
-
-  std::unique_ptr<Cluster> cluster;
-  std::string vpc, subnet;
 };
 
 TEST_F(CniPathTest, TwoPodsOfAVpcTalkOverIcmpAndTcp) {

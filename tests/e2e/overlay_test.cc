@@ -8,6 +8,7 @@
 
 #include "lib/base/strings.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 namespace {
@@ -15,18 +16,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class OverlayTest : public ::testing::Test {
+class OverlayTest : public OneSubnetTest {
  protected:
-  void SetUp() override {
-    auto c = Cluster::start({.nodes = 2});
-    ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet) = *net;
-  }
-  std::unique_ptr<Cluster> cluster;
-  std::string vpc, subnet;
+  OverlayTest() : OneSubnetTest({.nodes = 2}) {}
 };
 
 TEST_F(OverlayTest, PodsOnTwoNodesTalkOverVxlan) {

@@ -9,6 +9,7 @@
 
 #include "lib/base/strings.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 #include "tests/e2e/podman/podman_runtime.h"
 
 namespace alcor::testing {
@@ -31,13 +32,10 @@ std::set<std::string> podmanNetnses() {
 class PodmanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = Cluster::start({.nodes = 1});
+    auto c = startOneSubnetCluster({.nodes = 1});
     ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    auto [vpc, subnet] = *net;
-    nlohmann::json alcor = cluster->cniConfig(0, vpc, subnet);
+    cluster = std::move(c->cluster);
+    nlohmann::json alcor = cluster->cniConfig(0, c->vpc, c->subnet);
     alcor.erase("cniVersion");
     alcor.erase("name");
     nlohmann::json conflist = {

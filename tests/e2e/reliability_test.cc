@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 namespace {
@@ -46,14 +47,12 @@ int lostProbes(const CommandResult& ping) {
 }
 
 TEST(ReliabilityTest, AgentRestartDropsNoPingBetweenPodsOfSeveralNodes) {
-  auto c = Cluster::start({.nodes = 3});
+  auto c = startOneSubnetCluster({.nodes = 3});
   ASSERT_TRUE(c.ok()) << c.status().message();
-  auto& cluster = **c;
-  auto net = cluster.createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-  ASSERT_TRUE(net.ok());
+  auto& cluster = *c->cluster;
   std::vector<Pod> pods;
   for (int i = 0; i < 3; ++i) {
-    auto p = cluster.addPod(i, net->first, net->second);
+    auto p = cluster.addPod(i, c->vpc, c->subnet);
     ASSERT_TRUE(p.ok()) << p.status().message();
     pods.push_back(std::move(*p));
   }
@@ -76,7 +75,7 @@ TEST(ReliabilityTest, AgentRestartDropsNoPingBetweenPodsOfSeveralNodes) {
     EXPECT_EQ(lostProbes(r), 0) << r.out;
   }
   // The restarted agent still owns its pod: its DEL works and cleans up.
-  auto del = cluster.delPod(pods[1], net->first, net->second);
+  auto del = cluster.delPod(pods[1], c->vpc, c->subnet);
   EXPECT_TRUE(del.ok()) << del.describe();
   EXPECT_THAT(podPorts(cluster.node(1)), IsEmpty());
 }
@@ -90,13 +89,13 @@ struct TwoNodes {
 
 StatusOr<TwoNodes> twoNodes(int local) {
   TwoNodes t;
-  ASSIGN_OR_RETURN(t.cluster, Cluster::start({.nodes = 2}));
-  ASSIGN_OR_RETURN(auto net, t.cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24"));
+  ASSIGN_OR_RETURN(auto c, startOneSubnetCluster({.nodes = 2}));
+  t.cluster = std::move(c.cluster);
   for (int i = 0; i < local; ++i) {
-    ASSIGN_OR_RETURN(auto pod, t.cluster->addPod(0, net.first, net.second));
+    ASSIGN_OR_RETURN(auto pod, t.cluster->addPod(0, c.vpc, c.subnet));
     t.local.push_back(std::move(pod));
   }
-  ASSIGN_OR_RETURN(t.remote, t.cluster->addPod(1, net.first, net.second));
+  ASSIGN_OR_RETURN(t.remote, t.cluster->addPod(1, c.vpc, c.subnet));
   return t;
 }
 
@@ -176,13 +175,11 @@ TEST(ReliabilityTest, WhileVswitchdIsAwayTheNodeIpIsOnTheNic) {
 }
 
 TEST(ReliabilityTest, ControllerRestartKeepsEveryResource) {
-  auto c = Cluster::start({.nodes = 1, .persistent_controller = true});
+  auto c = startOneSubnetCluster({.nodes = 1, .persistent_controller = true});
   ASSERT_TRUE(c.ok()) << c.status().message();
-  auto& cluster = **c;
-  auto net = cluster.createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-  ASSERT_TRUE(net.ok());
-  auto a = cluster.addPod(0, net->first, net->second);
-  auto b = cluster.addPod(0, net->first, net->second);
+  auto& cluster = *c->cluster;
+  auto a = cluster.addPod(0, c->vpc, c->subnet);
+  auto b = cluster.addPod(0, c->vpc, c->subnet);
   ASSERT_TRUE(a.ok() && b.ok());
   auto before = cluster.rest("GET", "/project/" + cluster.project() + "/ports");
   cluster.stopController();
@@ -191,10 +188,9 @@ TEST(ReliabilityTest, ControllerRestartKeepsEveryResource) {
   auto after = cluster.rest("GET", "/project/" + cluster.project() + "/ports");
   ASSERT_EQ(after.status, 200);
   EXPECT_EQ(after.body["ports"].size(), before.body["ports"].size());
-  EXPECT_EQ(cluster.rest("GET", "/project/" + cluster.project() + "/vpcs/" + net->first).status,
-            200);
+  EXPECT_EQ(cluster.rest("GET", "/project/" + cluster.project() + "/vpcs/" + c->vpc).status, 200);
   // Allocations survive: a new pod gets a fresh address, and it can talk to the old ones.
-  auto d = cluster.addPod(0, net->first, net->second);
+  auto d = cluster.addPod(0, c->vpc, c->subnet);
   ASSERT_TRUE(d.ok()) << d.status().message();
   EXPECT_NE(d->ip(), a->ip());
   EXPECT_NE(d->ip(), b->ip());
@@ -206,13 +202,11 @@ TEST(ReliabilityTest, ControllerRestartKeepsEveryResource) {
 TEST(ReliabilityTest, ChurnWithRandomKillsLeaksNothing) {
   const int cycles = envInt("ALCOR_CHURN_CYCLES", 40);
   // A short restore grace: flows a killed agent left are removed 2 s after it re-registers.
-  auto c = Cluster::start(
+  auto c = startOneSubnetCluster(
       {.nodes = 1, .extra_agent_flags = {"--restore-grace=2"}, .persistent_controller = true});
   ASSERT_TRUE(c.ok()) << c.status().message();
-  auto& cluster = **c;
-  auto net = cluster.createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-  ASSERT_TRUE(net.ok());
-  const auto config = cluster.cniConfig(0, net->first, net->second);
+  auto& cluster = *c->cluster;
+  const auto config = cluster.cniConfig(0, c->vpc, c->subnet);
   std::vector<std::unique_ptr<Netns>> namespaces;
   for (int i = 0; i < 4; ++i) namespaces.push_back(std::move(*Netns::create("churn")));
 

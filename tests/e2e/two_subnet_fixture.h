@@ -5,19 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 
 class TwoSubnetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = Cluster::start({.nodes = 2});
+    auto c = startOneSubnetCluster({.nodes = 2});
     ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet_a) = *net;
+    cluster = std::move(c->cluster);
+    std::tie(vpc, subnet_a) = std::tie(c->vpc, c->subnet);
     auto b = cluster->rest("POST", "/project/" + cluster->project() + "/subnets",
                            {{"subnet",
                              {{"name", "subnet-b"},

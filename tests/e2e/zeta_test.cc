@@ -13,6 +13,7 @@
 
 #include "lib/base/strings.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/one_subnet_fixture.h"
 
 namespace alcor::testing {
 namespace {
@@ -33,12 +34,10 @@ class ZetaTest : public ::testing::Test {
  protected:
   // Cluster, VPC with a Zeta gateway of `fwds` FWDs, pods a and b on different nodes.
   void start(int fwds) {
-    auto c = Cluster::start({.nodes = 2});
+    auto c = startOneSubnetCluster({.nodes = 2});
     ASSERT_TRUE(c.ok()) << c.status().message();
-    cluster = std::move(*c);
-    auto net = cluster->createVpcAndSubnet("10.0.0.0/16", "10.0.1.0/24");
-    ASSERT_TRUE(net.ok()) << net.status().message();
-    std::tie(vpc, subnet) = *net;
+    cluster = std::move(c->cluster);
+    std::tie(vpc, subnet) = std::tie(c->vpc, c->subnet);
     nlohmann::json destinations = nlohmann::json::array();
     for (int i = 0; i < fwds; ++i) {
       Fwd f;

@@ -1,11 +1,13 @@
 #pragma once
 
 // GoalStatePusher fake: records every message it is given (address, version, bytes) in order and
-// answers with what the test sets: a PushReply (acknowledged ports, failures) or an error.
+// answers with what the test sets: a PushReply (acknowledged ports, failures), an error, or
+// what a delivery function (in-process agents) answers.
 // hold() makes pushes wait until release(), to observe
 // what a scheduler queues while a push is in flight.
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,6 +37,11 @@ class FakeGoalStatePusher : public GoalStatePusher {
     }
     sent_.push_back({address, message.version, message.bytes, message.resources});
     cv_.notify_all();
+    if (deliver_) {
+      Deliver deliver = deliver_;
+      lock.unlock();
+      return deliver(address, message);
+    }
     return reply_;
   }
   void cancelAll() override {
@@ -47,6 +54,14 @@ class FakeGoalStatePusher : public GoalStatePusher {
   void fail(Status status) {
     std::lock_guard lock(mu_);
     fail_ = std::move(status);
+  }
+  // Pushes are handed to `deliver` (in-process agents standing for the gRPC transport), whose
+  // answer is the push's; they are recorded all the same.
+  using Deliver = std::function<StatusOr<PushReply>(const std::string& address,
+                                                    const EncodedGoalState& message)>;
+  void deliverTo(Deliver deliver) {
+    std::lock_guard lock(mu_);
+    deliver_ = std::move(deliver);
   }
   void answer(PushReply reply) {
     std::lock_guard lock(mu_);
@@ -85,6 +100,7 @@ class FakeGoalStatePusher : public GoalStatePusher {
   bool cancelled_ = false;
   Status fail_;
   PushReply reply_;
+  Deliver deliver_;
 };
 
 }  // namespace alcor::controller

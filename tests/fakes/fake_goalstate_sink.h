@@ -47,6 +47,17 @@ class FakeGoalStateSink : public GoalStateSink {
     return p.get_future();
   }
 
+  void vpcPortsChanged(const std::string& vpc_id, size_t ports) override {
+    std::lock_guard lock(mu_);
+    vpc_ports_[vpc_id] = ports;
+  }
+  // The last count the DPM gave for the VPC; -1 when none.
+  int64_t vpcPorts(const std::string& vpc_id) const {
+    std::lock_guard lock(mu_);
+    auto it = vpc_ports_.find(vpc_id);
+    return it == vpc_ports_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+
   // What enqueueNow answers from now on.
   void answerNow(Status status) {
     std::lock_guard lock(mu_);
@@ -64,6 +75,7 @@ class FakeGoalStateSink : public GoalStateSink {
     queued_.clear();
     resyncs_.clear();
     forgotten_.clear();
+    vpc_ports_.clear();
   }
   std::string address(const std::string& host_ip) const {
     std::lock_guard lock(mu_);
@@ -85,6 +97,7 @@ class FakeGoalStateSink : public GoalStateSink {
   std::map<std::string, std::vector<StatePtr>> queued_;
   std::set<std::string> resyncs_;
   std::set<std::string> forgotten_;
+  std::map<std::string, size_t> vpc_ports_;
   Status now_status_;
 };
 

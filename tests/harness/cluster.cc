@@ -90,7 +90,7 @@ StatusOr<std::unique_ptr<Cluster>> Cluster::start(ClusterOptions options) {
     for (const auto& u : c->nats_->urls()) {
       c->nats_urls_ += (c->nats_urls_.empty() ? "" : ",") + u;
     }
-    c->options_.extra_controller_flags.push_back("--southbound=mq");
+    c->options_.extra_controller_flags.push_back("--southbound=" + c->options_.nats_southbound);
     c->options_.extra_controller_flags.push_back("--nats-servers=" + c->nats_urls_);
     c->options_.extra_agent_flags.push_back("--nats-servers=" + c->nats_urls_);
   }

@@ -45,6 +45,9 @@ struct ClusterOptions {
   // Issue 20: a NATS cluster of this many nodes on the infra address (10.200.0.1, one port
   // each), and the controller (--southbound=mq) and the agents taking GoalStates over it.
   int nats_nodes = 0;
+  // The controller's --southbound with nats_nodes: mq, or auto (thresholds in
+  // extra_controller_flags).
+  std::string nats_southbound = "mq";
   // A real kube-apiserver and etcd (kube_apiserver.h) in the infra namespace at
   // https://10.200.0.1:6443, started before the controller, which gets --kube-api-server and the
   // alcor-controller ServiceAccount's token (RBAC: manifests/rbac.yaml). Not with `kubernetes`.

@@ -35,6 +35,11 @@ up() {
   : >"$RUN/pids"
   : >"$RUN/netns"
   echo "$INSTALL" >"$RUN/install"
+  case $INSTALL/$SOUTHBOUND in
+    */grpc | manifests/mq) ;;
+    *) die "ALCOR_K8S_SOUTHBOUND=$SOUTHBOUND: grpc, or mq with ALCOR_K8S_INSTALL=manifests" ;;
+  esac
+  echo "$SOUTHBOUND" >"$RUN/southbound"
   [ -d /var/lib/cni ] && touch "$RUN/had-var-lib-cni"
   [ -d /run/containerd ] && touch "$RUN/had-run-containerd"
   local s
@@ -107,12 +112,14 @@ up_manifests() {
   info "$(node_count) nodes registered, NotReady (no CNI configuration yet)"
   step "Alcor CNI through its manifests (kubectl apply -k; install-cni, OVS, agent, controller)"
   local started=$SECONDS
+  [ "$SOUTHBOUND" = mq ] && nats_prepare
   install_manifests
   wait_until "$(node_count) nodes Ready" 180 nodes_ready || {
     kubectl_cp get nodes -o wide >&2 || true
     die "nodes not Ready; logs in $RUN/<node>/kubelet/kubelet.log"
   }
   check_installed_files
+  [ "$SOUTHBOUND" = mq ] && nats_check
   info "$(node_count) nodes Ready $((SECONDS - started))s after kubectl apply"
 }
 

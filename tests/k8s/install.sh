@@ -17,6 +17,8 @@ ALCOR_IMAGES_DIR=${ALCOR_IMAGES_DIR:-${IMAGES_CACHE:-/var/cache/alcor-images}/oc
 ALCOR_TAG=${ALCOR_TAG:-dev}
 ALCOR_TAG_NEXT=${ALCOR_TAG_NEXT:-$ALCOR_TAG-next}
 CONTROLLER_UID=10001
+# shellcheck source=nats.sh
+. "$K8S_DIR/nats.sh"  # SOUTHBOUND=mq: the NATS component in the same overlay
 
 node_mountns() {  # I: the node's mount namespace with its own HOST_PATHS
   local i=$1 ns host p
@@ -54,8 +56,10 @@ remove_created_dirs() {
 import_alcor_images() {  # I: both tags of the three images, as localhost/alcor-*:TAG
   local sock archive image tag
   sock=$(node_dir "$1")/containerd/containerd.sock
+  local images=(agent ovs controller)
+  [ "$SOUTHBOUND" = mq ] && images+=(nats)
   for tag in "$ALCOR_TAG" "$ALCOR_TAG_NEXT"; do
-    for image in agent ovs controller; do
+    for image in "${images[@]}"; do
       archive=$ALCOR_IMAGES_DIR/alcor-$image-$tag.tar
       [ -f "$archive" ] || die "no $archive: run images/build.sh --tag=$ALCOR_TAG --tag=$ALCOR_TAG_NEXT"
       ctr --address "$sock" -n k8s.io images import "$archive" >/dev/null ||
@@ -79,6 +83,7 @@ images:
   - {name: localhost/alcor-ovs, newTag: "$tag"}
   - {name: localhost/alcor-controller, newTag: "$tag"}
 EOF
+  [ "$SOUTHBOUND" = mq ] && nats_overlay "$dir" "$tag"
   echo "$dir"
 }
 

@@ -25,6 +25,9 @@ WORKERS=${WORKERS:-2}
 # How Alcor CNI gets onto the nodes: "hand" (agents, OVS and controller started by these scripts)
 # or "manifests" (kubectl apply -k, install.sh). cluster.sh up records it for the other scripts.
 INSTALL=${ALCOR_K8S_INSTALL:-$(cat "${ALCOR_K8S_RUN:-/var/tmp/alcor-k8s}/install" 2>/dev/null || echo hand)}
+# How the controller sends GoalStates with INSTALL=manifests: "grpc" streams (the manifests'
+# default) or "mq", the NATS component manifests/nats (nats.sh). Recorded like INSTALL.
+SOUTHBOUND=${ALCOR_K8S_SOUTHBOUND:-$(cat "${ALCOR_K8S_RUN:-/var/tmp/alcor-k8s}/southbound" 2>/dev/null || echo grpc)}
 # Names of the namespaces and cgroups: another prefix lets a second cluster run beside one.
 PREFIX=${ALCOR_K8S_PREFIX:-alcor-k8s}
 UNDERLAY_NS=$PREFIX-ul

@@ -38,21 +38,24 @@ function parseDocs(text, where) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// render: the kustomize subset we use (resources, images, patches with strategic merge).
+// render: the kustomize subset we use (resources, components, images, patches with strategic
+// merge).
 
-const KUSTOMIZATION_KEYS = new Set(["apiVersion", "kind", "resources", "images", "patches"]);
+const KUSTOMIZATION_KEYS = new Set(["apiVersion", "kind", "resources", "components", "images", "patches"]);
 
-// Strategic merge, simplified: maps merge, lists of named objects merge by name, other lists
+// Strategic merge, simplified: maps merge, lists of named objects merge by name (new ones
+// first), other lists
 // and scalars are replaced. A null value deletes the key.
 function strategicMerge(base, patch) {
   if (Array.isArray(base) && Array.isArray(patch) && patch.every((e) => e && e.name)) {
     const out = base.map((e) => ({ ...e }));
+    const added = [];
     for (const p of patch) {
       const i = out.findIndex((e) => e && e.name === p.name);
       if (i >= 0) out[i] = strategicMerge(out[i], p);
-      else out.push(p);
+      else added.push(p);
     }
-    return out;
+    return [...added, ...out];  // as kustomize: new elements first
   }
   if (!isObject(base) || !isObject(patch)) return patch;
   const out = { ...base };
@@ -89,7 +92,9 @@ function setImages(objects, images) {
   }
 }
 
-function render(dir) {
+// A kustomization (kind Kustomization) renders its resources; a component (kind Component,
+// listed under `components`) adds its resources and patches to what its parent rendered so far.
+function render(dir, kind = "Kustomization", objects = []) {
   const file = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
     .map((f) => path.join(dir, f))
     .find((f) => fs.existsSync(f));
@@ -98,13 +103,17 @@ function render(dir) {
   for (const key of Object.keys(k)) {
     if (!KUSTOMIZATION_KEYS.has(key)) die(`${file}: key "${key}" is not supported by this renderer`);
   }
-  if (k.kind !== "Kustomization") die(`${file}: kind must be Kustomization`);
-  let objects = [];
+  if (k.kind !== kind) die(`${file}: kind must be ${kind}`);
   for (const r of k.resources || []) {
     const p = path.resolve(dir, r);
     if (!fs.existsSync(p)) die(`${file}: resource ${r} does not exist`);
     if (fs.statSync(p).isDirectory()) objects.push(...render(p));
     else objects.push(...parseDocs(readText(p), p));
+  }
+  for (const c of k.components || []) {
+    const p = path.resolve(dir, c);
+    if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) die(`${file}: component ${c} is not a directory`);
+    objects = render(p, "Component", objects);
   }
   for (const patch of k.patches || []) {
     const docs = patch.path

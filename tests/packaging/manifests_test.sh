@@ -157,6 +157,36 @@ for m in $(grep -o '^alcor_[a-z_]*' "$T/metrics" | sed -E 's/_(bucket|sum|count)
 done
 kill "$CONTROLLER_PID"; wait "$CONTROLLER_PID" 2>/dev/null || true; CONTROLLER_PID=
 
+step "the NATS component (manifests/nats): render, schema-validate, policy, nats-server and binaries accept it"
+mkdir -p "$OVERLAY"
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../manifests]\ncomponents: [../../manifests/nats]\n' \
+  > "$OVERLAY/kustomization.yaml"
+render_and_check "$OVERLAY" "$T/nats.yaml"
+[ "$(k8s get "$T/nats.yaml" StatefulSet alcor-nats spec/replicas)" = 3 ] || fail "no 3-node NATS StatefulSet"
+mapfile -t args < <(expand_args "$T/nats.yaml" DaemonSet alcor-agent alcor-agent args)
+printf '%s\n' "${args[@]}" | grep -q '^--nats-user=node-1$' || fail "the agents do not sign in to NATS as their node"
+"$AGENT" "${args[@]}" --help >/dev/null || fail "alcor-agent rejects its NATS arguments: ${args[*]}"
+k8s get "$T/nats.yaml" ConfigMap alcor-config data/controller.json > "$T/controller-nats.json"
+[ "$(jq -r .southbound "$T/controller-nats.json")" = mq ] || fail "the NATS component does not switch the controller to mq"
+"$CONTROLLER" --config="$T/controller-nats.json" --help >/dev/null || fail "alcor-controller rejects the NATS controller.json"
+# nats-server reads the shipped configuration with the files the Secrets would hold
+# (certificates of gen-certs.sh, users of nats-auth.sh), laid out as the pod mounts them.
+if command -v nats-server >/dev/null; then
+  N=$T/etc-nats
+  mkdir -p "$N/config" "$N/tls"
+  k8s get "$T/nats.yaml" ConfigMap alcor-nats-config data/nats.conf | sed "s|/etc/nats/|$N/|g" > "$N/config/nats.conf"
+  k8s get "$T/nats.yaml" ConfigMap alcor-nats-config data/routes.conf > "$N/config/routes.conf"
+  "$ROOT/scripts/gen-certs.sh" "$T/nats-pki" --controller-name alcor-nats --san 192.0.2.11 >/dev/null
+  cp "$T/nats-pki/controller.crt" "$N/tls/tls.crt"; cp "$T/nats-pki/controller.key" "$N/tls/tls.key"
+  cp "$T/nats-pki/ca.crt" "$N/tls/ca.crt"
+  "$ROOT/scripts/nats-auth.sh" "$N/auth" node-1=192.0.2.21 node-2=192.0.2.22 >/dev/null
+  grep -q 'alcor.gs.host.192-0-2-21' "$N/auth/auth.conf" || fail "nats-auth.sh did not scope node-1 to its host subject"
+  POD_NAME=alcor-nats-0 nats-server -t -c "$N/config/nats.conf" >"$T/nats-t.log" 2>&1 ||
+    { cat "$T/nats-t.log" >&2; fail "nats-server rejects the shipped nats.conf"; }
+  echo "nats-server accepts nats.conf with the users of nats-auth.sh"
+  expect_fail "nats-auth.sh with a node address that is not IPv4" "$ROOT/scripts/nats-auth.sh" "$T/bad-auth" node-1=host.example
+fi
+
 step "every plugin of the conflist supports its cniVersion"
 k8s get "$T/base.yaml" ConfigMap alcor-config data/10-alcor.conflist > "$T/conflist"
 version=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).cniVersion)' "$T/conflist")

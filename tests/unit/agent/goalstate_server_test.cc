@@ -1,6 +1,8 @@
 // The GoalStateProvisioner service over a real gRPC channel: the v2 stream carries several
 // messages with one reply each (an empty warm-up message included), v1 unary works, controller
-// RPCs answer UNIMPLEMENTED, and a cancelled stream does not disturb the server.
+// RPCs answer UNIMPLEMENTED, and a cancelled stream does not disturb the server. With a v2
+// hook (the NATS subscriber, --southbound=auto) v2 messages go through it with the epoch of
+// the stream's metadata.
 
 #include "node-agent/goalstate/goalstate_server.h"
 
@@ -10,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lib/southbound/subjects.h"
 #include "tests/fakes/fake_dataplane.h"
 
 namespace alcor::agent {
@@ -101,6 +104,30 @@ TEST_F(GoalStateServerTest, CancelledStreamLeavesServerWorking) {
   EXPECT_TRUE(stream->Read(&reply));
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(GoalStateServerTest, V2MessagesGoThroughTheHookWithTheStreamsEpoch) {
+  std::vector<std::pair<size_t, std::string>> seen;  // (ports, epoch)
+  service_.setV2Apply([&](schema::GoalStateV2 gs, const std::string& epoch) {
+    seen.emplace_back(gs.port_states_size(), epoch);
+    return handler_.handle(gs);
+  });
+  schema::GoalStateV2 gs;
+  ASSERT_TRUE(gs.ParseFromString(fixture("gsv2_public.pb")));
+  for (const char* epoch : {"e7", ""}) {
+    grpc::ClientContext ctx;
+    if (*epoch) ctx.AddMetadata(southbound::kEpochMetadata, epoch);
+    auto stream = stub_->PushGoalStatesStream(&ctx);
+    ASSERT_TRUE(stream->Write(gs));
+    schema::GoalStateOperationReply reply;
+    ASSERT_TRUE(stream->Read(&reply));
+    EXPECT_EQ(reply.operation_statuses_size(), 5);  // the hook's answer is the reply
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(static_cast<size_t>(gs.port_states_size()), std::string("e7")));
+  EXPECT_EQ(seen[1].second, "");
 }
 
 }  // namespace

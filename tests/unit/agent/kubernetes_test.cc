@@ -147,7 +147,7 @@ TEST_F(KubernetesTest, WrongTokenIsAClearError) {
   std::ofstream(token_) << "wrong";
   auto kube = makeKubernetesClient(options("http", api.port()));
   auto r = kube->podAnnotations("default", "p");
-  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(r.status().message(), HasSubstr("RBAC"));
 }
 

@@ -2,7 +2,9 @@
 // requests on the host subject are applied and answered; the first port in a subnet subscribes
 // to the subnet's subject (and says so), the last one leaving unsubscribes and deletes that
 // subnet's neighbors; sequence gaps ask for the full state; older unicast copies of a neighbor
-// a subnet message already brought are dropped; the agent's own port is no neighbor.
+// a subnet message already brought are dropped; the agent's own port is no neighbor. With
+// --southbound=auto unicast comes over gRPC (applyUnicast): its ports drive the subscriptions
+// too, a late subnet copy older than a unicast one is dropped, its epoch resets like NATS's.
 
 #include "node-agent/goalstate/nats_subscriber.h"
 
@@ -14,6 +16,7 @@
 #include "lib/southbound/subjects.h"
 #include "tests/fakes/recording_goalstate_apply.h"
 #include "tests/harness/nats_cluster.h"
+#include "tests/unit/agent/subnet_goalstates.h"
 
 namespace alcor::agent {
 namespace {
@@ -25,27 +28,6 @@ using alcor::testing::waitFor;
 constexpr const char* kNode = "10.9.0.1";
 constexpr const char* kOther = "10.9.0.2";
 const std::string kSubject = "alcor.gs.subnet.vpc1.s1";
-
-void addSubnetContext(schema::GoalStateV2& gs) {
-  auto& vpc = (*gs.mutable_vpc_states())["vpc1"];
-  vpc.set_operation_type(schema::INFO);
-  vpc.mutable_configuration()->set_id("vpc1");
-  auto& subnet = (*gs.mutable_subnet_states())["s1"];
-  subnet.set_operation_type(schema::INFO);
-  subnet.mutable_configuration()->set_id("s1");
-  subnet.mutable_configuration()->set_vpc_id("vpc1");
-}
-
-schema::GoalStateV2 portMessage(const std::string& port, schema::OperationType op) {
-  schema::GoalStateV2 gs;
-  addSubnetContext(gs);
-  auto& p = (*gs.mutable_port_states())[port];
-  p.set_operation_type(op);
-  p.mutable_configuration()->set_id(port);
-  p.mutable_configuration()->set_vpc_id("vpc1");
-  p.mutable_configuration()->add_fixed_ips()->set_subnet_id("s1");
-  return gs;
-}
 
 void addNeighbor(schema::GoalStateV2& gs, const std::string& port, const std::string& host,
                  uint32_t revision, schema::OperationType op = schema::CREATE) {
@@ -232,6 +214,102 @@ TEST_F(NatsSubscriberTest, ANewControllerEpochResetsAndRepeatsTheSubscriptions) 
   ASSERT_TRUE(reply.ok());
   ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
   EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+}
+
+}  // namespace
+}  // namespace alcor::agent
+
+namespace alcor::agent {
+namespace {
+
+// --southbound=auto: the gRPC server hands unicast messages to applyUnicast.
+TEST_F(NatsSubscriberTest, GrpcDeliveredMessagesDriveSubscriptionsAndAreOrderedByRevision) {
+  auto reply = subscriber_->applyUnicast(portMessage("p1", schema::CREATE), "e1");
+  ASSERT_EQ(reply.operation_statuses_size(), 1);
+  EXPECT_EQ(reply.operation_statuses(0).operation_status(), schema::SUCCESS);
+  EXPECT_EQ(subscriber_->subjects(), std::set<std::string>{kSubject});
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 1; }, 5s));
+  EXPECT_EQ(notices()[0], "subscribed " + kSubject);
+  baseline(0);
+
+  // The VPC went back to gRPC: a newer unicast copy arrives before a subnet message still on
+  // its way with an older one, which must not undo it.
+  schema::GoalStateV2 newer;
+  addNeighbor(newer, "x", kOther, 12);
+  subscriber_->applyUnicast(newer, "e1");
+  schema::GoalStateV2 older;
+  addNeighbor(older, "x", kOther, 11);
+  multicast(older, 1);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 12u);
+  // The same for a delete: the late create does not bring the neighbor back.
+  schema::GoalStateV2 del;
+  addNeighbor(del, "y", kOther, 14, schema::DELETE);
+  subscriber_->applyUnicast(del, "e1");
+  schema::GoalStateV2 create;
+  addNeighbor(create, "y", kOther, 13);
+  multicast(create, 2);
+  sync();
+  EXPECT_FALSE(agent_.neighborRevision("L2/y"));
+  EXPECT_EQ(subscriber_->stats().stale_neighbors, 2u);
+  // Newer subnet copies still apply.
+  schema::GoalStateV2 next;
+  addNeighbor(next, "x", kOther, 15);
+  multicast(next, 3);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 15u);
+  EXPECT_EQ(resyncs_.load(), 0);
+
+  // A controller restart seen on the gRPC path: revisions start again, subscriptions repeated.
+  schema::GoalStateV2 restarted;
+  addNeighbor(restarted, "x", kOther, 1);
+  subscriber_->applyUnicast(restarted, "e2");
+  EXPECT_EQ(agent_.neighborRevision("L2/x"), 1u);
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 2; }, 5s));
+  EXPECT_EQ(notices()[1], "subscribed " + kSubject);
+
+  // The last port deleted over gRPC: unsubscribed.
+  subscriber_->applyUnicast(portMessage("p1", schema::DELETE), "e2");
+  EXPECT_TRUE(subscriber_->subjects().empty());
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 3; }, 5s));
+  EXPECT_EQ(notices()[2], "unsubscribed " + kSubject);
+}
+
+// Deleted neighbors keep their revision for the last 65,536 deletes only (memory stays bounded);
+// a neighbor created again after its delete is not forgotten with that delete.
+TEST_F(NatsSubscriberTest, OnlyTheLastDeletesAreRemembered) {
+  subscriber_->applyUnicast(portMessage("p1", schema::CREATE), "e1");
+  baseline(0);
+  schema::GoalStateV2 gone;
+  addNeighbor(gone, "gone", kOther, 2, schema::DELETE);
+  subscriber_->applyUnicast(gone, "e1");  // the oldest of 65,538 deletes
+  for (uint32_t i = 0; i <= 65536; ++i) {
+    schema::GoalStateV2 del;
+    addNeighbor(del, "n" + std::to_string(i), kOther, 10 + i, schema::DELETE);
+    subscriber_->applyUnicast(del, "e1");
+    if (i == 0) {
+      schema::GoalStateV2 recreated;
+      addNeighbor(recreated, "n0", kOther, 5);  // created again (its cached older state)
+      subscriber_->applyUnicast(recreated, "e1");
+    }
+  }
+  // The two oldest deletes are forgotten: a late older create of "gone" applies again.
+  schema::GoalStateV2 late_gone;
+  addNeighbor(late_gone, "gone", kOther, 1);
+  multicast(late_gone, 1);
+  // n0's delete went too, but n0 lives again: its revision (5) stays.
+  schema::GoalStateV2 late;
+  addNeighbor(late, "n0", kOther, 4);
+  multicast(late, 2);
+  // n1's delete is still remembered: a late create does not bring it back.
+  schema::GoalStateV2 late1;
+  addNeighbor(late1, "n1", kOther, 3);
+  multicast(late1, 3);
+  sync();
+  EXPECT_EQ(agent_.neighborRevision("L2/gone"), 1u);
+  EXPECT_EQ(agent_.neighborRevision("L2/n0"), 5u);
+  EXPECT_FALSE(agent_.neighborRevision("L2/n1"));
+  EXPECT_EQ(subscriber_->stats().stale_neighbors, 2u);
 }
 
 }  // namespace

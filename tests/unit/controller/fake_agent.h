@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,10 +65,21 @@ class FakeAgent final : public schema::GoalStateProvisioner::Service {
     return all;
   }
 
+  // The alcor-epoch metadata of the v2 streams so far (--southbound=auto).
+  std::set<std::string> epochs() const {
+    std::lock_guard lock(mu_);
+    return epochs_;
+  }
+
   grpc::Status PushGoalStatesStream(
-      grpc::ServerContext*,
+      grpc::ServerContext* context,
       grpc::ServerReaderWriter<schema::GoalStateOperationReply, schema::GoalStateV2>* stream)
       override {
+    auto epoch = context->client_metadata().find("alcor-epoch");
+    if (epoch != context->client_metadata().end()) {
+      std::lock_guard lock(mu_);
+      epochs_.emplace(epoch->second.data(), epoch->second.size());
+    }
     schema::GoalStateV2 gs;
     while (stream->Read(&gs)) {
       if (!stream->Write(handle(gs))) break;
@@ -128,6 +140,7 @@ class FakeAgent final : public schema::GoalStateProvisioner::Service {
   schema::OperationStatus port_status_ = schema::SUCCESS;
   mutable std::mutex mu_;
   std::vector<schema::GoalStateV2> messages_;
+  std::set<std::string> epochs_;
 };
 
 }  // namespace alcor::controller::testing

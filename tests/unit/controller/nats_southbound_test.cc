@@ -3,7 +3,10 @@
 // the cluster: ports turn ACTIVE and every host holds every neighbor, a subnet's neighbors
 // travel once per change on its subject; killing a NATS node during a burst of port creations
 // loses nothing; a restarted agent resubscribes and gets its full state; with multicast off
-// (a high minimum) everything still arrives by unicast.
+// (a high minimum) everything still arrives by unicast. --southbound=auto: unicast by the
+// scheduler's pusher (standing for gRPC, into the agents' applyUnicast), the VPC's subnets
+// multicast only while it is above the threshold, across both crossings and back; a gap is
+// repaired by a full state over that path.
 
 #include <gtest/gtest.h>
 
@@ -14,9 +17,11 @@
 #include "lib/southbound/subjects.h"
 #include "node-agent/goalstate/nats_subscriber.h"
 #include "node-agent/ondemand/ondemand_client.h"
+#include "tests/fakes/fake_goalstate_pusher.h"
 #include "tests/fakes/recording_goalstate_apply.h"
 #include "tests/harness/nats_cluster.h"
 #include "tests/unit/controller/controller_fixture.h"
+#include "tests/unit/controller/fake_agent.h"
 
 namespace alcor::controller::testing {
 namespace {
@@ -65,9 +70,9 @@ class NatsSouthboundTest : public ControllerFixture {
     agents_.clear();
     ControllerFixture::TearDown();
   }
-  void start(int hosts, int64_t multicast_min = 2) {
+  ControllerConfig natsConfig(const std::string& southbound, int64_t multicast_min) {
     ControllerConfig config = testConfig();
-    config.southbound = "mq";
+    config.southbound = southbound;
     config.push_timeout_ms = 2000;
     config.mq_multicast_min = multicast_min;
     for (const auto& u : cluster_->urls()) config.nats_servers += u + ",";
@@ -76,7 +81,13 @@ class NatsSouthboundTest : public ControllerFixture {
       config.nats_password_file = pki_->path() + "/controller.pw";
       config.nats_ca = pki_->path() + "/ca.crt";
     }
-    startController(config);
+    return config;
+  }
+  void start(int hosts, int64_t multicast_min = 2) {
+    startController(natsConfig("mq", multicast_min));
+    addHosts(hosts);
+  }
+  void addHosts(int hosts) {
     for (int i = 0; i < hosts; ++i) {
       addAgent(i);
       registerNode("node-" + std::to_string(i), ipOf(i), 50001);
@@ -342,6 +353,157 @@ TEST_F(NatsSouthboundTest, WithoutMulticastEverythingArrivesByUnicast) {
   auto ids = createPorts(12, "a");
   expectConverged(ids);
   EXPECT_EQ(app_->natsSink()->stats().messages, 0u);
+}
+
+// --southbound=auto. The agents get unicast from the scheduler's pusher, here a fake handing
+// the bytes to what their gRPC server calls (applyUnicast, with the epoch of the metadata), and
+// subnet messages over NATS.
+class AutoSouthboundTest : public NatsSouthboundTest {
+ protected:
+  void startAuto(int hosts, int64_t up, int64_t down) {
+    ControllerConfig config = natsConfig("auto", 2);
+    config.mq_auto_up = up;
+    config.mq_auto_down = down;
+    auto pusher = std::make_unique<FakeGoalStatePusher>();
+    pusher->deliverTo(
+        [this](const std::string& address, const EncodedGoalState& message) -> StatusOr<PushReply> {
+          MqAgent* agent = nullptr;
+          for (const auto& a : agents_) agent = address == a->ip + ":50001" ? a.get() : agent;
+          if (!agent) return unavailableError("no agent at " + address);
+          schema::GoalStateV2 gs;
+          if (!gs.ParseFromString(message.bytes)) return internalError("not a GoalStateV2");
+          auto reply = agent->subscriber->applyUnicast(std::move(gs), epoch_);
+          return readPushReply(reply.SerializeAsString());
+        });
+    auto app = ControllerApp::start(config, std::move(pusher));
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(app).value();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", app_->restPort());
+    epoch_ = app_->natsSink()->epoch();
+    addHosts(hosts);
+  }
+  void deletePorts(std::vector<std::string>& ids, size_t keep) {
+    while (ids.size() > keep) {
+      EXPECT_EQ(call("DELETE", "/project/p/ports/" + ids.front()).status, 204);
+      ids.erase(ids.begin());
+    }
+  }
+  std::string metrics() {
+    auto r = client_->Get("/metrics");
+    return r ? r->body : "";
+  }
+  std::string epoch_;
+};
+
+TEST_F(AutoSouthboundTest, AVpcCrossesToNatsAndBackLosingNothing) {
+  startAuto(3, /*up=*/6, /*down=*/3);
+  // 3 ports: gRPC only. Their agents subscribed all the same (ports delivered by gRPC drive
+  // the subscriptions), ready for a crossing.
+  auto ids = createPorts(3, "a");
+  expectConverged(ids);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  EXPECT_FALSE(app_->natsSink()->multicastVpc("vpc1"));
+  EXPECT_EQ(app_->natsSink()->stats().messages, 0u);
+
+  // 9 ports > 6: the request that crosses sends its neighbors over NATS already.
+  auto more = createPorts(6, "b");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  auto up = app_->natsSink()->stats();
+  EXPECT_TRUE(app_->natsSink()->multicastVpc("vpc1"));
+  EXPECT_EQ(up.vpcs_on_mq, 1u);
+  EXPECT_EQ(up.path_switches, 1u);
+  EXPECT_GT(up.messages, 0u);
+  EXPECT_GE(up.host_copies, 12u);  // 6 new ports, each to the 2 other hosts at least
+  EXPECT_NE(metrics().find("alcor_mq_auto_vpcs 1\n"), std::string::npos);
+
+  // Deleted down to 2 ports (< 3): back to gRPC; between 6 and 3 it stays on NATS.
+  deletePorts(ids, 3);
+  EXPECT_TRUE(app_->natsSink()->multicastVpc("vpc1"));
+  deletePorts(ids, 2);
+  expectConverged(ids);
+  EXPECT_FALSE(app_->natsSink()->multicastVpc("vpc1"));
+  EXPECT_EQ(app_->natsSink()->stats().path_switches, 2u);
+  EXPECT_NE(metrics().find("alcor_mq_auto_switches_total 2\n"), std::string::npos);
+
+  // On gRPC the agents still subscribed get their neighbors by unicast.
+  const uint64_t messages = app_->natsSink()->stats().messages;
+  more = createPorts(3, "c");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  EXPECT_EQ(app_->natsSink()->stats().messages, messages);
+
+  // Up again: the subjects' sequence goes on where the agents left it, no gap, no resync.
+  more = createPorts(4, "d");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  EXPECT_GT(app_->natsSink()->stats().messages, messages);
+  EXPECT_EQ(app_->natsSink()->stats().path_switches, 3u);
+  for (const auto& a : agents_) {
+    EXPECT_EQ(a->resyncs.load(), 0);
+    EXPECT_EQ(a->subscriber->stats().gaps, 0u);
+  }
+}
+
+// A lost subnet message: the agent asks for its full state, which comes back over the gRPC
+// path (the fake pusher here), and it is counted on the subject again.
+TEST_F(AutoSouthboundTest, AGapIsRepairedWithAFullStateOverGrpc) {
+  startAuto(3, /*up=*/3, /*down=*/1);
+  auto ids = createPorts(6, "a");
+  expectConverged(ids);
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  auto more = createPorts(3, "b");  // multicast: every host has its baseline now
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  ASSERT_TRUE(app_->natsSink()->multicastVpc("vpc1"));
+  const uint64_t resyncs = app_->scheduler().stats().resyncs;
+  auto tester = nats::NatsConnection::connect(nats::NatsOptions{.servers = cluster_->urls()});
+  ASSERT_TRUE(tester.ok());
+  ASSERT_TRUE((*tester)
+                  ->publish("alcor.gs.subnet.vpc1.s1", schema::GoalStateV2().SerializeAsString(),
+                            {{southbound::kEpochHeader, epoch_}, {southbound::kSeqHeader, "9999"}})
+                  .ok());
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& a : agents_) {
+          if (a->resyncs.load() != 1) return false;
+        }
+        return true;
+      },
+      10s));
+  EXPECT_TRUE(waitFor([&] { return app_->scheduler().stats().resyncs >= resyncs + 3; }, 10s));
+  ASSERT_TRUE(waitFor([&] { return app_->natsSink()->stats().members == 3; }, 10s));
+  const uint64_t messages = app_->natsSink()->stats().messages;
+  more = createPorts(6, "c");
+  ids.insert(ids.end(), more.begin(), more.end());
+  expectConverged(ids);
+  EXPECT_GT(app_->natsSink()->stats().messages, messages);
+  for (const auto& a : agents_) EXPECT_EQ(a->subscriber->stats().gaps, 1u);
+}
+
+// The real gRPC pusher: unicast goes to the agent's gRPC server, with the epoch of the NATS
+// messages as metadata.
+TEST_F(AutoSouthboundTest, UnicastGoesOverGrpcWithTheControllersEpoch) {
+  startController(natsConfig("auto", 2));
+  FakeAgent grpc_agent;
+  ASSERT_TRUE(grpc_agent.start("127.0.0.1"));
+  registerNode("node-g", "127.0.0.1", grpc_agent.port());
+  createVpc("vpc1");
+  createSubnet("s1", "vpc1", "10.0.1.0/24");
+  createPort("p1", "vpc1", "s1", "node-g");
+  ASSERT_TRUE(waitFor([&] { return grpc_agent.merged().port_states().contains("p1"); }, 10s));
+  EXPECT_EQ(grpc_agent.epochs(), std::set<std::string>{app_->natsSink()->epoch()});
+}
+
+TEST_F(AutoSouthboundTest, BadThresholdsAreRefused) {
+  ControllerConfig config = natsConfig("auto", 2);
+  config.mq_auto_up = 10;
+  config.mq_auto_down = 20;
+  auto app = ControllerApp::start(config);
+  ASSERT_FALSE(app.ok());
+  EXPECT_EQ(app.status().code(), StatusCode::kInvalidArgument);
+  config.southbound = "broker";
+  EXPECT_EQ(ControllerApp::start(config).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -125,6 +125,27 @@ TEST_F(ServicesTest, AChangedPortGetsANewlyEncodedNeighborState) {
   EXPECT_EQ(decoded.configuration().mac_address(), "fa:16:3e:00:00:99");
 }
 
+// --southbound=auto picks the path per VPC from the DPM's count of its placed ports: the sink
+// hears the count after every change, before the change's states, without a scan.
+TEST_F(ServicesTest, TheSinkHearsEachVpcsPlacedPortCount) {
+  EXPECT_EQ(sink_.vpcPorts("v1"), -1);  // no port change yet
+  addPort("pa", "s1", "node-a");
+  EXPECT_EQ(sink_.vpcPorts("v1"), 1);
+  addPort("pb", "s2", "node-b");
+  addPort("pc", "s1", "node-c");
+  EXPECT_EQ(sink_.vpcPorts("v1"), 3);
+  ASSERT_TRUE(services_->ports().remove("p", id("pa")).ok());
+  EXPECT_EQ(sink_.vpcPorts("v1"), 2);
+  // A port of an unknown node is not placed: not counted until its node registers.
+  addPort("pd", "s1", "node-x");
+  EXPECT_EQ(sink_.vpcPorts("v1"), 2);
+  addNode("node-x");
+  EXPECT_EQ(sink_.vpcPorts("v1"), 3);
+  // Its node leaves: its ports are no longer placed.
+  ASSERT_TRUE(services_->nodes().remove(id("node-x")).ok());
+  EXPECT_EQ(sink_.vpcPorts("v1"), 2);
+}
+
 TEST_F(ServicesTest, NeighborLearnedOnDemandIsRemovedWhenItsPortIsDeleted) {
   Port pa = addPort("pa", "s1", "node-a");
   addPort("pb", "s2", "node-b");  // node-b: the same VPC, another subnet, no router
