@@ -79,7 +79,7 @@ nats_check() {
   for i in $(seq 0 "$WORKERS"); do
     pod=$(kubectl_cp -n alcor-system get pods -l app=alcor-agent \
       --field-selector spec.nodeName="$(node_name "$i")" -o jsonpath='{.items[0].metadata.name}')
-    kubectl_cp -n alcor-system logs "$pod" -c alcor-agent | grep -q 'GoalStates over NATS on alcor.gs.host' ||
+    kubectl_cp -n alcor-system logs "$pod" -c alcor-agent | grep "GoalStates over NATS on alcor.gs.host" >/dev/null ||
       die "the agent on $(node_name "$i") does not take GoalStates over NATS"
   done
   kubectl_cp -n alcor-system rollout status statefulset/alcor-nats --timeout=60s >/dev/null ||
