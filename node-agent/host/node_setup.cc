@@ -97,6 +97,12 @@ Status setUpUnderlay(ovsdb::BridgeClient& bridges, netlink::LinkManager& links,
   spec.name = o.underlay_bridge;
   spec.datapath_type = o.datapath_type;
   spec.fail_mode = "standalone";  // plain learning switch between the NIC and the host
+  // The bridge takes the NIC's MAC: the node IP moves between them (onto the NIC while OVS is
+  // away), and peers' tunnel neighbor caches, which a gratuitous ARP does not always refresh,
+  // then stay right wherever it is.
+  ASSIGN_OR_RETURN(auto nic_link, links.getLink("", o.underlay_interface));
+  if (!nic_link) return notFoundError("underlay interface " + o.underlay_interface + " is gone");
+  spec.other_config["hwaddr"] = nic_link->mac.toString();
   RETURN_IF_ERROR(bridges.ensureBridge(spec));
   ovsdb::PortSpec nic;
   nic.name = o.underlay_interface;

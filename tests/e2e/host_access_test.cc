@@ -277,7 +277,9 @@ TEST(HostAccessTest, HostAccessSurvivesAgentAndVswitchdRestarts) {
   ASSERT_TRUE(n0.ovs->restartVswitchd().ok());
   EXPECT_TRUE(waitFor([&] { return gatewayIp(n0) == gw; }, std::chrono::seconds(20)))
       << n0.ns->exec({"ip", "addr", "show", "alcor-gw0"}).out;
-  EXPECT_TRUE(reachable());
+  EXPECT_TRUE(waitFor(reachable, std::chrono::seconds(20)))
+      << n0.ns->exec({"ip", "addr", "show"}).out
+      << cluster.node(1).ovs->appctl({"tnl/neigh/show"}).out;
 }
 
 // Uninstall: `alcor-agent --cleanup` with the agent's own configuration (TLS to the controller,

@@ -125,8 +125,6 @@ TEST(ReliabilityTest, VswitchdRestartIsRepairedByTheAgent) {
   cluster.node(0).ovs->allowLogPattern(".*");  // a killed datapath logs its teardown
 }
 
-const bool kPodsAfterVswitchdAway = std::getenv("ALCOR_TEST_PODS_AFTER_VSWITCHD_AWAY") != nullptr;
-
 // The userspace datapath's node IP sits on br-phy, a device of ovs-vswitchd: while OVS is away
 // (its pod deleted) the agent puts it back on the NIC, so the node stays reachable (its kubelet
 // must reach the API server to get OVS back), and onto br-phy again once OVS is back.
@@ -165,12 +163,8 @@ TEST(ReliabilityTest, WhileVswitchdIsAwayTheNodeIpIsOnTheNic) {
   std::cout << "vswitchd started: node IP on br-phy and answering after " << msSince(started)
             << " ms\n";
   node.ovs->allowLogPattern(".*");  // a stopped datapath logs its teardown
-  if (!kPodsAfterVswitchdAway) return;
-  // KNOWN ISSUE (disabled by default, ALCOR_TEST_PODS_AFTER_VSWITCHD_AWAY=1 runs it): in about one
-  // run in ten the pods do not talk again within 20 s: the peer's OVS keeps, in its tunnel
-  // neighbor cache (`ovs-appctl tnl/neigh/show`), the NIC's MAC for the node IP, learnt while the
-  // address was on the NIC, and sends the tunnel there; br-phy's gratuitous ARP does not replace
-  // it (repeating it made it worse). Not seen on the local Kubernetes cluster (docs/install.md).
+  // The pods talk again: br-phy has the NIC's MAC, so the peer's tunnel neighbor cache, which
+  // learnt the node IP while it was on the NIC, is still right.
   EXPECT_TRUE(waitFor([&] { return canPing(local, remote.ip(), 1); }, std::chrono::seconds(20)));
 }
 

@@ -86,6 +86,7 @@ TEST(NodeSetupTest, TheNodeIpMovesToTheUnderlayBridgeAndOnlyItAnswersForIt) {
   netlink::LinkInfo nic;
   nic.name = "ul0";
   nic.mtu = 1500;
+  nic.mac = *MacAddress::parse("02:00:0a:fa:00:0b");
   nic.addresses = {address};
   links.addLink("", nic);
   links.addLink("", underlayBridge());
@@ -93,6 +94,10 @@ TEST(NodeSetupTest, TheNodeIpMovesToTheUnderlayBridgeAndOnlyItAnswersForIt) {
 
   NodeSetupOptions o = underlayOptions();
   ASSERT_TRUE(setUpNode(bridges, links, o).ok());
+  // br-phy has the NIC's MAC: peers' tunnel neighbor caches stay right while the node IP moves
+  // between the two (it goes back to the NIC while OVS is away).
+  ASSERT_TRUE(bridges.bridge("br-phy").has_value());
+  EXPECT_EQ(bridges.bridge("br-phy")->other_config["hwaddr"], "02:00:0a:fa:00:0b");
 
   auto moved = links.getLink("", "br-phy");
   ASSERT_TRUE(moved.ok() && moved->has_value());
