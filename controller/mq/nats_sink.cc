@@ -17,15 +17,6 @@ namespace {
 bool isL2Neighbor(const EncodedState& s) {
   return s.type == schema::NEIGHBOR && s.key.rfind("L2/", 0) == 0;
 }
-std::string subnetOfSubject(const std::string& subject) {
-  return subject.substr(subject.rfind('.') + 1);
-}
-// "alcor.gs.subnet.<vpc>.<subnet>" -> "<vpc>" (tokens have no dots).
-std::string vpcOfSubject(const std::string& subject) {
-  const size_t end = subject.rfind('.');
-  const size_t begin = subject.rfind('.', end - 1) + 1;
-  return subject.substr(begin, end - begin);
-}
 }  // namespace
 
 NatsGoalStateSink::NatsGoalStateSink(nats::MessageBus& bus, PushScheduler& unicast,
@@ -56,8 +47,7 @@ void NatsGoalStateSink::onAgentNotice(const nats::Message& m) {
   }
   const std::string verb = m.data.substr(0, space);
   const std::string subject = m.data.substr(space + 1);
-  const std::string subnet = subnetOfSubject(subject);
-  if (subject.rfind("alcor.gs.subnet.", 0) != 0 || !sb::subjectToken(subnet)) {
+  if (!sb::parseSubnetSubject(subject)) {
     ALOG(Warn, Dpm) << "host " << host << " names no subnet subject: " << subject;
     return;
   }
@@ -135,7 +125,8 @@ std::vector<std::string> NatsGoalStateSink::subjectsOf(const EncodedState& s) co
   if (!isL2Neighbor(s)) return out;
   if (s.operation == schema::DELETE) {
     auto it = subject_of_key_.find(s.key);
-    if (it != subject_of_key_.end() && multicastVpcLocked(vpcOfSubject(it->second))) {
+    if (it != subject_of_key_.end() &&
+        multicastVpcLocked(sb::parseSubnetSubject(it->second)->vpc)) {
       out.push_back(it->second);
     }
     return out;
@@ -154,7 +145,7 @@ std::vector<std::string> NatsGoalStateSink::subjectsOf(const EncodedState& s) co
 bool NatsGoalStateSink::memberLocked(const std::string& host_ip, const std::string& subject) {
   auto it = confirmed_.find(host_ip);
   if (it == confirmed_.end() || !it->second.count(subject)) return false;
-  return member_ && member_(host_ip, subnetOfSubject(subject));
+  return member_ && member_(host_ip, sb::parseSubnetSubject(subject)->subnet);
 }
 
 void NatsGoalStateSink::enqueue(HostStates states) {

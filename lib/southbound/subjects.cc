@@ -4,7 +4,8 @@ namespace alcor::southbound {
 
 namespace {
 constexpr std::string_view kAgentPrefix = "alcor.gs.agent.";
-}
+constexpr std::string_view kSubnetPrefix = "alcor.gs.subnet.";
+}  // namespace
 
 std::string hostToken(std::string_view host_ip) {
   std::string out(host_ip);
@@ -22,7 +23,17 @@ std::string agentSubject(std::string_view host_ip) {
 
 std::string subnetSubject(std::string_view vpc_id, std::string_view subnet_id) {
   if (!subjectToken(vpc_id) || !subjectToken(subnet_id)) return "";
-  return "alcor.gs.subnet." + std::string(vpc_id) + "." + std::string(subnet_id);
+  return std::string(kSubnetPrefix) + std::string(vpc_id) + "." + std::string(subnet_id);
+}
+
+std::optional<SubnetOfSubject> parseSubnetSubject(std::string_view subject) {
+  if (subject.substr(0, kSubnetPrefix.size()) != kSubnetPrefix) return std::nullopt;
+  const std::string_view rest = subject.substr(kSubnetPrefix.size());
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  SubnetOfSubject out{std::string(rest.substr(0, dot)), std::string(rest.substr(dot + 1))};
+  if (!subjectToken(out.vpc) || !subjectToken(out.subnet)) return std::nullopt;
+  return out;
 }
 
 std::string hostOfAgentSubject(std::string_view subject) {

@@ -4,6 +4,7 @@
 // "Southbound over NATS"): per-host unicast subjects, per-subnet multicast subjects, the agents'
 // notice subjects, the envelope headers, and the permissions each side needs.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,11 @@ std::string hostSubject(std::string_view host_ip);
 std::string agentSubject(std::string_view host_ip);
 // "alcor.gs.subnet.<vpc>.<subnet>"; empty when an id cannot be one subject token.
 std::string subnetSubject(std::string_view vpc_id, std::string_view subnet_id);
+// The VPC and subnet of a subnet subject (subnetSubject's inverse); nullopt if `subject` is none.
+struct SubnetOfSubject {
+  std::string vpc, subnet;
+};
+std::optional<SubnetOfSubject> parseSubnetSubject(std::string_view subject);
 // The host IP of an agent subject ("" if `subject` is none).
 std::string hostOfAgentSubject(std::string_view subject);
 inline constexpr const char* kAllAgentSubjects = "alcor.gs.agent.*";

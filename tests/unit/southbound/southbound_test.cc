@@ -23,6 +23,14 @@ TEST(SouthboundSubjectsTest, Names) {
   EXPECT_EQ(subnetSubject("vpc.1", "s1"), "");
   EXPECT_EQ(subnetSubject("vpc1", "*"), "");
   EXPECT_EQ(subnetSubject("", "s1"), "");
+  auto parsed = parseSubnetSubject(subnetSubject("vpc1", "s-1"));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->vpc, "vpc1");
+  EXPECT_EQ(parsed->subnet, "s-1");
+  EXPECT_FALSE(parseSubnetSubject("alcor.gs.subnet.s1").has_value());
+  EXPECT_FALSE(parseSubnetSubject("alcor.gs.subnet.vpc1.s1.extra").has_value());
+  EXPECT_FALSE(parseSubnetSubject("alcor.gs.host.vpc1.s1").has_value());
+  EXPECT_FALSE(parseSubnetSubject("alcor.gs.subnet.vpc1.*").has_value());
   for (const auto& s :
        {hostSubject("10.0.0.1"), agentSubject("10.0.0.1"), subnetSubject("v", "s")}) {
     EXPECT_TRUE(nats::validSubject(s)) << s;
