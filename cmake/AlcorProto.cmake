@@ -32,4 +32,6 @@ function(alcor_proto_library name)
   target_include_directories(${name} PUBLIC ${CMAKE_BINARY_DIR}/gen ${out_dir})
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++)
   target_compile_options(${name} PRIVATE -w)
+  # Each generated file defines the same file-local names (schemas, file_default_instances).
+  set_target_properties(${name} PROPERTIES UNITY_BUILD OFF)
 endfunction()

@@ -19,7 +19,7 @@ SOUTHBOUND=${SOUTHBOUND:-grpc}
 case "$SOUTHBOUND" in grpc | mq) ;; *) echo "SOUTHBOUND must be grpc or mq" >&2; exit 2 ;; esac
 
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh needs root (network namespaces, OVS)" >&2; exit 1; }
-printf '\033[1m== build (scripts/setup.sh: Debian packages, then about ten minutes of compiling on a\n'
+printf '\033[1m== build (scripts/setup.sh: Debian packages, then up to half an hour of compiling on a\n'
 printf '   fresh machine, seconds afterwards)\033[0m\n'
 scripts/setup.sh
 

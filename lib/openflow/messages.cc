@@ -10,6 +10,7 @@
 namespace alcor::openflow {
 namespace {
 
+using wire::kAny;
 using wire::Reader;
 using wire::Writer;
 
@@ -18,7 +19,6 @@ constexpr uint32_t kNxtSetPacketInFormat = 16;
 constexpr uint32_t kNxtPacketIn2 = 30;
 constexpr uint16_t kMultipartFlowDesc = 1;
 constexpr uint16_t kMultipartReplyMore = 1;
-constexpr uint32_t kAny = 0xffffffff;
 
 enum MsgType : uint8_t {
   kHello = 0,

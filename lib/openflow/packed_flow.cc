@@ -7,7 +7,6 @@ namespace {
 
 constexpr uint8_t kFlowModType = 14;
 constexpr uint8_t kBundleAddType = 34;
-constexpr uint32_t kAny = 0xffffffff;
 // key: table, priority; value: cookie, idle and hard timeouts.
 constexpr size_t kKeyHead = 3;
 constexpr size_t kValueHead = 12;
@@ -101,11 +100,11 @@ void encodeBundleAddTo(uint32_t xid, uint32_t bundle_id, uint16_t flags, const P
   w.u8(mod.command);
   appendBytes(out, mod.value.substr(8, 4));
   appendBytes(out, mod.key.substr(1, 2));
-  w.u32(kAny);  // buffer_id
-  w.u32(kAny);  // out_port
-  w.u32(kAny);  // out_group
-  w.u16(0);     // flags
-  w.u16(0);     // importance
+  w.u32(wire::kAny);  // buffer_id
+  w.u32(wire::kAny);  // out_port
+  w.u32(wire::kAny);  // out_group
+  w.u16(0);           // flags
+  w.u16(0);           // importance
   appendBytes(out, mod.key.substr(kKeyHead));
   appendBytes(out, mod.value.substr(kValueHead));
   w.patch16(inner + 2, static_cast<uint16_t>(out.size() - inner));

@@ -12,6 +12,9 @@
 
 namespace alcor::openflow::wire {
 
+// All ones: "no buffer" in buffer_id, "any port/group" in the out_port/out_group filters.
+inline constexpr uint32_t kAny = 0xffffffff;
+
 class Writer {
  public:
   explicit Writer(std::vector<uint8_t>& out) : out_(out) {}

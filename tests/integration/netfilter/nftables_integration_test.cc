@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/harness/addresses.h"
 #include "tests/harness/netns.h"
 #include "tests/harness/process.h"
 
@@ -17,7 +18,7 @@ using ::testing::HasSubstr;
 using testing::Netns;
 using ::testing::Not;
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
+using alcor::testing::prefix;
 
 // client (10.9.0.2) -- router (10.9.0.1 | 10.8.0.1) -- server (10.8.0.2). The server has no
 // route back to 10.9.0.0/24: the client reaches it only when the router masquerades.

@@ -16,6 +16,7 @@
 #include "tests/fakes/fake_controller_client.h"
 #include "tests/fakes/fake_dataplane.h"
 #include "tests/fakes/fake_node_nat.h"
+#include "tests/harness/addresses.h"
 #include "tests/harness/process.h"
 
 namespace alcor::agent {
@@ -29,7 +30,7 @@ using ::testing::HasSubstr;
     ASSERT_TRUE(s_.ok()) << s_; \
   } while (false)
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
+using alcor::testing::prefix;
 
 class HostGatewaysTest : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 #include "node-agent/host/node_nat.h"
 
 #include <gtest/gtest.h>
+#include "tests/harness/addresses.h"
 
 namespace alcor::agent {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 using netfilter::Condition;
 using netfilter::Verdict;
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
+using alcor::testing::prefix;
 
 TEST(NodeNatTest, MasqueradesPodTrafficLeavingThePodAndServiceCidrsByTheUnderlay) {
   NodeNatOptions o;

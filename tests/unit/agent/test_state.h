@@ -6,11 +6,12 @@
 
 #include "node-agent/state/change_set.h"
 #include "node-agent/state/network_state.h"
+#include "tests/harness/addresses.h"
 
 namespace alcor::agent::testing {
 
-inline Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-inline MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+using alcor::testing::ip;
+using alcor::testing::mac;
 
 // VPC "vpc-a" (VNI 1001) with subnet "sub-a" 10.1.0.0/24, gateway 10.1.0.1, DHCP on.
 inline void addVpc(NetworkState& s, const std::string& vpc = "vpc-a", uint32_t vni = 1001,

@@ -7,12 +7,13 @@
 
 #include <set>
 #include <thread>
+#include "tests/harness/addresses.h"
 
 namespace alcor::controller {
 namespace {
 
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
+using alcor::testing::ip;
+using alcor::testing::prefix;
 
 TEST(SubnetIpamTest, NeverHandsOutNetworkBroadcastOrGateway) {
   SubnetIpam ipam(prefix("10.0.0.0/29"), ip("10.0.0.1"));

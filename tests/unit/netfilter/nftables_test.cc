@@ -4,12 +4,13 @@
 #include "lib/netfilter/nftables.h"
 
 #include <gtest/gtest.h>
+#include "tests/harness/addresses.h"
 
 namespace alcor::netfilter {
 namespace {
 
-Ipv4Prefix prefix(const char* text) { return *Ipv4Prefix::parse(text); }
-Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+using alcor::testing::ip;
+using alcor::testing::prefix;
 
 TEST(NftablesTest, EncodesPrefixesAsSortedMergedIntervals) {
   auto e = intervalElements(

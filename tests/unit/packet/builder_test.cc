@@ -3,12 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "lib/packet/packet.h"
+#include "tests/harness/addresses.h"
 
 namespace alcor::packet {
 namespace {
 
-Ipv4Address ip(const char* s) { return *Ipv4Address::parse(s); }
-MacAddress mac(const char* s) { return *MacAddress::parse(s); }
+using alcor::testing::ip;
+using alcor::testing::mac;
 
 const MacAddress kServerMac = mac("02:00:0a:00:00:01");
 const Ipv4Address kServerIp = ip("10.0.0.1");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lib/packet/packet.h"
+#include "tests/harness/addresses.h"
 #include "tests/unit/packet/captures.h"
 
 namespace alcor::packet {
@@ -10,8 +11,8 @@ namespace {
 
 using testing::fromHex;
 
-Ipv4Address ip(const char* s) { return *Ipv4Address::parse(s); }
-Ipv4Prefix prefix(const char* s) { return *Ipv4Prefix::parse(s); }
+using alcor::testing::ip;
+using alcor::testing::prefix;
 
 // The BOOTP payload of a captured frame (Ethernet 14 + IPv4 20 + UDP 8).
 Bytes dhcpPayload(std::string_view hex) {

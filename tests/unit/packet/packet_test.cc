@@ -5,6 +5,7 @@
 #include "lib/packet/builder.h"
 #include "lib/packet/checksum.h"
 #include "lib/packet/dhcp.h"
+#include "tests/harness/addresses.h"
 #include "tests/unit/packet/captures.h"
 
 namespace alcor::packet {
@@ -12,8 +13,8 @@ namespace {
 
 using testing::fromHex;
 
-Ipv4Address ip(const char* s) { return *Ipv4Address::parse(s); }
-MacAddress mac(const char* s) { return *MacAddress::parse(s); }
+using alcor::testing::ip;
+using alcor::testing::mac;
 
 TEST(ChecksumTest, MatchesRfc1071Example) {
   // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2 -> checksum 220d.
