@@ -21,10 +21,6 @@ namespace {
 using testing::Cluster;
 using Clock = std::chrono::steady_clock;
 
-double msBetween(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 // Counter value from the controller's Prometheus text.
 uint64_t metric(const std::string& text, const std::string& name) {
   auto at = text.find("\n" + name + " ");
@@ -73,7 +69,9 @@ ScaleRow runReal(const RealOptions& o) {
     row.note = net.status().toString();
     return row;
   }
-  auto [vpc, subnet] = *net;
+  // Named copies, not a structured binding: the workers' lambdas capture them (clang 14).
+  const std::string vpc = net->first;
+  const std::string subnet = net->second;
 
   std::fprintf(stderr, "real: creating %d pod namespaces...\n", o.pods);
   std::vector<PodRun> pods(static_cast<size_t>(o.pods));

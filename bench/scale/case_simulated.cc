@@ -42,10 +42,6 @@ int freeLoopbackPort() {
   return port;
 }
 
-double msBetween(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
 [[noreturn]] void fail(const std::string& what) {
   std::cerr << "bench_scale: " << what << "\n";
   std::exit(1);

@@ -2,12 +2,18 @@
 
 // The two scale scenarios of bench_scale.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "bench/scale/scale_report.h"
 
 namespace alcor::bench {
+
+inline double msBetween(std::chrono::steady_clock::time_point from,
+                        std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
 
 struct SimulatedOptions {
   int hosts = 100;
