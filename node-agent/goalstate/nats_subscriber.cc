@@ -32,11 +32,13 @@ Status NatsGoalStateSubscriber::start() {
   ASSIGN_OR_RETURN(host_sub_, bus_.subscribe(sb::hostSubject(node_ip_),
                                              [this](const nats::Message& m) { onHostMessage(m); }));
   RETURN_IF_ERROR(bus_.flush(std::chrono::seconds(5)));
+  bus_.setReconnectHandler([this] { onReconnected(); });
   ALOG(Info, GoalState) << "GoalStates over NATS on " << sb::hostSubject(node_ip_);
   return okStatus();
 }
 
 void NatsGoalStateSubscriber::stop() {
+  bus_.setReconnectHandler(nullptr);
   // Unsubscribing waits for a handler in progress, which may be waiting for mu_: not under it.
   nats::SubscriptionPtr host;
   std::map<std::string, nats::SubscriptionPtr> subnets;
@@ -47,6 +49,7 @@ void NatsGoalStateSubscriber::stop() {
   }
   if (host) host->unsubscribe();
   for (auto& [subject, sub] : subnets) sub->unsubscribe();
+  closeLeftSubscriptions();
 }
 
 std::set<std::string> NatsGoalStateSubscriber::subjects() const {
@@ -83,6 +86,21 @@ void NatsGoalStateSubscriber::newEpochLocked(const std::string& epoch) {
 void NatsGoalStateSubscriber::gapLocked(const std::string& subject) {
   ++stats_.gaps;
   ALOG(Warn, GoalState) << "messages lost on " << subject << "; asking for the full state";
+  resyncLocked();
+}
+
+void NatsGoalStateSubscriber::onReconnected() {
+  std::lock_guard lock(mu_);
+  ++stats_.reconnects;
+  // A subnet message published while we were away is lost, and when it was the last of a burst
+  // no later sequence number shows the gap.
+  if (subnet_subs_.empty()) return;
+  ALOG(Warn, GoalState) << "NATS connection back; subnet messages may have been lost meanwhile, "
+                           "asking for the full state";
+  resyncLocked();
+}
+
+void NatsGoalStateSubscriber::resyncLocked() {
   if (!resync_) return;
   ++stats_.resync_requests;
   if (Status st = resync_(); !st.ok()) {
@@ -95,7 +113,14 @@ void NatsGoalStateSubscriber::gapLocked(const std::string& subject) {
 }
 
 void NatsGoalStateSubscriber::onHostMessage(const nats::Message& m) {
-  std::lock_guard lock(mu_);
+  {
+    std::lock_guard lock(mu_);
+    onHostMessageLocked(m);
+  }
+  closeLeftSubscriptions();
+}
+
+void NatsGoalStateSubscriber::onHostMessageLocked(const nats::Message& m) {
   const std::string epoch = m.header(sb::kEpochHeader);
   if (!epoch.empty() && epoch != epoch_) newEpochLocked(epoch);
   if (m.header(sb::kKindHeader) == sb::kBaselineKind) {
@@ -119,9 +144,14 @@ void NatsGoalStateSubscriber::onHostMessage(const nats::Message& m) {
 
 schema::GoalStateOperationReply NatsGoalStateSubscriber::applyUnicast(schema::GoalStateV2 gs,
                                                                       const std::string& epoch) {
-  std::lock_guard lock(mu_);
-  if (!epoch.empty() && epoch != epoch_) newEpochLocked(epoch);
-  return applyUnicastLocked(gs);
+  schema::GoalStateOperationReply reply;
+  {
+    std::lock_guard lock(mu_);
+    if (!epoch.empty() && epoch != epoch_) newEpochLocked(epoch);
+    reply = applyUnicastLocked(gs);
+  }
+  closeLeftSubscriptions();
+  return reply;
 }
 
 schema::GoalStateOperationReply NatsGoalStateSubscriber::applyUnicastLocked(
@@ -266,7 +296,8 @@ void NatsGoalStateSubscriber::followPortsLocked(const schema::GoalStateV2& gs,
 }
 
 void NatsGoalStateSubscriber::leaveSubjectLocked(const std::string& subject) {
-  subnet_subs_[subject]->unsubscribe();
+  // Its messages are ignored from now on (onSubnetMessage looks the subject up under mu_).
+  left_.push_back(std::move(subnet_subs_[subject]));
   subnet_subs_.erase(subject);
   tracker_.forget(subject);
   notice(sb::kUnsubscribedNotice, subject);
@@ -294,6 +325,15 @@ void NatsGoalStateSubscriber::leaveSubjectLocked(const std::string& subject) {
     deleted_.clear();
   }
   if (!deletes.neighbor_states().empty()) apply_(deletes);
+}
+
+void NatsGoalStateSubscriber::closeLeftSubscriptions() {
+  std::vector<nats::SubscriptionPtr> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(left_);
+  }
+  for (auto& sub : left) sub->unsubscribe();
 }
 
 }  // namespace alcor::agent

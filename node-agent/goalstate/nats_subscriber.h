@@ -39,6 +39,7 @@ struct NatsSubscriberStats {
   uint64_t multicast_messages = 0;
   uint64_t baselines = 0;
   uint64_t gaps = 0;
+  uint64_t reconnects = 0;  // bus reconnections (each asks for the full state when subscribed)
   uint64_t resync_requests = 0;
   uint64_t stale_neighbors = 0;  // older copies dropped
   uint64_t subjects = 0;         // subnet subjects subscribed now
@@ -70,6 +71,7 @@ class NatsGoalStateSubscriber {
 
  private:
   void onHostMessage(const nats::Message& m);
+  void onHostMessageLocked(const nats::Message& m);
   void onSubnetMessage(const nats::Message& m);
   schema::GoalStateOperationReply applyUnicastLocked(schema::GoalStateV2& gs);
   // Drops stale neighbor copies; remembers the revision of each copy applied.
@@ -80,8 +82,15 @@ class NatsGoalStateSubscriber {
   void followPortsLocked(const schema::GoalStateV2& gs,
                          const schema::GoalStateOperationReply& reply);
   void leaveSubjectLocked(const std::string& subject);
+  // Unsubscribes what leaveSubjectLocked set aside. Never under mu_: unsubscribing waits for a
+  // subnet handler in progress on the delivery thread, which may be waiting for mu_.
+  void closeLeftSubscriptions();
   void notice(const char* verb, const std::string& subject);
   void gapLocked(const std::string& subject);
+  // After the bus reconnected: asks for the full state when subscribed to a subnet.
+  void onReconnected();
+  // Asks the controller for the full state and repeats the subscriptions.
+  void resyncLocked();
   void newEpochLocked(const std::string& epoch);
 
   nats::MessageBus& bus_;
@@ -92,6 +101,7 @@ class NatsGoalStateSubscriber {
   mutable std::recursive_mutex mu_;
   nats::SubscriptionPtr host_sub_;
   std::map<std::string, nats::SubscriptionPtr> subnet_subs_;  // subject -> subscription
+  std::vector<nats::SubscriptionPtr> left_;  // left subjects, to unsubscribe outside mu_
   // Own ports -> the subjects of their subnets.
   std::map<std::string, std::set<std::string>> port_subjects_;
   // L2 neighbor key -> the subjects of its subnets (to delete them when leaving).
