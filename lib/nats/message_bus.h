@@ -56,6 +56,9 @@ class MessageBus {
                                               MessageHandler handler) = 0;
   // Waits until the server has processed everything sent so far (subscriptions included).
   virtual Status flush(std::chrono::milliseconds timeout) = 0;
+  // Called (on the bus's own thread) after each reconnection: whatever was published on the
+  // subscribed subjects meanwhile is lost. One handler; an empty one removes it.
+  virtual void setReconnectHandler(std::function<void()> handler) = 0;
 };
 
 // A subject for publishing: non-empty tokens separated by dots, no spaces or wildcards.

@@ -154,6 +154,13 @@ void NatsConnection::onReconnected(natsConnection* nc, void* closure) {
   char url[256] = {};
   natsConnection_GetConnectedUrl(nc, url, sizeof(url));
   ALOG(Info, Nats) << "reconnected to " << url;
+  std::lock_guard lock(self->handler_mu_);
+  if (self->on_reconnect_) self->on_reconnect_();
+}
+
+void NatsConnection::setReconnectHandler(std::function<void()> handler) {
+  std::lock_guard lock(handler_mu_);
+  on_reconnect_ = std::move(handler);
 }
 
 StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::connect(const NatsOptions& o) {

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,7 @@ class NatsConnection : public MessageBus {
                             const Headers& headers, std::chrono::milliseconds timeout) override;
   StatusOr<SubscriptionPtr> subscribe(const std::string& subject, MessageHandler handler) override;
   Status flush(std::chrono::milliseconds timeout) override;
+  void setReconnectHandler(std::function<void()> handler) override;
 
   // Closes the connection: requests waiting fail at once, later calls fail (shutdown).
   void close();
@@ -78,6 +80,8 @@ class NatsConnection : public MessageBus {
   NatsOptions options_;
   __natsConnection* nc_ = nullptr;
   std::atomic<uint64_t> reconnects_{0};
+  std::mutex handler_mu_;
+  std::function<void()> on_reconnect_;
 };
 
 }  // namespace alcor::nats

@@ -5,6 +5,7 @@
 // whose first answer is returned. Records what was published. For unit tests and fuzzers that
 // need no broker (tests/harness/nats_cluster.h runs a real one).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,20 @@ class FakeMessageBus : public nats::MessageBus {
   }
 
   Status flush(std::chrono::milliseconds) override { return okStatus(); }
+
+  void setReconnectHandler(std::function<void()> handler) override {
+    std::lock_guard lock(mu_);
+    on_reconnect_ = std::move(handler);
+  }
+  // As if the connection dropped and came back: calls the reconnect handler.
+  void reconnect() {
+    std::function<void()> handler;
+    {
+      std::lock_guard lock(mu_);
+      handler = on_reconnect_;
+    }
+    if (handler) handler();
+  }
 
   // Everything published (requests and answers included), oldest first.
   std::vector<nats::Message> published() const {
@@ -111,6 +126,7 @@ class FakeMessageBus : public nats::MessageBus {
   }
 
   mutable std::mutex mu_;
+  std::function<void()> on_reconnect_;
   std::vector<std::shared_ptr<Entry>> subscriptions_;
   std::map<std::string, std::optional<nats::Message>> answers_;
   std::vector<nats::Message> published_;

@@ -178,6 +178,25 @@ TEST_F(NatsSubscriberTest, AGapAsksForTheFullStateAndTellsTheSubscriptionsAgain)
   EXPECT_EQ(resyncs_.load(), 1);
 }
 
+// The last subnet messages of a burst lost while the connection was down leave no later
+// sequence number to show the gap: the reconnection itself asks for the full state.
+TEST_F(NatsSubscriberTest, AReconnectionWhileSubscribedAsksForTheFullState) {
+  push(portMessage("p1", schema::CREATE));
+  ASSERT_TRUE(waitFor([&] { return notices().size() == 1; }, 5s));
+  cluster_->kill(0);
+  ASSERT_TRUE(cluster_->restart(0).ok());
+  ASSERT_TRUE(waitFor([&] { return resyncs_.load() == 1; }, 10s));
+  EXPECT_EQ(subscriber_->stats().reconnects, 1u);
+  EXPECT_EQ(subscriber_->stats().gaps, 0u);
+  EXPECT_EQ(subscriber_->stats().resync_requests, 1u);
+  // Without a subnet subscription there is nothing to repair.
+  push(portMessage("p1", schema::DELETE));
+  cluster_->kill(0);
+  ASSERT_TRUE(cluster_->restart(0).ok());
+  ASSERT_TRUE(waitFor([&] { return subscriber_->stats().reconnects == 2; }, 10s));
+  EXPECT_EQ(resyncs_.load(), 1);
+}
+
 TEST_F(NatsSubscriberTest, OlderUnicastCopiesOfAMulticastNeighborAreDroppedOwnPortIgnored) {
   push(portMessage("p1", schema::CREATE));
   baseline(0);
