@@ -164,10 +164,12 @@ void OnDemandResolver::workerLoop() {
       queue_.pop_front();
       pending_[batch.back()].in_flight = true;
     }
+    resolving_ = true;
     lock.unlock();
     resolveBatch(std::move(batch));
     lock.lock();
-    if (queue_.empty() && pending_.empty()) idle_cv_.notify_all();
+    resolving_ = false;
+    if (idleLocked()) idle_cv_.notify_all();
   }
 }
 
@@ -241,7 +243,12 @@ OnDemandStats OnDemandResolver::stats() const {
 
 bool OnDemandResolver::waitIdle(Clock::time_point deadline) {
   std::unique_lock lock(mu_);
-  return idle_cv_.wait_until(lock, deadline, [&] { return queue_.empty() && pending_.empty(); });
+  return idle_cv_.wait_until(lock, deadline, [&] { return idleLocked(); });
+}
+
+bool OnDemandResolver::idleLocked() const {
+  // Not while a batch is out: its frames are re-injected after it left pending_.
+  return queue_.empty() && pending_.empty() && !resolving_;
 }
 
 }  // namespace alcor::agent

@@ -116,6 +116,7 @@ class OnDemandResolver {
   void workerLoop();
   void resolveBatch(std::vector<Key> keys);
   void reinject(uint32_t in_port, std::vector<uint8_t> frame);
+  bool idleLocked() const;
 
   Dataplane& dataplane_;
   openflow::Connection& openflow_;
@@ -128,6 +129,7 @@ class OnDemandResolver {
   PortRateLimiter limiter_;
   std::deque<Key> queue_;
   std::map<Key, Pending> pending_;  // queued or in flight
+  bool resolving_ = false;          // a batch is being asked for and re-injected
   std::map<Key, std::chrono::steady_clock::time_point> unroutable_until_;
   OnDemandStats stats_;
   bool stopping_ = false;
